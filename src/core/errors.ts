@@ -1,0 +1,94 @@
+/**
+ * Errors with stable codes (habit from panva/jose: JOSEError subclasses with `code`).
+ * One table maps a code to its HTTP status and its bilingual message; the edge
+ * (src/http) turns an EcertError into `{"error": {"code", "message": {"zh", "en"}}}`.
+ *
+ * Add a code here with its status and both messages; never rename an existing one
+ * (codes are part of the public contract).
+ */
+export interface BilingualMessage {
+  zh: string;
+  en: string;
+}
+
+interface CodeSpec {
+  status: number;
+  zh: string;
+  en: string;
+}
+
+export const ERROR_CODES = {
+  // --- generic request problems
+  ERR_BAD_REQUEST: { status: 400, zh: '请求无效', en: 'Bad request' },
+  ERR_INVALID_JSON: { status: 400, zh: '请求体不是有效的 JSON', en: 'Request body is not valid JSON' },
+  ERR_VALIDATION: { status: 422, zh: '字段校验失败', en: 'Field validation failed' },
+  ERR_NOT_FOUND: { status: 404, zh: '未找到', en: 'Not found' },
+  ERR_PAYLOAD_TOO_LARGE: { status: 413, zh: '上传内容过大', en: 'Payload too large' },
+  ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, zh: '不支持的内容类型', en: 'Unsupported media type' },
+  ERR_RATE_LIMITED: { status: 429, zh: '请求过于频繁，请稍后再试', en: 'Too many requests, try again later' },
+  ERR_TIMEOUT: { status: 503, zh: '处理超时', en: 'Processing timed out' },
+  ERR_REGISTRY_UNAVAILABLE: { status: 503, zh: '证书登记库暂时不可用', en: 'Certificate registry is temporarily unavailable' },
+  ERR_INTERNAL: { status: 500, zh: '服务器内部错误', en: 'Internal server error' },
+  // --- authentication / authorisation
+  ERR_UNAUTHENTICATED: { status: 401, zh: '需要有效的发证机构凭据', en: 'A valid issuer credential is required' },
+  ERR_FORBIDDEN: { status: 403, zh: '无权操作该资格的证书', en: 'Not allowed for this qualification' },
+  // --- catalog and holder data
+  ERR_UNKNOWN_QUALIFICATION: { status: 422, zh: '未知的职业资格代码', en: 'Unknown qualification code' },
+  ERR_SPECIALTY_REQUIRED: { status: 422, zh: '该职业资格须填写专业类别', en: 'This qualification requires a specialty' },
+  ERR_UNKNOWN_SPECIALTY: { status: 422, zh: '未知的专业类别', en: 'Unknown specialty for this qualification' },
+  ERR_SPECIALTY_NOT_ALLOWED: { status: 422, zh: '该职业资格没有专业类别', en: 'This qualification has no specialties' },
+  ERR_ID_NUMBER_FORMAT: { status: 422, zh: '证件号码格式错误', en: 'ID number has an invalid format' },
+  ERR_ID_NUMBER_CHECKSUM: { status: 422, zh: '身份证号码校验位错误', en: 'Resident ID check digit is wrong' },
+  ERR_ID_NUMBER_BIRTH_MISMATCH: { status: 422, zh: '身份证号码中的出生日期与出生年月不符', en: 'Birth date in the resident ID does not match birth' },
+  ERR_ID_TYPE: { status: 422, zh: '不支持的证件类型', en: 'Unsupported ID document type' },
+  ERR_SEX: { status: 422, zh: '性别须为“男”或“女”', en: 'Sex must be 男 or 女' },
+  ERR_SEX_MISMATCH: { status: 422, zh: '性别与身份证号码不符', en: 'Sex does not match the resident ID number' },
+  ERR_DATE_FORMAT: { status: 422, zh: '日期格式错误', en: 'Invalid date' },
+  ERR_DATE_ORDER: { status: 422, zh: '批准日期不能晚于制发日期', en: 'Approval date must not be after the issue date' },
+  ERR_DATE_FUTURE: { status: 422, zh: '日期不能晚于今天', en: 'Date must not be in the future' },
+  ERR_BIRTH_INVALID: { status: 422, zh: '出生年月无效', en: 'Invalid year and month of birth' },
+  ERR_NAME_INVALID: { status: 422, zh: '姓名含有不允许的字符或长度不符', en: 'Name has invalid characters or length' },
+  ERR_GLYPH_MISSING: { status: 422, zh: '字库中缺少以下字符，无法生成证书', en: 'The certificate fonts lack these characters' },
+  // --- registry
+  ERR_DUPLICATE_CERTIFICATE: { status: 409, zh: '该证书已签发', en: 'This certificate has already been issued' },
+  ERR_CERTIFICATE_REVOKED: { status: 409, zh: '证书已撤销', en: 'Certificate is revoked' },
+  // --- PDF / verification input
+  ERR_NOT_PDF: { status: 400, zh: '上传的文件不是 PDF', en: 'Uploaded file is not a PDF' },
+  ERR_EMPTY_BODY: { status: 400, zh: '请求体为空', en: 'Request body is empty' },
+  ERR_PDF_MALFORMED: { status: 422, zh: 'PDF 结构无法解析', en: 'PDF structure cannot be parsed' },
+  ERR_PDF_LIMIT: { status: 422, zh: 'PDF 超出处理限制', en: 'PDF exceeds processing limits' },
+  ERR_TOKEN_INVALID: { status: 400, zh: '二维码令牌无效', en: 'QR token is invalid' },
+  // --- configuration / keys / catalog at start-up
+  ERR_CATALOG_INVALID: { status: 500, zh: '职业资格目录数据无效', en: 'Qualification catalog is invalid' },
+  ERR_KEYS_MISSING: { status: 500, zh: '缺少签名密钥', en: 'Signing keys are missing' },
+  ERR_CONFIG: { status: 500, zh: '配置错误', en: 'Configuration error' },
+} as const satisfies Record<string, CodeSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class EcertError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly bilingual: BilingualMessage;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, detail?: { zh?: string; en?: string; details?: Record<string, unknown>; cause?: unknown }) {
+    const spec: CodeSpec = ERROR_CODES[code];
+    const zh = detail?.zh ? `${spec.zh}：${detail.zh}` : spec.zh;
+    const en = detail?.en ? `${spec.en}: ${detail.en}` : spec.en;
+    super(en, detail?.cause !== undefined ? { cause: detail.cause } : undefined);
+    this.name = 'EcertError';
+    this.code = code;
+    this.status = spec.status;
+    this.bilingual = { zh, en };
+    this.details = detail?.details;
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: BilingualMessage; details?: Record<string, unknown> } } {
+    return { error: { code: this.code, message: this.bilingual, ...(this.details ? { details: this.details } : {}) } };
+  }
+}
+
+export function isEcertError(e: unknown): e is EcertError {
+  return e instanceof EcertError;
+}

@@ -1,0 +1,53 @@
+/**
+ * The data a certificate carries, shared by validation, rendering, the registry and
+ * verification. Field names follow ../shared/reference/contract.md.
+ */
+
+/** ID document types accepted by the issue request. */
+export type IdType = 'resident-id' | 'passport' | 'hk-macao-permit' | 'taiwan-permit' | 'foreign-permanent-resident' | 'other';
+export type Sex = '男' | '女';
+
+export interface Holder {
+  name: string;
+  idType: IdType;
+  /** Full ID number: only ever stored in the registry and compared; never shown publicly. */
+  idNumber: string;
+  sex: Sex;
+  /** Year and month of birth, `YYYY-MM`. */
+  birth: string;
+}
+
+/** A validated issue request (output of src/issue/validateIssueRequest). */
+export interface IssueRequest {
+  qualification: string;
+  specialty?: string;
+  holder: Holder;
+  /** `YYYY-MM-DD` */
+  approvalDate: string;
+  /** `YYYY-MM-DD` */
+  issueDate: string;
+}
+
+/**
+ * What is printed on a certificate and carried in its metadata: everything public.
+ * Note: `idNumberMasked`, never the full ID number.
+ */
+export interface CertificateData {
+  managementNo: string;
+  /** Document version under this 管理号 (1 = first issue, 2+ = re-issues). */
+  version: number;
+  qualification: string;
+  specialty?: string;
+  holderName: string;
+  idType: IdType;
+  idNumberMasked: string;
+  sex: Sex;
+  birth: string;
+  approvalDate: string;
+  issueDate: string;
+  /** Issuing body code and name (catalog). */
+  issuer: { code: string; name: string };
+  sealId: string;
+}
+
+export type CertificateStatus = 'valid' | 'revoked' | 'superseded';
