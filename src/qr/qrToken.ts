@@ -1,0 +1,97 @@
+import { createHash, type KeyObject } from 'node:crypto';
+import { CompactSign, compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
+import { canonicalJson } from '../core/canonicalJson';
+import type { CertificateData } from '../core/types';
+import { EcertError } from '../core/errors';
+
+/**
+ * The QR token: a compact JWS (RFC 7515) with `kid`, ES256 (RFC 7518 §3.4), over the
+ * certificate's identifying claims. Short claim names keep the QR symbol small enough to
+ * scan at a 3 cm print. No full ID number: only the masked form.
+ */
+export interface QrClaims {
+  /** token format version */
+  v: 1;
+  /** 管理号 */
+  n: string;
+  /** document version */
+  r: number;
+  /** qualification code */
+  q: string;
+  /** holder name */
+  h: string;
+  /** masked ID number */
+  i: string;
+  /** approval date */
+  a: string;
+  /** issue date */
+  d: string;
+  /** base64url SHA-256 (first 128 bits) of the canonical certificate data */
+  s: string;
+}
+
+export function certificateDigest(data: CertificateData): string {
+  return createHash('sha256').update(canonicalJson(data)).digest().subarray(0, 16).toString('base64url');
+}
+
+export function qrClaimsOf(data: CertificateData): QrClaims {
+  return {
+    v: 1,
+    n: data.managementNo,
+    r: data.version,
+    q: data.qualification,
+    h: data.holderName,
+    i: data.idNumberMasked,
+    a: data.approvalDate,
+    d: data.issueDate,
+    s: certificateDigest(data),
+  };
+}
+
+export async function signQrToken(claims: QrClaims, key: { kid: string; privateKey: KeyObject }): Promise<string> {
+  return new CompactSign(Buffer.from(JSON.stringify(claims), 'utf8'))
+    .setProtectedHeader({ alg: 'ES256', kid: key.kid })
+    .sign(key.privateKey);
+}
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{10,200}\.[A-Za-z0-9_-]{10,1000}\.[A-Za-z0-9_-]{20,200}$/;
+
+/** Verify a token against the published keys; throws ERR_TOKEN_INVALID with the reason. */
+export async function verifyQrToken(token: string, jwks: JSONWebKeySet): Promise<QrClaims> {
+  if (!TOKEN_SHAPE.test(token)) throw new EcertError('ERR_TOKEN_INVALID', { zh: '格式错误', en: 'malformed token' });
+  let header;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch {
+    throw new EcertError('ERR_TOKEN_INVALID', { zh: '格式错误', en: 'malformed header' });
+  }
+  if (header.alg !== 'ES256' || typeof header.kid !== 'string') {
+    throw new EcertError('ERR_TOKEN_INVALID', { zh: '算法或密钥标识不受支持', en: 'unsupported alg or missing kid' });
+  }
+  let payload: Uint8Array;
+  try {
+    ({ payload } = await compactVerify(token, createLocalJWKSet(jwks), { algorithms: ['ES256'] }));
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const unknownKey = code === 'ERR_JWKS_NO_MATCHING_KEY';
+    throw new EcertError('ERR_TOKEN_INVALID', {
+      zh: unknownKey ? '未知的签名密钥' : '签名无效',
+      en: unknownKey ? 'unknown signing key (kid)' : 'signature verification failed',
+      details: { reason: unknownKey ? 'UNKNOWN_KID' : 'BAD_SIGNATURE' },
+    });
+  }
+  let claims: QrClaims;
+  try {
+    claims = JSON.parse(Buffer.from(payload).toString('utf8'));
+  } catch {
+    throw new EcertError('ERR_TOKEN_INVALID', { en: 'payload is not JSON' });
+  }
+  if (claims?.v !== 1 || typeof claims.n !== 'string' || typeof claims.s !== 'string' || typeof claims.r !== 'number') {
+    throw new EcertError('ERR_TOKEN_INVALID', { zh: '声明不完整', en: 'claims incomplete' });
+  }
+  return claims;
+}
+
+export function verifyUrlFor(publicUrl: string, token: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/v/${token}`;
+}

@@ -1,0 +1,108 @@
+import { deflateSync } from 'node:zlib';
+
+/**
+ * A minimal, fast writer for single-revision PDF files (ISO 32000-1 §7.5: header, body,
+ * cross-reference table, trailer). Objects are numbered up front (`reserve`) so they can
+ * reference each other before their bodies are known. Bodies are PDF syntax in latin1,
+ * streams carry raw bytes.
+ *
+ * The writer keeps the byte offset of every object so that a caller (the signer) can find
+ * a placeholder inside a known object without searching the whole file.
+ */
+export class PdfWriter {
+  private readonly bodies: Array<Buffer | undefined> = [undefined];
+
+  /** Reserve an object number whose body is set later with `set`. */
+  reserve(): number {
+    this.bodies.push(undefined);
+    return this.bodies.length - 1;
+  }
+
+  set(num: number, body: string | Buffer): void {
+    if (num <= 0 || num >= this.bodies.length) throw new RangeError(`object ${num} was not reserved`);
+    this.bodies[num] = typeof body === 'string' ? Buffer.from(body, 'latin1') : body;
+  }
+
+  /** Add an object and return its number. */
+  add(body: string | Buffer): number {
+    const num = this.reserve();
+    this.set(num, body);
+    return num;
+  }
+
+  /**
+   * A stream object (§7.3.8). `dict` holds the dictionary's entries without `<< >>` and
+   * without /Length or /Filter, which are written here. Compressed with FlateDecode unless
+   * `compress` is false or compression would not make the stream smaller.
+   */
+  stream(dict: string, data: Buffer | string, compress = true, num = this.reserve()): number {
+    const raw = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+    let payload = raw;
+    let filter = '';
+    if (compress && raw.length > 64) {
+      const z = deflateSync(raw, { level: 9 });
+      if (z.length < raw.length) {
+        payload = z;
+        filter = '/Filter /FlateDecode ';
+      }
+    }
+    const head = Buffer.from(`<< ${filter}/Length ${payload.length}${dict ? ' ' + dict : ''} >>\nstream\n`, 'latin1');
+    this.set(num, Buffer.concat([head, payload, Buffer.from('\nendstream', 'latin1')]));
+    return num;
+  }
+
+  /**
+   * Serialise the file. Returns the bytes and the offset of each object's body (after
+   * `N 0 obj\n`), indexed by object number.
+   */
+  finish(trailer: { root: number; info?: number; id: Buffer }): { bytes: Buffer; bodyOffsets: number[] } {
+    const chunks: Buffer[] = [];
+    // §7.5.2: a comment line with at least four bytes > 127 marks the file as binary.
+    chunks.push(Buffer.from('%PDF-1.7\n%\xE2\xE3\xCF\xD3\n', 'latin1'));
+    let offset = chunks[0].length;
+    const objOffsets: number[] = [0];
+    const bodyOffsets: number[] = [0];
+    for (let n = 1; n < this.bodies.length; n++) {
+      const body = this.bodies[n];
+      if (!body) throw new Error(`object ${n} reserved but never written`);
+      const head = Buffer.from(`${n} 0 obj\n`, 'latin1');
+      objOffsets.push(offset);
+      bodyOffsets.push(offset + head.length);
+      chunks.push(head, body, ENDOBJ);
+      offset += head.length + body.length + ENDOBJ.length;
+    }
+    const size = this.bodies.length;
+    // §7.5.4: each entry is exactly 20 bytes: 10-digit offset, 5-digit generation, type, EOL.
+    let xref = `xref\n0 ${size}\n0000000000 65535 f\r\n`;
+    for (let n = 1; n < size; n++) xref += `${String(objOffsets[n]).padStart(10, '0')} 00000 n\r\n`;
+    const idHex = trailer.id.toString('hex').toUpperCase();
+    xref +=
+      `trailer\n<< /Size ${size} /Root ${trailer.root} 0 R${trailer.info ? ` /Info ${trailer.info} 0 R` : ''}` +
+      ` /ID [<${idHex}> <${idHex}>] >>\nstartxref\n${offset}\n%%EOF\n`;
+    chunks.push(Buffer.from(xref, 'latin1'));
+    return { bytes: Buffer.concat(chunks), bodyOffsets };
+  }
+}
+
+const ENDOBJ = Buffer.from('\nendobj\n', 'latin1');
+
+/** PDF text string (§7.9.2.2): UTF-16BE with BOM, written as a hex string. */
+export function pdfTextString(s: string): string {
+  const buf = Buffer.alloc(2 + s.length * 2);
+  buf[0] = 0xfe;
+  buf[1] = 0xff;
+  for (let i = 0; i < s.length; i++) buf.writeUInt16BE(s.charCodeAt(i), 2 + i * 2);
+  return `<${buf.toString('hex').toUpperCase()}>`;
+}
+
+/** PDF date (§7.9.4) in UTC: `D:YYYYMMDDHHmmSSZ`. */
+export function pdfDate(d: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `D:${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
+}
+
+/** A number for content streams: at most 3 decimals, no exponent, no trailing zeros. */
+export function num(n: number): string {
+  const r = Math.round(n * 1000) / 1000;
+  return Object.is(r, -0) ? '0' : String(r);
+}

@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+import type { CertificateView } from './CertificateView';
+import { sealArtwork } from './artwork/sealArtwork';
+import { qrArtwork } from './artwork/qrArtwork';
+import { borderArtwork } from './artwork/borderArtwork';
+import { FontSet } from './fonts/FontSet';
+import { PdfFontEmbedder } from './fonts/PdfFontEmbedder';
+import { loadLayout, fillTemplate } from './layout/loadLayout';
+import type { FieldValue, Layout } from './layout/layoutSchema';
+import { PdfWriter, pdfDate, pdfTextString, num } from './pdf/PdfWriter';
+import { TextSetter } from './text/TextSetter';
+import { formatChineseDate, formatChineseYearMonth } from './formatFields';
+import { EMBEDDED_DATA_NAME, SIG_FIELD_NAME, SUB_FILTER, SIG_FLAGS_SIGNATURES_EXIST_APPEND_ONLY, ANNOT_FLAGS_PRINT_LOCKED } from '../sign/pdfConstants';
+
+/** A rendered certificate with an empty signature: the signer fills /ByteRange and /Contents. */
+export interface PreparedPdf {
+  bytes: Buffer;
+  /** Offset of the `<` of the /Contents placeholder and of the byte after its `>`. */
+  contentsStart: number;
+  contentsEnd: number;
+  /** Offset of the ByteRange array's first number slot and its fixed width. */
+  byteRangeAt: number;
+  byteRangeWidth: number;
+}
+
+export interface RenderOptions {
+  fonts?: FontSet;
+  /** Bytes reserved for the CMS SignedData (DER); the hex placeholder is twice this. */
+  signatureSize: number;
+  /** Signing time, written to the signature dictionary's /M (PAdES: not a signed attribute). */
+  signingTime: Date;
+  /** Override the layout (tests). */
+  layout?: Layout;
+}
+
+const BR_SLOT = 10; // digits reserved for each ByteRange number (files < 10 GB)
+
+/**
+ * Render one certificate page of the official layout, with the visible seal as the widget of
+ * an unsigned signature field, the QR code, and the certificate data as an embedded JSON file.
+ * Single revision, so the one signature will cover the whole file.
+ */
+export function renderCertificate(view: CertificateView, opts: RenderOptions): PreparedPdf {
+  const layout = opts.layout ?? loadLayout(view.style);
+  const fontSet = opts.fonts ?? FontSet.load();
+  const fonts = new PdfFontEmbedder(fontSet);
+  const text = new TextSetter(fonts);
+  const { width: W, height: H } = layout.page;
+  const cx = W / 2;
+  const d = view.data;
+
+  const values: Record<string, string | undefined> = {
+    title: view.title,
+    titleEn: view.titleEn,
+    departments: view.departments.join('、'),
+    issuingBody: view.issuingBodyName,
+    competence: view.competence,
+  };
+  const fieldText: Record<FieldValue, string> = {
+    holderName: d.holderName,
+    idNumber: view.idNumber,
+    sex: d.sex,
+    birth: formatChineseYearMonth(d.birth),
+    approvalDate: formatChineseDate(d.approvalDate),
+    managementNo: d.managementNo,
+    issueDate: formatChineseDate(d.issueDate),
+  };
+
+  // ---- page content
+  let ops = borderArtwork(W, H);
+  ops += 'q 0.1 0.09 0.09 rg 0.1 0.09 0.09 RG\n';
+  for (const line of layout.header) ops += text.drawCentered(fillTemplate(line.text, values), cx, line.y, line);
+  ops += text.drawCentered(fillTemplate(layout.title.text, values), cx, layout.title.y, layout.title);
+  ops += text.drawCentered(fillTemplate(layout.titleEn.text, values), cx, layout.titleEn.y, layout.titleEn);
+
+  const p = layout.paragraph;
+  const pStyle = { size: p.size };
+  const indent = p.indent * p.size;
+  text.wrap(fillTemplate(p.text, values), p.width, pStyle, indent).forEach((line, i) => {
+    ops += text.draw(line, p.x + (i === 0 ? indent : 0), p.y - i * p.leading, pStyle);
+  });
+
+  const f = layout.fields;
+  const fStyle = { size: f.size };
+  const rowY: Partial<Record<FieldValue, number>> = {};
+  f.items.forEach((item, i) => {
+    const y = f.y - i * f.leading;
+    rowY[item.value] = y;
+    ops += text.draw(item.label, f.x, y, fStyle) + text.draw(fieldText[item.value], f.valueX, y, fStyle);
+  });
+
+  const q = layout.qr;
+  ops += qrArtwork(view.verifyUrl, q.x, q.y, q.size).ops;
+  q.caption.forEach((c, i) => {
+    ops += text.drawCentered(c, q.x + q.size / 2, q.y - 12 - i * 11, { size: i === 0 ? 9 : 7.5 });
+  });
+  ops += 'Q\n';
+
+  // ---- the seal: widget appearance of the signature field, over the issue date
+  const R = layout.seal.radius;
+  const anchorX = f.valueX + layout.seal.dx;
+  const anchorY = (rowY[layout.seal.over] ?? f.y) + f.size * 0.35 + layout.seal.dy;
+  const rect = [anchorX - R, anchorY - R, anchorX + R, anchorY + R];
+  const sealOps = sealArtwork(view.seal, R, fonts);
+
+  // ---- objects
+  const w = new PdfWriter();
+  const catalog = w.reserve();
+  const pages = w.reserve();
+  const page = w.reserve();
+  const sig = w.reserve();
+  const field = w.reserve();
+  const sealForm = w.reserve();
+  const multiply = w.add('<< /Type /ExtGState /BM /Multiply /ca 0.92 /CA 0.92 >>');
+
+  const fontDicts: string[] = [];
+  // The font subsets are only known once every string has been encoded.
+  const embedded = fonts.finish();
+  for (const font of embedded) {
+    const file = w.stream(`/Length1 ${font.fontFile2.length}`, font.fontFile2);
+    const descriptor = w.add(
+      `<< /Type /FontDescriptor /FontName /${font.baseFont} /Flags ${font.descriptor.flags}` +
+        ` /FontBBox [${font.descriptor.bbox.map(num).join(' ')}] /ItalicAngle ${num(font.descriptor.italicAngle)}` +
+        ` /Ascent ${num(font.descriptor.ascent)} /Descent ${num(font.descriptor.descent)} /CapHeight ${num(font.descriptor.capHeight)}` +
+        ` /StemV ${num(font.descriptor.stemV)} /FontFile2 ${file} 0 R >>`,
+    );
+    const cidFont = w.add(
+      `<< /Type /Font /Subtype /CIDFontType2 /BaseFont /${font.baseFont}` +
+        ` /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>` +
+        ` /FontDescriptor ${descriptor} 0 R /CIDToGIDMap /Identity /DW 1000 /W ${font.widths} >>`,
+    );
+    const toUnicode = w.stream('', font.toUnicode);
+    const type0 = w.add(
+      `<< /Type /Font /Subtype /Type0 /BaseFont /${font.baseFont} /Encoding /Identity-H` +
+        ` /DescendantFonts [${cidFont} 0 R] /ToUnicode ${toUnicode} 0 R >>`,
+    );
+    fontDicts.push(`/${font.resourceName} ${type0} 0 R`);
+  }
+  const fontResources = `/Font << ${fontDicts.join(' ')} >>`;
+
+  w.stream(
+    `/Type /XObject /Subtype /Form /BBox [0 0 ${num(2 * R)} ${num(2 * R)}] /Resources << ${fontResources} /ExtGState << /GM ${multiply} 0 R >> >>`,
+    `/GM gs\n${sealOps}`,
+    true,
+    sealForm,
+  );
+  const content = w.stream('', ops);
+  w.set(
+    page,
+    `<< /Type /Page /Parent ${pages} 0 R /MediaBox [0 0 ${num(W)} ${num(H)}] /Contents ${content} 0 R` +
+      ` /Resources << ${fontResources} >> /Annots [${field} 0 R] >>`,
+  );
+  w.set(pages, `<< /Type /Pages /Kids [${page} 0 R] /Count 1 >>`);
+  // ISO 32000-1 §12.7.4.5: a signature field whose widget is the visible seal.
+  w.set(
+    field,
+    `<< /Type /Annot /Subtype /Widget /FT /Sig /T ${pdfTextString(SIG_FIELD_NAME)} /TU ${pdfTextString(view.seal.fullName)}` +
+      ` /V ${sig} 0 R /F ${ANNOT_FLAGS_PRINT_LOCKED} /Rect [${rect.map(num).join(' ')}] /P ${page} 0 R /AP << /N ${sealForm} 0 R >> >>`,
+  );
+
+  // Certificate data as an associated file (ISO 32000-2 §14.13, PDF/A-3 style /AF).
+  const json = Buffer.from(JSON.stringify({ format: 'ecert-certificate/1', ...d }), 'utf8');
+  const ef = w.stream(`/Type /EmbeddedFile /Subtype /application#2Fjson /Params << /Size ${json.length} >>`, json);
+  const filespec = w.add(
+    `<< /Type /Filespec /F (${EMBEDDED_DATA_NAME}) /UF ${pdfTextString(EMBEDDED_DATA_NAME)} /AFRelationship /Data` +
+      ` /Desc ${pdfTextString('证书数据 Certificate data')} /EF << /F ${ef} 0 R >> >>`,
+  );
+  const info = w.add(
+    `<< /Title ${pdfTextString(`${view.title} 电子证书 ${d.managementNo}`)} /Author ${pdfTextString(d.issuer.name)}` +
+      ` /Subject ${pdfTextString('专业技术人员职业资格电子证书')} /Creator (ecert) /Producer (ecert)` +
+      ` /CreationDate (${pdfDate(opts.signingTime)}) >>`,
+  );
+  w.set(
+    catalog,
+    `<< /Type /Catalog /Pages ${pages} 0 R /Lang (zh-CN) /ViewerPreferences << /DisplayDocTitle true >>` +
+      ` /AcroForm << /Fields [${field} 0 R] /SigFlags ${SIG_FLAGS_SIGNATURES_EXIST_APPEND_ONLY} >>` +
+      ` /Names << /EmbeddedFiles << /Names [(${EMBEDDED_DATA_NAME}) ${filespec} 0 R] >> >> /AF [${filespec} 0 R] >>`,
+  );
+
+  // Signature dictionary (ISO 32000-1 §12.8.1 table 252; ETSI EN 319 142-1 §5.3): placeholders
+  // of fixed width, filled by the signer without moving a byte.
+  const slot = '0'.repeat(BR_SLOT);
+  const hexLen = opts.signatureSize * 2;
+  const sigHead =
+    `<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /${SUB_FILTER} /M (${pdfDate(opts.signingTime)})` +
+    ` /Name ${pdfTextString(view.seal.fullName)} /Reason ${pdfTextString('电子证书电子印章 Electronic certificate seal')}` +
+    ` /ByteRange [0 `;
+  const sigMid = `${slot} ${slot} ${slot}] /Contents <`;
+  w.set(sig, Buffer.from(sigHead + sigMid + '0'.repeat(hexLen) + '> >>', 'latin1'));
+
+  const id = createHash('sha256').update(ops).update(json).digest().subarray(0, 16);
+  const { bytes, bodyOffsets } = w.finish({ root: catalog, info, id });
+  const byteRangeAt = bodyOffsets[sig] + sigHead.length;
+  const contentsStart = byteRangeAt + sigMid.length - 1;
+  return { bytes, contentsStart, contentsEnd: contentsStart + hexLen + 2, byteRangeAt, byteRangeWidth: BR_SLOT };
+}

@@ -1,0 +1,105 @@
+import { num } from '../pdf/PdfWriter';
+
+/** What text setting needs from the font layer (src/render/fonts/PdfFontEmbedder). */
+export interface GlyphEncoder {
+  encodeRuns(text: string): Array<{ resourceName: string; hex: string; width: number }>;
+}
+
+export interface TextStyle {
+  size: number;
+  /** Extra space after each character, in em. */
+  tracking?: number;
+  /** Heavier strokes: fill and stroke the outlines (text render mode 2, ISO 32000-1 §9.3.6). */
+  bold?: boolean;
+  /** Horizontal scaling in percent (Tz). */
+  scale?: number;
+}
+
+/**
+ * Writes text into a content stream: measures with the fonts' real advances, centres,
+ * wraps CJK prose, and emits `BT … ET` blocks. Glyphs are 2-byte CIDs (Identity-H).
+ */
+export class TextSetter {
+  constructor(private readonly fonts: GlyphEncoder) {}
+
+  /** Width in points of `text` set in `style`. */
+  measure(text: string, style: TextStyle): number {
+    return this.layoutRuns(text, style).width;
+  }
+
+  /** `BT … ET` drawing `text` with its baseline starting at (x, y). */
+  draw(text: string, x: number, y: number, style: TextStyle): string {
+    return this.drawRuns(this.layoutRuns(text, style), x, y, style);
+  }
+
+  /** Centred on `cx` (the trailing tracking is not counted, so the ink is centred). */
+  drawCentered(text: string, cx: number, y: number, style: TextStyle): string {
+    const laid = this.layoutRuns(text, style);
+    return this.drawRuns(laid, cx - laid.width / 2, y, style);
+  }
+
+  /**
+   * Break prose into lines no wider than `width`. CJK text breaks between any two
+   * characters, except that closing punctuation never starts a line and opening punctuation
+   * never ends one (the 禁则 rules of GB/T 15834 practice).
+   */
+  wrap(text: string, width: number, style: TextStyle, firstIndent = 0): string[] {
+    const chars = Array.from(text);
+    const lines: string[] = [];
+    let line = '';
+    let avail = width - firstIndent;
+    for (let i = 0; i < chars.length; i++) {
+      const candidate = line + chars[i];
+      if (line && this.measure(candidate, style) > avail + 0.01) {
+        let cut = line;
+        let carry = chars[i];
+        if (NO_LINE_START.has(chars[i])) {
+          // pull the last character down with the punctuation (at most once)
+          const cs = Array.from(line);
+          carry = cs.pop() + chars[i];
+          cut = cs.join('');
+        } else if (NO_LINE_END.has(Array.from(line).at(-1)!)) {
+          const cs = Array.from(line);
+          carry = cs.pop() + chars[i];
+          cut = cs.join('');
+        }
+        lines.push(cut);
+        line = carry;
+        avail = width;
+      } else {
+        line = candidate;
+      }
+    }
+    if (line) lines.push(line);
+    return lines;
+  }
+
+  private layoutRuns(text: string, style: TextStyle) {
+    const runs = this.fonts.encodeRuns(text);
+    const scale = (style.scale ?? 100) / 100;
+    const tc = (style.tracking ?? 0) * style.size;
+    let glyphs = 0;
+    let units = 0;
+    for (const r of runs) {
+      glyphs += r.hex.length / 4;
+      units += r.width;
+    }
+    const width = ((units * style.size) / 1000 + tc * Math.max(0, glyphs - 1)) * scale;
+    return { runs, width, tc };
+  }
+
+  private drawRuns(laid: ReturnType<TextSetter['layoutRuns']>, x: number, y: number, style: TextStyle): string {
+    let s = 'BT\n';
+    if (laid.tc) s += `${num(laid.tc)} Tc\n`;
+    if (style.scale && style.scale !== 100) s += `${num(style.scale)} Tz\n`;
+    if (style.bold) s += `2 Tr ${num(style.size * 0.028)} w\n`;
+    s += `${num(x)} ${num(y)} Td\n`;
+    for (const r of laid.runs) s += `/${r.resourceName} ${num(style.size)} Tf <${r.hex}> Tj\n`;
+    return s + 'ET\n';
+  }
+}
+
+/** Punctuation that must not begin a line (closing marks, full stops, commas…). */
+const NO_LINE_START = new Set(Array.from('，。、；：？！）》」』】〕”’…—·'));
+/** Punctuation that must not end a line (opening marks). */
+const NO_LINE_END = new Set(Array.from('（《「『【〔“‘'));

@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+import type { PreparedPdf } from '../render/renderCertificate';
+import type { Signer } from './Signer';
+import { buildCmsSignedData } from './buildCmsSignedData';
+
+/**
+ * Fill the prepared signature in place: /ByteRange = [0, a, b, c] with a the offset of the
+ * `<` of /Contents, b the offset after its `>`, b + c the file length (ISO 32000-1
+ * §12.8.1), then the CMS SignedData over those two ranges as hex, zero-padded.
+ */
+export async function signPreparedPdf(prepared: PreparedPdf, signer: Signer): Promise<Buffer> {
+  const { bytes, contentsStart: a, contentsEnd: b, byteRangeAt, byteRangeWidth } = prepared;
+  const c = bytes.length - b;
+  const slots = [a, b, c].map((n) => {
+    const s = String(n);
+    if (s.length > byteRangeWidth) throw new RangeError('file too large for the ByteRange placeholder');
+    return s.padEnd(byteRangeWidth, ' ');
+  });
+  bytes.write(slots.join(' '), byteRangeAt, 'latin1');
+
+  const digest = createHash('sha256').update(bytes.subarray(0, a)).update(bytes.subarray(b)).digest();
+  const cms = await buildCmsSignedData({ contentDigest: digest, signer });
+  const room = (b - a - 2) / 2;
+  if (cms.length > room) throw new RangeError(`CMS of ${cms.length} bytes does not fit the ${room}-byte placeholder`);
+  bytes.write(cms.toString('hex'), a + 1, 'latin1');
+  return bytes;
+}
