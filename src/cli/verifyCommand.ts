@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadConfig } from '../config';
+import { createServices } from '../services';
+import { verifyPdf } from '../verify/verifyPdf';
+import type { VerificationReport } from '../verify/VerificationReport';
+import { EcertError } from '../core/errors';
+
+/** Exit codes of contract.md: 0 = TOTAL_PASSED, 1 = TOTAL_FAILED, 2 = INDETERMINATE. */
+export const EXIT_CODES = { TOTAL_PASSED: 0, TOTAL_FAILED: 1, INDETERMINATE: 2 } as const;
+
+export function verifyCommand(program: Command, setCode: (c: number) => void): void {
+  program
+    .command('verify <file>')
+    .description('verify a certificate PDF: exit 0 = passed, 1 = failed, 2 = indeterminate')
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(file);
+      } catch (e) {
+        process.stderr.write(`cannot read ${file}: ${(e as Error).message}\n`);
+        setCode(EXIT_CODES.INDETERMINATE);
+        return;
+      }
+      const s = await createServices(loadConfig(), { ensureKeys: false });
+      let report: VerificationReport;
+      try {
+        if (bytes.subarray(0, 1024).indexOf('%PDF-') < 0) {
+          const e = new EcertError('ERR_NOT_PDF');
+          report = {
+            indication: 'TOTAL_FAILED',
+            subIndication: 'FORMAT_FAILURE',
+            checks: [{ id: 'pdf-structure', passed: false, detail: 'not a PDF file' }],
+            message: e.bilingual,
+            verifiedAt: s.clock().toISOString(),
+          };
+        } else {
+          report = await verifyPdf(bytes, { trustAnchors: s.keys.trustAnchors, catalog: s.catalog, registry: s.registry, clock: s.clock });
+        }
+      } finally {
+        await s.registry.close();
+      }
+      process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));
+      setCode(EXIT_CODES[report.indication]);
+    });
+}
+
+const VERDICT = {
+  TOTAL_PASSED: '通过 PASSED',
+  TOTAL_FAILED: '失败 FAILED',
+  INDETERMINATE: '无法确认 INDETERMINATE',
+} as const;
+
+export function formatReport(r: VerificationReport): string {
+  const verdict = r.subIndication === 'REVOKED' ? '已撤销 REVOKED' : VERDICT[r.indication];
+  let out = `${verdict}${r.subIndication ? ` (${r.subIndication})` : ''}\n${r.message.zh}\n${r.message.en}\n`;
+  if (r.certificate) {
+    const c = r.certificate;
+    out += `\n  管理号 ${c.managementNo}\n  资格   ${c.qualificationTitle ?? c.qualification}\n  姓名   ${c.holderName}   证件号码 ${c.idNumberMasked}\n`;
+    out += `  批准日期 ${c.approvalDate}   制发日期 ${c.issueDate}\n  发证机构 ${c.issuer}   状态 ${c.status}\n`;
+  }
+  if (r.signer) out += `\n  印章证书 ${r.signer.subject} (issuer: ${r.signer.issuer}, serial ${r.signer.serial})\n`;
+  out += '\n';
+  for (const c of r.checks) out += `  ${c.passed ? '✔' : '✘'} ${c.id}: ${c.detail}\n`;
+  return out;
+}

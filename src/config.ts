@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { EcertError } from './core/errors';
+
+/**
+ * Configuration from the environment (contract.md "Configuration"), validated once at
+ * start-up. The CLI reads the same variables.
+ */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  ECERT_DATA_DIR: z.string().min(1).default('./data'),
+  ECERT_KEYS_DIR: z.string().min(1).default('./keys'),
+  ECERT_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  ECERT_PUBLIC_URL: z.string().url().optional(),
+  ECERT_KEY_PASSPHRASE: z.string().min(8, 'at least 8 characters').optional(),
+  /** Largest accepted upload for verification, in bytes (security.md: a few MB). */
+  ECERT_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  /** Largest accepted batch body (CSV or JSON), in bytes. */
+  ECERT_MAX_BATCH_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+  ECERT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Batch worker concurrency per instance (0 = no background batch worker in this instance). */
+  ECERT_BATCH_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
+});
+
+export interface Config {
+  port: number;
+  dataDir: string;
+  keysDir: string;
+  databaseUrl?: string;
+  /** Base of verification links; `http://localhost:$PORT` when unset (resolved once listening). */
+  publicUrl?: string;
+  keyPassphrase?: string;
+  maxUploadBytes: number;
+  maxBatchBytes: number;
+  logLevel: string;
+  batchWorkers: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const blankToUndefined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = envSchema.safeParse(blankToUndefined);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new EcertError('ERR_CONFIG', { zh: `环境变量 ${issue.path.join('.')} 无效`, en: `${issue.path.join('.')}: ${issue.message}` });
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    dataDir: resolve(e.ECERT_DATA_DIR),
+    keysDir: resolve(e.ECERT_KEYS_DIR),
+    databaseUrl: e.ECERT_DATABASE_URL,
+    publicUrl: e.ECERT_PUBLIC_URL?.replace(/\/+$/, ''),
+    keyPassphrase: e.ECERT_KEY_PASSPHRASE,
+    maxUploadBytes: e.ECERT_MAX_UPLOAD_BYTES,
+    maxBatchBytes: e.ECERT_MAX_BATCH_BYTES,
+    logLevel: e.ECERT_LOG_LEVEL,
+    batchWorkers: e.ECERT_BATCH_WORKERS,
+    ...overrides,
+  };
+}

@@ -1,0 +1,73 @@
+import express, { type Express } from 'express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Services } from '../services';
+import { errorHandler, notFound } from './errorHandler';
+import { Metrics } from './metrics';
+import { requestContext } from './requestContext';
+import { batchRoutes } from './routes/batchRoutes';
+import { certificateRoutes } from './routes/certificateRoutes';
+import { holderRoutes } from './routes/holderRoutes';
+import { pageRoutes } from './routes/pageRoutes';
+import { publicRoutes } from './routes/publicRoutes';
+import { verifyRoutes } from './routes/verifyRoutes';
+
+/** The Express app: routes are thin; everything they call is in src/issue and src/verify. */
+export function createApp(s: Services): Express {
+  const app = express();
+  const metrics = new Metrics();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(
+    requestContext(s.logger, (req, status, seconds) => {
+      const route = req.route?.path ? String(req.route.path) : 'unmatched';
+      metrics.requests.inc({ method: req.method, route, status: String(status) });
+      metrics.latency.observe({ method: req.method, route }, seconds);
+    }),
+  );
+  app.use((_req, res, next) => {
+    res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' });
+    next();
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(publicRoutes(s));
+  app.use(verifyRoutes(s, (kind, report) => metrics.verifications.inc({ kind, indication: report.indication, sub_indication: report.subIndication ?? '' })));
+  app.use(holderRoutes(s));
+  app.use(certificateRoutes(s));
+  app.use(batchRoutes(s));
+  app.use(pageRoutes(s));
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Listen on `port` (0 = any free port) with time limits against slow clients. */
+export async function startServer(s: Services, port: number, host = '0.0.0.0'): Promise<RunningServer> {
+  const app = createApp(s);
+  const server = app.listen(port, host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  server.requestTimeout = 60_000; // a whole request, including a slow upload
+  server.headersTimeout = 15_000;
+  server.keepAliveTimeout = 5_000;
+  const { port: actual } = server.address() as AddressInfo;
+  const url = `http://localhost:${actual}`;
+  return {
+    server,
+    url,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}

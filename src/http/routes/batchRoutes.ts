@@ -1,0 +1,50 @@
+import express, { Router } from 'express';
+import yazl from 'yazl';
+import { once } from 'node:events';
+import type { Services } from '../../services';
+import { EcertError } from '../../core/errors';
+import { submitBatch } from '../../issue/batch/submitBatch';
+import { requireIssuer } from '../auth';
+
+/** Batches: submit CSV/JSON (202), follow progress, download the issued PDFs as one ZIP stream. */
+export function batchRoutes(s: Services): Router {
+  const r = Router();
+  r.use('/api/v1/batches', requireIssuer(s.registry));
+  const raw = express.raw({ type: () => true, limit: s.config.maxBatchBytes });
+
+  r.post('/api/v1/batches', raw, async (req, res) => {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const { batchId, total, existing } = await submitBatch(body, req.get('content-type') ?? '', req.issuer!, s);
+    res.status(existing ? 200 : 202).location(`/api/v1/batches/${batchId}`).json({ batchId, total, links: { self: `/api/v1/batches/${batchId}`, zip: `/api/v1/batches/${batchId}/zip` } });
+  });
+
+  r.get('/api/v1/batches/:id', async (req, res) => {
+    const batch = await ownBatch(String(req.params.id), req.issuer!.id, s);
+    res.set('Cache-Control', 'no-store').json(batch);
+  });
+
+  r.get('/api/v1/batches/:id/zip', async (req, res) => {
+    const batch = await ownBatch(String(req.params.id), req.issuer!.id, s);
+    const zip = new yazl.ZipFile();
+    res.status(200).type('application/zip').set('Content-Disposition', `attachment; filename="${batch.id}.zip"`);
+    zip.outputStream.pipe(res);
+    let aborted = false;
+    res.on('close', () => (aborted = true));
+    for await (const { rowNo, managementNo } of s.registry.listBatchCertificates(batch.id)) {
+      if (aborted) break;
+      const doc = await s.registry.getDocument(managementNo);
+      if (!doc) continue;
+      // PDFs are already compressed: store them (ZIP method 0).
+      zip.addBuffer(doc.pdf, `${String(rowNo).padStart(6, '0')}-${managementNo}.pdf`, { compress: false, mtime: new Date(batch.createdAt) });
+      if (res.writableNeedDrain) await once(res, 'drain');
+    }
+    zip.end();
+  });
+  return r;
+}
+
+async function ownBatch(id: string, issuerId: string, s: Services) {
+  const batch = /^b_[0-9a-f]{32}$/.test(id) ? await s.registry.getBatch(id) : undefined;
+  if (!batch || batch.issuerId !== issuerId) throw new EcertError('ERR_NOT_FOUND');
+  return batch;
+}

@@ -1,0 +1,81 @@
+import express, { Router } from 'express';
+import type { Services } from '../../services';
+import { issueCertificate } from '../../issue/issueCertificate';
+import { certificateInScope, revokeCertificate } from '../../issue/revokeCertificate';
+import { reissueCertificate } from '../../issue/reissueCertificate';
+import { EcertError } from '../../core/errors';
+import type { CertificateRecord } from '../../registry/RegistryStore';
+import { requireIssuer } from '../auth';
+
+/** Issuer endpoints: issue, read, download, revoke, re-issue. Thin: parse → use case → HTTP. */
+export function certificateRoutes(s: Services): Router {
+  const r = Router();
+  const json = express.json({ limit: '64kb' });
+  r.use('/api/v1/certificates', requireIssuer(s.registry));
+
+  r.post('/api/v1/certificates', json, async (req, res) => {
+    const result = await issueCertificate(req.body, req.issuer!, s);
+    const body = { managementNo: result.record.managementNo, documentSha256: result.documentSha256, status: result.record.status, created: result.created, links: links(result.record.managementNo, s) };
+    res.status(result.created ? 201 : 200).location(`/api/v1/certificates/${result.record.managementNo}`).json(body);
+  });
+
+  r.get('/api/v1/certificates/:no', async (req, res) => {
+    const record = await certificateInScope(String(req.params.no), req.issuer!, s);
+    res.json(publicRecord(record, s));
+  });
+
+  r.get('/api/v1/certificates/:no/pdf', async (req, res) => {
+    const record = await certificateInScope(String(req.params.no), req.issuer!, s);
+    const version = req.query.version === undefined ? undefined : Number(req.query.version);
+    if (version !== undefined && !(Number.isInteger(version) && version > 0)) throw new EcertError('ERR_VALIDATION', { en: 'version must be a positive integer' });
+    const doc = await s.registry.getDocument(record.managementNo, version);
+    if (!doc) throw new EcertError('ERR_NOT_FOUND');
+    sendPdf(res, doc.pdf, `${record.managementNo}-v${doc.version}.pdf`, doc.sha256);
+  });
+
+  r.post('/api/v1/certificates/:no/revoke', json, async (req, res) => {
+    const record = await revokeCertificate(String(req.params.no), req.body, req.issuer!, s);
+    res.json(publicRecord(record, s));
+  });
+
+  r.post('/api/v1/certificates/:no/reissue', json, async (req, res) => {
+    const record = await reissueCertificate(String(req.params.no), req.body, req.issuer!, s);
+    res.status(201).json(publicRecord(record, s));
+  });
+  return r;
+}
+
+export function sendPdf(res: express.Response, pdf: Buffer, filename: string, sha256: string): void {
+  res
+    .status(200)
+    .type('application/pdf')
+    .set('Content-Disposition', `attachment; filename="${filename}"`)
+    .set('X-Document-SHA256', sha256)
+    .set('Cache-Control', 'private, no-store')
+    .send(pdf);
+}
+
+function links(no: string, s: Services) {
+  return { self: `/api/v1/certificates/${no}`, pdf: `/api/v1/certificates/${no}/pdf`, verify: `${s.publicUrl}/verify?no=${no}` };
+}
+
+/** The record as issuers see it: masked ID, never the digest. */
+export function publicRecord(r: CertificateRecord, s: Services) {
+  const current = r.documents.find((d) => d.version === r.currentVersion);
+  return {
+    managementNo: r.managementNo,
+    qualification: r.qualification,
+    ...(r.specialty ? { specialty: r.specialty } : {}),
+    holder: { name: r.holderName, idNumberMasked: r.idNumberMasked, sex: r.sex, birth: r.birth },
+    approvalDate: r.approvalDate,
+    issueDate: r.issueDate,
+    issuingBody: r.issuerBody,
+    status: r.status,
+    currentVersion: r.currentVersion,
+    documentSha256: current?.sha256,
+    documents: r.documents,
+    createdAt: r.createdAt,
+    ...(r.status === 'revoked' ? { revocation: { at: r.revokedAt, by: r.revokedBy, reason: r.revocationReason } } : {}),
+    links: links(r.managementNo, s),
+  };
+}

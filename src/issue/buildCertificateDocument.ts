@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import type { Catalog } from '../catalog/Catalog';
+import type { CertificateData, IssueRequest } from '../core/types';
+import { maskIdNumber } from '../core/maskIdNumber';
+import type { KeyStore } from '../keys/KeyStore';
+import type { FontSet } from '../render/fonts/FontSet';
+import { renderCertificate } from '../render/renderCertificate';
+import { cmsPlaceholderSize } from '../sign/buildCmsSignedData';
+import { signPreparedPdf } from '../sign/signPreparedPdf';
+import { qrClaimsOf, signQrToken, verifyUrlFor } from '../qr/qrToken';
+
+export interface DocumentDeps {
+  catalog: Catalog;
+  keys: KeyStore;
+  fonts?: FontSet;
+  /** Base URL printed in the QR code. */
+  publicUrl: string;
+}
+
+export interface BuiltCertificate {
+  pdf: Buffer;
+  sha256: string;
+  data: CertificateData;
+}
+
+/**
+ * render → seal → sign: the signed PDF of one certificate document. Pure apart from the
+ * signer; the registry decides the 管理号 and version and stores the result.
+ */
+export async function buildCertificateDocument(
+  req: IssueRequest,
+  ids: { managementNo: string; version: number; signingTime: Date },
+  deps: DocumentDeps,
+): Promise<BuiltCertificate> {
+  const { catalog } = deps;
+  const q = catalog.get(req.qualification);
+  const body = catalog.body(q.issuingBody);
+  const seal = catalog.seal(q.sealId);
+  const data: CertificateData = {
+    managementNo: ids.managementNo,
+    version: ids.version,
+    qualification: q.code,
+    ...(req.specialty ? { specialty: req.specialty } : {}),
+    holderName: req.holder.name,
+    idType: req.holder.idType,
+    idNumberMasked: maskIdNumber(req.holder.idNumber),
+    sex: req.holder.sex,
+    birth: req.holder.birth,
+    approvalDate: req.approvalDate,
+    issueDate: req.issueDate,
+    issuer: { code: body.code, name: body.name },
+    sealId: seal.id,
+  };
+  const token = await signQrToken(qrClaimsOf(data), deps.keys.qrKey);
+  const signer = deps.keys.signerFor(seal.id);
+  const prepared = renderCertificate(
+    {
+      data,
+      idNumber: req.holder.idNumber,
+      style: q.style,
+      title: q.title,
+      titleEn: q.titleEn,
+      competence: q.competence,
+      departments: catalog.departmentsFor(q.code, req.specialty),
+      issuingBodyName: body.name,
+      seal: { arcText: seal.arcText, centerText: seal.centerText, fullName: seal.fullName },
+      verifyUrl: verifyUrlFor(deps.publicUrl, token),
+    },
+    { fonts: deps.fonts, signatureSize: cmsPlaceholderSize(signer), signingTime: ids.signingTime },
+  );
+  const pdf = await signPreparedPdf(prepared, signer);
+  return { pdf, sha256: createHash('sha256').update(pdf).digest('hex'), data };
+}

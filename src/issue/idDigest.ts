@@ -1,0 +1,29 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The registry never needs the full ID number in clear to match it: it keeps
+ * HMAC-SHA-256(pepper, idNumber) of the normalised number. The pepper lives with the key material
+ * (`keys/id-pepper.key`, never committed); every instance of a deployment shares it.
+ */
+export class IdDigester {
+  constructor(private readonly pepper: Buffer) {}
+
+  static fromKeysDir(keysDir: string): IdDigester {
+    const path = join(keysDir, 'id-pepper.key');
+    if (!existsSync(path)) {
+      mkdirSync(keysDir, { recursive: true });
+      try {
+        writeFileSync(path, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // another process won the race
+      }
+    }
+    return new IdDigester(Buffer.from(readFileSync(path, 'utf8').trim(), 'hex'));
+  }
+
+  digest(idNumber: string): string {
+    return createHmac('sha256', this.pepper).update(idNumber.trim().toUpperCase()).digest('hex');
+  }
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { EcertError } from '../core/errors';
+import { maskIdNumber } from '../core/maskIdNumber';
+import type { CertificateRecord, Issuer } from '../registry/RegistryStore';
+import type { Services } from '../services';
+import { buildCertificateDocument } from './buildCertificateDocument';
+import { certificateInScope } from './revokeCertificate';
+import { parseWith } from './parseWith';
+import { validateIssueRequest } from './validateIssueRequest';
+
+export const reissueReasonSchema = z.object({ reason: z.string().trim().min(2).max(500) }).loose();
+
+/**
+ * Re-issue a corrected certificate (e.g. a name correction): the body is the full, corrected
+ * issue request plus a reason. The 管理号 is kept for life; the new document becomes the
+ * current version and the earlier one verifies as superseded.
+ */
+export async function reissueCertificate(managementNo: string, body: unknown, issuer: Issuer, s: Services): Promise<CertificateRecord> {
+  const { reason } = parseWith(reissueReasonSchema, body);
+  const { reason: _r, ...requestBody } = body as Record<string, unknown>;
+  const now = s.clock();
+  const req = validateIssueRequest(requestBody, { catalog: s.catalog, now });
+  const record = await certificateInScope(managementNo, issuer, s);
+  if (record.status === 'revoked') throw new EcertError('ERR_CERTIFICATE_REVOKED', { details: { managementNo } });
+  if (req.qualification !== record.qualification) {
+    throw new EcertError('ERR_VALIDATION', { zh: '重新制发不能更改职业资格', en: 'a re-issue cannot change the qualification', details: { field: 'qualification' } });
+  }
+  return s.registry.reissue({
+    managementNo,
+    changes: {
+      specialty: req.specialty,
+      holderName: req.holder.name,
+      idType: req.holder.idType,
+      idNumberMasked: maskIdNumber(req.holder.idNumber),
+      idNumberDigest: s.ids.digest(req.holder.idNumber),
+      sex: req.holder.sex,
+      birth: req.holder.birth,
+      approvalDate: req.approvalDate,
+      issueDate: req.issueDate,
+    },
+    build: (no, version) => buildCertificateDocument(req, { managementNo: no, version, signingTime: now }, s),
+    actor: issuer.id,
+    now,
+    reason,
+  });
+}

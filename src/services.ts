@@ -1,0 +1,79 @@
+import { mkdirSync } from 'node:fs';
+import pino, { type Logger } from 'pino';
+import { loadCatalog } from './catalog/loadCatalog';
+import type { Catalog } from './catalog/Catalog';
+import type { Config } from './config';
+import { systemClock, type Clock } from './core/clock';
+import { IdDigester } from './issue/idDigest';
+import { generateKeyMaterial, keyMaterialExists, loadKeyStore } from './keys';
+import type { KeyStore } from './keys/KeyStore';
+import { openRegistry } from './registry/openRegistry';
+import type { RegistryStore } from './registry/RegistryStore';
+import { FontSet } from './render/fonts/FontSet';
+
+/**
+ * The composition root: everything a use case needs, built once per process from the
+ * configuration. HTTP handlers and CLI commands receive it; nothing below reads the
+ * environment.
+ */
+export interface Services {
+  config: Config;
+  catalog: Catalog;
+  keys: KeyStore;
+  registry: RegistryStore;
+  fonts: FontSet;
+  ids: IdDigester;
+  clock: Clock;
+  logger: Logger;
+  /** Base of the verification links in QR codes. */
+  publicUrl: string;
+}
+
+export interface ServiceOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Create development keys when the keys directory is empty (npm start does). */
+  ensureKeys?: boolean;
+  keyAlg?: 'rsa' | 'ecdsa';
+}
+
+export async function createServices(config: Config, opts: ServiceOptions = {}): Promise<Services> {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? pino({ level: config.logLevel, base: { service: 'ecert' } });
+  const catalog = loadCatalog();
+  if (opts.ensureKeys !== false && !keyMaterialExists(config.keysDir)) {
+    logger.warn({ dir: config.keysDir }, 'no key material: generating DEVELOPMENT keys (not for production)');
+    await initKeys(config, catalog, { alg: opts.keyAlg ?? 'ecdsa', now: clock() });
+  }
+  const keys = loadKeyStore(config.keysDir, { passphrase: config.keyPassphrase });
+  mkdirSync(config.dataDir, { recursive: true });
+  const registry = await openRegistry({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  await registry.migrate();
+  return {
+    config,
+    catalog,
+    keys,
+    registry,
+    fonts: FontSet.load(),
+    ids: IdDigester.fromKeysDir(config.keysDir),
+    clock,
+    logger,
+    publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+  };
+}
+
+/** `ecert keys init`: a root CA, one seal certificate per catalog seal, a QR token key. */
+export async function initKeys(
+  config: Pick<Config, 'keysDir' | 'keyPassphrase'>,
+  catalog: Catalog,
+  opts: { alg: 'rsa' | 'ecdsa'; now: Date; force?: boolean },
+): Promise<void> {
+  await generateKeyMaterial({
+    dir: config.keysDir,
+    alg: opts.alg,
+    seals: catalog.seals.map((s) => ({ id: s.id, name: s.fullName, bodyName: catalog.body(s.bodyCode).name })),
+    now: opts.now,
+    passphrase: config.keyPassphrase,
+    force: opts.force,
+  });
+}

@@ -1,0 +1,113 @@
+import type { Catalog } from '../catalog/Catalog';
+import { isEcertError } from '../core/errors';
+import type { CertificateRecord, RegistryStore } from '../registry/RegistryStore';
+import type { Check, ReportCertificate, SubIndication } from './VerificationReport';
+
+export type RegistryReader = Pick<RegistryStore, 'getCertificate' | 'findDocumentBySha256'>;
+
+/** The facts a document or token claims, to be compared with the registry's record. */
+export interface ClaimedFacts {
+  managementNo: string;
+  version?: number;
+  qualification: string;
+  holderName: string;
+  idNumberMasked: string;
+  approvalDate: string;
+  issueDate: string;
+}
+
+export interface RegistryOutcome {
+  /** undefined = everything agrees and the certificate is valid */
+  sub?: SubIndication;
+  indeterminate?: boolean;
+  certificate?: ReportCertificate;
+  checks: Check[];
+}
+
+/**
+ * The registry half of verification: the certificate exists, the presented document is
+ * the one issued (by SHA-256, for PDFs) and is the current version, its facts agree with
+ * the record, and its status is valid.
+ */
+export async function registryStatus(
+  claimed: ClaimedFacts,
+  registry: RegistryReader,
+  catalog: Catalog,
+  documentSha256?: string,
+): Promise<RegistryOutcome> {
+  const checks: Check[] = [];
+  let record: CertificateRecord | undefined;
+  try {
+    record = await registry.getCertificate(claimed.managementNo);
+  } catch (e) {
+    if (isEcertError(e) && e.code === 'ERR_REGISTRY_UNAVAILABLE') {
+      checks.push({ id: 'registry-reachable', passed: false, detail: 'the registry could not be reached' });
+      return { indeterminate: true, sub: 'TRY_LATER', checks };
+    }
+    throw e;
+  }
+  if (!record) {
+    checks.push({ id: 'registry-record', passed: false, detail: `no certificate ${claimed.managementNo} in the registry` });
+    return { sub: 'UNKNOWN_CERTIFICATE', checks };
+  }
+  checks.push({ id: 'registry-record', passed: true, detail: `certificate ${record.managementNo} is in the registry` });
+  const certificate = reportCertificate(record, catalog);
+
+  let version = claimed.version;
+  if (documentSha256) {
+    const doc = await registry.findDocumentBySha256(documentSha256);
+    if (!doc || doc.managementNo !== record.managementNo) {
+      checks.push({ id: 'registry-document', passed: false, detail: 'the file is not a document the registry issued under this number' });
+      return { sub: 'REGISTRY_MISMATCH', certificate, checks };
+    }
+    version = doc.version;
+    checks.push({ id: 'registry-document', passed: true, detail: `the file is document version ${doc.version} as issued (SHA-256 matches)` });
+  }
+
+  const mismatched = (['qualification', 'holderName', 'idNumberMasked', 'approvalDate', 'issueDate'] as const).filter(
+    (k) => claimed[k] !== record![k],
+  );
+  if (mismatched.length && version === record.currentVersion) {
+    checks.push({ id: 'registry-fields', passed: false, detail: `differs from the registry in: ${mismatched.join(', ')}` });
+    return { sub: 'REGISTRY_MISMATCH', certificate, checks };
+  }
+
+  if (record.status === 'revoked') {
+    checks.push({ id: 'registry-status', passed: false, detail: `revoked at ${record.revokedAt}: ${record.revocationReason ?? ''}` });
+    return { sub: 'REVOKED', certificate, checks };
+  }
+  if (version !== undefined && version !== record.currentVersion) {
+    checks.push({ id: 'registry-current-version', passed: false, detail: `version ${version} was superseded by version ${record.currentVersion}` });
+    return { sub: 'SUPERSEDED', certificate: { ...certificate, status: 'superseded', version }, checks };
+  }
+  if (!mismatched.length) checks.push({ id: 'registry-fields', passed: true, detail: 'the facts agree with the registry' });
+  checks.push({ id: 'registry-status', passed: true, detail: 'status valid' });
+  return { certificate, checks };
+}
+
+function reportCertificate(r: CertificateRecord, catalog: Catalog): ReportCertificate {
+  const title = attempt(() => catalog.get(r.qualification).title);
+  const issuerName = attempt(() => catalog.body(r.issuerBody).name);
+  return {
+    managementNo: r.managementNo,
+    version: r.currentVersion,
+    qualification: r.qualification,
+    ...(title ? { qualificationTitle: title } : {}),
+    holderName: r.holderName,
+    idNumberMasked: r.idNumberMasked,
+    approvalDate: r.approvalDate,
+    issueDate: r.issueDate,
+    issuer: issuerName ?? r.issuerBody,
+    status: r.status,
+    ...(r.revokedAt ? { revokedAt: new Date(r.revokedAt).toISOString() } : {}),
+    ...(r.revocationReason ? { revocationReason: r.revocationReason } : {}),
+  };
+}
+
+function attempt<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,47 @@
+import type { JSONWebKeySet } from 'jose';
+import type { Catalog } from '../catalog/Catalog';
+import type { Clock } from '../core/clock';
+import { isEcertError } from '../core/errors';
+import { verifyQrToken } from '../qr/qrToken';
+import { registryStatus, type RegistryReader } from './registryStatus';
+import { makeReport, type Check, type VerificationReport } from './VerificationReport';
+
+export interface VerifyTokenDeps {
+  jwks: JSONWebKeySet;
+  catalog: Catalog;
+  registry: RegistryReader;
+  clock: Clock;
+}
+
+/** QR token: signature against the published QR keys → claims → registry status → report. */
+export async function verifyToken(token: string, deps: VerifyTokenDeps): Promise<VerificationReport> {
+  const now = deps.clock();
+  const checks: Check[] = [];
+  let claims;
+  try {
+    claims = await verifyQrToken(token, deps.jwks);
+  } catch (e) {
+    if (!isEcertError(e)) throw e;
+    checks.push({ id: 'token-signature', passed: false, detail: e.bilingual.en });
+    return makeReport('TOTAL_FAILED', 'SIG_CRYPTO_FAILURE', checks, now);
+  }
+  checks.push({ id: 'token-signature', passed: true, detail: 'signed by a published QR key' });
+  const reg = await registryStatus(
+    {
+      managementNo: claims.n,
+      version: claims.r,
+      qualification: claims.q,
+      holderName: claims.h,
+      idNumberMasked: claims.i,
+      approvalDate: claims.a,
+      issueDate: claims.d,
+    },
+    deps.registry,
+    deps.catalog,
+  );
+  checks.push(...reg.checks);
+  const extra = reg.certificate ? { certificate: reg.certificate } : {};
+  if (reg.indeterminate) return makeReport('INDETERMINATE', reg.sub, checks, now, extra);
+  if (reg.sub) return makeReport('TOTAL_FAILED', reg.sub, checks, now, extra);
+  return makeReport('TOTAL_PASSED', undefined, checks, now, extra);
+}
