@@ -1,5 +1,7 @@
 import { Router } from 'express';
 import type { Services } from '../../services';
+import { openApiDocument } from '../openapi';
+import { apiDocsPage } from '../pages/apiDocsPage';
 
 /** Catalog, trust anchors, QR keys and health: public, cacheable, no personal data. */
 export function publicRoutes(s: Services): Router {
@@ -12,6 +14,12 @@ export function publicRoutes(s: Services): Router {
   });
   r.get('/.well-known/jwks.json', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=3600').json(s.keys.jwks());
+  });
+  r.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument(s.publicUrl));
+  });
+  r.get('/api-docs', (_req, res) => {
+    res.type('html').send(apiDocsPage(openApiDocument(s.publicUrl)));
   });
   r.get('/healthz', async (_req, res) => {
     try {

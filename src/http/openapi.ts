@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { issueRequestSchema } from '../issue/validateIssueRequest';
+import { revokeRequestSchema } from '../issue/revokeCertificate';
+import { reissueReasonSchema } from '../issue/reissueCertificate';
+import { holderLookupSchema } from '../issue/lookupHolderDocument';
+import { ERROR_CODES } from '../core/errors';
+
+/**
+ * OpenAPI 3.1 description of the HTTP API. Request bodies are generated from the same zod
+ * schemas that validate them (z.toJSONSchema), so the document cannot drift from the code.
+ */
+export function openApiDocument(publicUrl: string): Record<string, unknown> {
+  const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+  const errorRef = { $ref: '#/components/schemas/Error' };
+  const reportRef = { $ref: '#/components/schemas/VerificationReport' };
+  const errors = (...codes: number[]) =>
+    Object.fromEntries(codes.map((c) => [String(c), { description: httpText[c], content: { 'application/json': { schema: errorRef } } }]));
+  const json = (s: unknown) => ({ content: { 'application/json': { schema: s } } });
+  const pdf = { content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } } };
+  const issuer = [{ issuerKey: [] }];
+  const no = { name: 'managementNo', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]{14}[0-9X]$' } };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'ecert: professional-qualification e-certificates',
+      version: '1',
+      description: 'Issue and verify 专业技术人员职业资格电子证书 (人社厅发〔2021〕97号). Errors: {"error": {"code", "message": {"zh", "en"}}}.',
+    },
+    servers: [{ url: publicUrl }],
+    components: {
+      securitySchemes: { issuerKey: { type: 'http', scheme: 'bearer', description: 'issuer API key (ecert issuers add)' } },
+      schemas: {
+        IssueRequest: schema(issueRequestSchema),
+        RevokeRequest: schema(revokeRequestSchema),
+        ReissueRequest: { allOf: [{ $ref: '#/components/schemas/IssueRequest' }, schema(reissueReasonSchema)] },
+        HolderLookup: schema(holderLookupSchema),
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: {
+                code: { type: 'string', enum: Object.keys(ERROR_CODES) },
+                message: { type: 'object', properties: { zh: { type: 'string' }, en: { type: 'string' } } },
+                details: { type: 'object' },
+              },
+            },
+          },
+        },
+        VerificationReport: {
+          type: 'object',
+          required: ['indication', 'checks', 'message'],
+          properties: {
+            indication: { enum: ['TOTAL_PASSED', 'TOTAL_FAILED', 'INDETERMINATE'] },
+            subIndication: { type: 'string' },
+            certificate: { type: 'object', description: 'facts of the certificate; the ID number masked' },
+            signer: { type: 'object' },
+            checks: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, passed: { type: 'boolean' }, detail: { type: 'string' } } } },
+            message: { type: 'object', properties: { zh: { type: 'string' }, en: { type: 'string' } } },
+            verifiedAt: { type: 'string', format: 'date-time' },
+          },
+        },
+      },
+    },
+    paths: {
+      '/api/v1/qualifications': { get: { summary: 'The qualification catalog', responses: { 200: json({ type: 'array' }) } } },
+      '/api/v1/certificates': {
+        post: {
+          summary: 'Issue one certificate',
+          security: issuer,
+          requestBody: { required: true, ...json({ $ref: '#/components/schemas/IssueRequest' }) },
+          responses: { 201: json({ type: 'object' }), 200: { description: 'already issued: the existing certificate' }, ...errors(400, 401, 403, 422, 503) },
+        },
+      },
+      '/api/v1/certificates/{managementNo}': { get: { summary: 'The record, with status', security: issuer, parameters: [no], responses: { 200: json({ type: 'object' }), ...errors(401, 403, 404) } } },
+      '/api/v1/certificates/{managementNo}/pdf': { get: { summary: 'The signed PDF', security: issuer, parameters: [no], responses: { 200: pdf, ...errors(401, 403, 404) } } },
+      '/api/v1/certificates/{managementNo}/revoke': {
+        post: { summary: 'Revoke', security: issuer, parameters: [no], requestBody: { required: true, ...json({ $ref: '#/components/schemas/RevokeRequest' }) }, responses: { 200: json({ type: 'object' }), ...errors(401, 403, 404, 409, 422) } },
+      },
+      '/api/v1/certificates/{managementNo}/reissue': {
+        post: { summary: 'Re-issue a corrected document under the same 管理号', security: issuer, parameters: [no], requestBody: { required: true, ...json({ $ref: '#/components/schemas/ReissueRequest' }) }, responses: { 201: json({ type: 'object' }), ...errors(401, 403, 404, 409, 422) } },
+      },
+      '/api/v1/batches': {
+        post: {
+          summary: 'Submit a batch (CSV with Chinese or English headers, UTF-8/GB18030; or a JSON array of issue requests)',
+          security: issuer,
+          requestBody: { required: true, content: { 'text/csv': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/IssueRequest' } } } } },
+          responses: { 202: json({ type: 'object', properties: { batchId: { type: 'string' }, total: { type: 'integer' } } }), ...errors(400, 401, 413, 415, 422) },
+        },
+      },
+      '/api/v1/batches/{batchId}': { get: { summary: 'Progress and per-row errors', security: issuer, parameters: [{ name: 'batchId', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: json({ type: 'object' }), ...errors(401, 404) } } },
+      '/api/v1/batches/{batchId}/zip': { get: { summary: 'The issued PDFs as one ZIP stream', security: issuer, parameters: [{ name: 'batchId', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'ZIP', content: { 'application/zip': {} } }, ...errors(401, 404) } } },
+      '/api/v1/holder/lookup': { post: { summary: 'Holder download (one generic 404 for every miss; rate-limited)', requestBody: { required: true, ...json({ $ref: '#/components/schemas/HolderLookup' }) }, responses: { 200: pdf, ...errors(404, 422, 429) } } },
+      '/api/v1/verify': {
+        post: {
+          summary: 'Verify an uploaded PDF',
+          requestBody: { required: true, content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } }, 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } } } },
+          responses: { 200: json(reportRef), ...errors(400, 413, 415) },
+        },
+      },
+      '/api/v1/verify/token/{token}': { get: { summary: 'Verify a QR token', parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: json(reportRef) } } },
+      '/.well-known/jwks.json': { get: { summary: 'Public keys of QR tokens', responses: { 200: json({ type: 'object' }) } } },
+      '/api/v1/trust-anchors': { get: { summary: 'Root certificates (PEM)', responses: { 200: { description: 'PEM', content: { 'application/x-pem-file': {} } } } } },
+      '/healthz': { get: { summary: 'Liveness and registry reachability', responses: { 200: json({ type: 'object' }), 503: json({ type: 'object' }) } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } } },
+    },
+  };
+}
+
+const httpText: Record<number, string> = {
+  400: 'bad request',
+  401: 'no valid issuer credential',
+  403: 'outside the issuer’s scope',
+  404: 'not found',
+  409: 'conflict',
+  413: 'too large',
+  415: 'unsupported media type',
+  422: 'validation failed',
+  429: 'rate limited',
+  503: 'registry unavailable',
+};

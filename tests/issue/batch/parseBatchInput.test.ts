@@ -1,0 +1,62 @@
+import iconv from 'iconv-lite';
+import { describe, expect, it } from 'vitest';
+import { normaliseDate, normaliseMonth, parseBatchInput } from '../../../src/issue/batch/parseBatchInput';
+
+const CSV_ZH = '资格代码,专业类别,姓名,证件号码,性别,出生年月,批准日期,制发日期\nsupervising-engineer,土木建筑工程,张三,11010519491231002X,女,1949/12,2025/6/30,2025年8月15日\n';
+
+describe('parseBatchInput', () => {
+  it('reads Chinese headers, UTF-8 with a BOM, and normalises Excel dates', () => {
+    const rows = parseBatchInput(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(CSV_ZH)]), 'text/csv');
+    expect(rows).toEqual([
+      {
+        rowNo: 1,
+        payload: {
+          qualification: 'supervising-engineer',
+          specialty: '土木建筑工程',
+          holder: { name: '张三', idType: 'resident-id', idNumber: '11010519491231002X', sex: '女', birth: '1949-12' },
+          approvalDate: '2025-06-30',
+          issueDate: '2025-08-15',
+        },
+      },
+    ]);
+  });
+
+  it('reads GB18030 (GBK) as Excel saves it on Chinese Windows', () => {
+    const rows = parseBatchInput(iconv.encode(CSV_ZH, 'gb18030'), 'text/csv; charset=gbk');
+    expect((rows[0].payload.holder as { name: string }).name).toBe('张三');
+  });
+
+  it('reads English headers and maps Chinese ID type names', () => {
+    const csv = 'qualification,name,idType,idNumber,sex,birth,approvalDate,issueDate\ntax-adviser,Li Lei,护照,E12345678,男,1990-01,2025-06-30,2025-08-15\n';
+    const [row] = parseBatchInput(Buffer.from(csv), 'text/csv');
+    expect(row.payload.holder).toMatchObject({ idType: 'passport', idNumber: 'E12345678' });
+  });
+
+  it('takes a JSON array', () => {
+    const rows = parseBatchInput(Buffer.from(JSON.stringify([{ qualification: 'a' }, { qualification: 'b' }])), 'application/json');
+    expect(rows.map((r) => r.rowNo)).toEqual([1, 2]);
+  });
+
+  it('rejects unknown and missing columns, empty bodies, bad JSON and other types with codes', () => {
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+      return 'none';
+    };
+    expect(code(() => parseBatchInput(Buffer.from('姓名,爱好\n张三,x\n'), 'text/csv'))).toBe('ERR_VALIDATION');
+    expect(code(() => parseBatchInput(Buffer.from('姓名\n张三\n'), 'text/csv'))).toBe('ERR_VALIDATION');
+    expect(code(() => parseBatchInput(Buffer.alloc(0), 'text/csv'))).toBe('ERR_EMPTY_BODY');
+    expect(code(() => parseBatchInput(Buffer.from('[{'), 'application/json'))).toBe('ERR_INVALID_JSON');
+    expect(code(() => parseBatchInput(Buffer.from('x'), 'image/png'))).toBe('ERR_UNSUPPORTED_MEDIA_TYPE');
+    expect(code(() => parseBatchInput(Buffer.from('qualification,name,idNumber,sex,birth,approvalDate,issueDate\n'), 'text/csv'))).toBe('ERR_VALIDATION');
+  });
+
+  it('normalises the date spellings of spreadsheets and leaves garbage for the validator', () => {
+    expect(['2025-6-3', '2025/06/03', '2025.6.3', '2025年6月3日', '20250603'].map(normaliseDate)).toEqual(Array(5).fill('2025-06-03'));
+    expect(['1990-1', '1990/01', '1990年1月', '199001'].map(normaliseMonth)).toEqual(Array(4).fill('1990-01'));
+    expect(normaliseDate('yesterday')).toBe('yesterday');
+  });
+});

@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PdfWriter, num, pdfDate, pdfTextString } from '../../../src/render/pdf/PdfWriter';
+
+describe('PdfWriter', () => {
+  it('writes a file that qpdf --check accepts, with exact xref offsets', () => {
+    const w = new PdfWriter();
+    const catalog = w.reserve();
+    const pages = w.reserve();
+    const page = w.reserve();
+    const content = w.stream('', '0 0 1 rg 10 10 100 100 re f\n'.repeat(20));
+    w.set(page, `<< /Type /Page /Parent ${pages} 0 R /MediaBox [0 0 200 200] /Contents ${content} 0 R >>`);
+    w.set(pages, `<< /Type /Pages /Kids [${page} 0 R] /Count 1 >>`);
+    w.set(catalog, `<< /Type /Catalog /Pages ${pages} 0 R >>`);
+    const { bytes, bodyOffsets } = w.finish({ root: catalog, id: Buffer.alloc(16, 7) });
+    expect(bytes.subarray(bodyOffsets[catalog], bodyOffsets[catalog] + 16).toString('latin1')).toBe('<< /Type /Catalo');
+    const dir = mkdtempSync(join(tmpdir(), 'ecert-pdfw-'));
+    writeFileSync(join(dir, 'a.pdf'), bytes);
+    const out = execFileSync('qpdf', ['--check', join(dir, 'a.pdf')], { encoding: 'utf8' });
+    expect(out).toContain('No syntax or stream encoding errors found');
+  });
+
+  it('refuses to finish with an object that was reserved and never written', () => {
+    const w = new PdfWriter();
+    const root = w.reserve();
+    expect(() => w.finish({ root, id: Buffer.alloc(16) })).toThrow(/never written/);
+  });
+
+  it('encodes text strings as UTF-16BE with BOM, dates in UTC, numbers compactly', () => {
+    expect(pdfTextString('证')).toBe('<FEFF8BC1>');
+    expect(pdfDate(new Date('2025-08-15T01:02:03Z'))).toBe('D:20250815010203Z');
+    expect(num(1.23456)).toBe('1.235');
+    expect(num(-0.0001)).toBe('0');
+  });
+});
