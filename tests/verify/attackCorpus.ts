@@ -1,0 +1,156 @@
+/**
+ * Forged and altered variants of a validly issued certificate, one per attack class and
+ * variant of ../shared/reference/security.md (Mladenov et al. CCS 2019: USF, ISA, SWA;
+ * Mainka et al. NDSS 2021: shadow attacks; IEEE S&P 2021: certification attacks). Generated
+ * from the bytes of a real certificate in each test run; nothing is stored.
+ */
+export interface Attack {
+  cls: string;
+  variant: string;
+  bytes: Buffer;
+}
+
+const latin1 = (b: Buffer) => b.toString('latin1');
+const buf = (s: string) => Buffer.from(s, 'latin1');
+
+/** Replace the first match of `re` with `f(match)` keeping the file length (space padded). */
+function samelen(pdf: Buffer, re: RegExp, f: (m: RegExpExecArray) => string): Buffer {
+  const s = latin1(pdf);
+  const m = re.exec(s);
+  if (!m) throw new Error(`pattern ${re} not found`);
+  let rep = f(m);
+  if (rep.length > m[0].length) throw new Error(`replacement longer than ${re}`);
+  rep = rep.padEnd(m[0].length, ' ');
+  return buf(s.slice(0, m.index) + rep + s.slice(m.index + m[0].length));
+}
+
+function sigParts(pdf: Buffer) {
+  const s = latin1(pdf);
+  const br = /\/ByteRange \[0 (\d+)\s+(\d+)\s+(\d+)\s*\]/.exec(s)!;
+  const [a, b, c] = [Number(br[1]), Number(br[2]), Number(br[3])];
+  return { s, a, b, c, brIndex: br.index, brText: br[0] };
+}
+
+function lastXref(pdf: Buffer): { prev: number; size: number } {
+  const s = latin1(pdf);
+  const prev = Number(/startxref\s+(\d+)\s+%%EOF\s*$/.exec(s)![1]);
+  const size = Number(/\/Size (\d+)/.exec(s.slice(s.lastIndexOf('trailer')))![1]);
+  return { prev, size };
+}
+
+/** An incremental update (ISO 32000-1 §7.5.6) adding or replacing objects. */
+export function incrementalUpdate(pdf: Buffer, objects: Array<[number, string]>, opts: { brokenXref?: boolean; rootRef?: string } = {}): Buffer {
+  const { prev, size } = lastXref(pdf);
+  let body = '\n';
+  const offsets: Array<[number, number]> = [];
+  for (const [num, content] of objects) {
+    offsets.push([num, pdf.length + body.length]);
+    body += `${num} 0 obj\n${content}\nendobj\n`;
+  }
+  const xrefAt = pdf.length + body.length;
+  let xref = 'xref\n';
+  for (const [num, off] of offsets) xref += `${num} 1\n${String(opts.brokenXref ? off + 7 : off).padStart(10, '0')} 00000 n\r\n`;
+  const newSize = Math.max(size, ...objects.map(([n]) => n + 1));
+  const root = opts.rootRef ?? /\/Root (\d+ 0 R)/.exec(latin1(pdf))![1];
+  xref += `trailer\n<< /Size ${newSize} /Root ${root} /Prev ${prev} >>\nstartxref\n${opts.brokenXref ? xrefAt + 3 : xrefAt}\n%%EOF\n`;
+  return Buffer.concat([pdf, buf(body + xref)]);
+}
+
+export function attackCorpus(pdf: Buffer, extras: { foreignSigned?: Buffer } = {}): Attack[] {
+  const out: Attack[] = [];
+  const add = (cls: string, variant: string, f: () => Buffer) => out.push({ cls, variant, bytes: f() });
+  const { s, a, b, c } = sigParts(pdf);
+  const contents = s.slice(a, b); // "<hex…>"
+  const hex = contents.slice(1, -1);
+  const derHexLen = hex.replace(/0+$/, '').length + (hex.replace(/0+$/, '').length % 2);
+  const setContents = (newHex: string) => buf(s.slice(0, a + 1) + newHex.padEnd(hex.length, '0').slice(0, hex.length) + s.slice(b - 1));
+  const pageObj = Number(/(\d+) 0 obj\n<< \/Type \/Page /.exec(s)![1]);
+  const sigObj = Number(/(\d+) 0 obj\n<< \/Type \/Sig /.exec(s)![1]);
+  const fieldObj = Number(/(\d+) 0 obj\n<< \/Type \/Annot \/Subtype \/Widget \/FT \/Sig/.exec(s)![1]);
+  const pageDict = /\d+ 0 obj\n(<< \/Type \/Page [\s\S]*?>>)\nendobj/.exec(s)![1];
+
+  // --- Universal signature forgery (USF)
+  add('USF', 'ByteRange missing', () => samelen(pdf, /\/ByteRange/, () => '/ByteRangX'));
+  add('USF', 'ByteRange null', () => samelen(pdf, /\/ByteRange \[[^\]]*\]/, () => '/ByteRange null'));
+  add('USF', 'ByteRange empty', () => samelen(pdf, /\/ByteRange \[[^\]]*\]/, () => '/ByteRange []'));
+  add('USF', 'ByteRange zeros', () => samelen(pdf, /\/ByteRange \[[^\]]*\]/, () => '/ByteRange [0 0 0 0]'));
+  add('USF', 'ByteRange negative', () => samelen(pdf, /\/ByteRange \[[^\]]*\]/, () => `/ByteRange [0 ${a} ${b} -${c}]`));
+  add('USF', 'ByteRange six entries', () => samelen(pdf, /\/ByteRange \[[^\]]*\]/, () => `/ByteRange [0 ${a} ${b} ${c - 10} 0 10]`));
+  add('USF', 'ByteRange points elsewhere', () => samelen(pdf, /\/ByteRange \[[^\]]*\]/, () => `/ByteRange [0 ${a - 100} ${b - 100} ${c + 100}]`));
+  add('USF', 'ByteRange covers less', () => samelen(pdf, /\/ByteRange \[[^\]]*\]/, () => `/ByteRange [0 ${a} ${b} ${c - 50}]`));
+  add('USF', 'Contents missing', () => samelen(pdf, /\/Contents </, () => '/Contentz <'));
+  add('USF', 'Contents null', () => buf(s.slice(0, a) + 'null'.padEnd(b - a, ' ') + s.slice(b)));
+  add('USF', 'Contents empty', () => buf(s.slice(0, a) + '<>'.padEnd(b - a, ' ') + s.slice(b)));
+  add('USF', 'Contents zeros', () => setContents(''));
+  add('USF', 'padding changed', () => setContents(hex.slice(0, derHexLen) + '1'));
+  add('USF', 'padding changed at the end', () => buf(s.slice(0, b - 2) + '7' + s.slice(b - 1)));
+
+  // --- Crypto downgrades and junk CMS
+  add('CMS', 'junk DER sequence', () => setContents('3003020101'));
+  add('CMS', 'truncated CMS', () => setContents(hex.slice(0, Math.floor(derHexLen / 2))));
+  add('CMS', 'trailing garbage after CMS', () => setContents(hex.slice(0, derHexLen) + 'deadbeef'));
+  add('CMS', 'one CMS byte flipped', () => setContents(hex.slice(0, derHexLen - 10) + (hex[derHexLen - 10] === 'a' ? 'b' : 'a') + hex.slice(derHexLen - 9, derHexLen)));
+  add('CMS', 'SubFilter adbe.pkcs7.sha1', () => samelen(pdf, /\/SubFilter \/ETSI\.CAdES\.detached/, () => '/SubFilter /adbe.pkcs7.sha1'));
+  add('CMS', 'SubFilter adbe.x509.rsa_sha1', () => samelen(pdf, /\/SubFilter \/ETSI\.CAdES\.detached/, () => '/SubFilter /adbe.x509.rsa_sha1'));
+  if (extras.foreignSigned) add('CMS', 'signed by a key that is not ours', () => extras.foreignSigned!);
+
+  // --- Incremental saving attack (ISA)
+  const newContent = '<< /Length 44 >>\nstream\nBT /F1 40 Tf 100 400 Td <0001> Tj ET q Q   \nendstream';
+  add('ISA', 'new page content, valid xref', () => incrementalUpdate(pdf, [[900, newContent], [pageObj, pageDict.replace(/\/Contents \d+ 0 R/, '/Contents 900 0 R')]]));
+  add('ISA', 'new page content, broken xref', () => incrementalUpdate(pdf, [[900, newContent], [pageObj, pageDict.replace(/\/Contents \d+ 0 R/, '/Contents 900 0 R')]], { brokenXref: true }));
+  add('ISA', 'appended bytes without xref', () => Buffer.concat([pdf, buf('\n900 0 obj\n(x)\nendobj\n')]));
+  add('ISA', 'appended comment', () => Buffer.concat([pdf, buf('%junk\n')]));
+  add('ISA', 'second trailer without objects', () => incrementalUpdate(pdf, []));
+
+  // --- Signature wrapping (SWA): gap widened so unsigned objects sit inside it
+  add('SWA', 'gap widened, original ByteRange kept', () => buf(s.slice(0, b) + '\n901 0 obj\n(unsigned)\nendobj\n' + s.slice(b)));
+  add('SWA', 'gap widened and ByteRange moved', () => {
+    const junk = '\n901 0 obj\n(unsigned)\nendobj\n';
+    const t = samelen(pdf, /\/ByteRange \[[^\]]*\]/, () => `/ByteRange [0 ${a} ${b + junk.length} ${c}]`);
+    const ts = latin1(t);
+    return buf(ts.slice(0, b) + junk + ts.slice(b));
+  });
+  add('SWA', 'signed part moved after the gap', () => {
+    const t = samelen(pdf, /\/ByteRange \[[^\]]*\]/, () => `/ByteRange [0 ${a} ${b + 20} ${c}]`);
+    const ts = latin1(t);
+    return buf(ts.slice(0, b) + ' '.repeat(20) + ts.slice(b));
+  });
+
+  // --- Shadow attacks (hide, replace, hide-and-replace, xref-only repoint)
+  add('Shadow', 'hide: overlay object over the page', () =>
+    incrementalUpdate(pdf, [[902, '<< /Length 30 >>\nstream\n1 1 1 rg 0 0 600 850 re f  \nendstream'], [pageObj, pageDict.replace(/\/Contents (\d+) 0 R/, '/Contents [$1 0 R 902 0 R]')]]),
+  );
+  add('Shadow', 'replace: font object replaced', () => {
+    const fontObj = Number(/(\d+) 0 obj\n<< \/Type \/Font \/Subtype \/Type0/.exec(s)![1]);
+    return incrementalUpdate(pdf, [[fontObj, '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>']]);
+  });
+  add('Shadow', 'xref-only repoint of the page content', () => {
+    // a later xref section that maps the content object number to another existing offset
+    const contentObj = Number(/\/Contents (\d+) 0 R/.exec(pageDict)![1]);
+    const otherOffset = s.indexOf(`${sigObj} 0 obj`);
+    const { prev, size } = lastXref(pdf);
+    const xrefAt = pdf.length;
+    return Buffer.concat([pdf, buf(`xref\n${contentObj} 1\n${String(otherOffset).padStart(10, '0')} 00000 n\r\ntrailer\n<< /Size ${size} /Root ${/\/Root (\d+ 0 R)/.exec(s)![1]} /Prev ${prev} >>\nstartxref\n${xrefAt}\n%%EOF\n`)]);
+  });
+  add('Shadow', 'hide-and-replace: new catalog with other pages', () => {
+    const catObj = Number(/(\d+) 0 obj\n<< \/Type \/Catalog/.exec(s)![1]);
+    return incrementalUpdate(pdf, [[903, `<< /Type /Pages /Kids [${pageObj} 0 R] /Count 1 >>`], [catObj, `<< /Type /Catalog /Pages 903 0 R >>`]]);
+  });
+
+  // --- Certification-style additions after signing
+  add('Certification', 'annotation added', () => incrementalUpdate(pdf, [[904, '<< /Type /Annot /Subtype /FreeText /Rect [100 100 400 200] /Contents (伪造) /DA (/Helv 12 Tf 0 g) >>'], [pageObj, pageDict.replace(/\/Annots \[([^\]]*)\]/, '/Annots [$1 904 0 R]')]]));
+  add('Certification', 'extra signature field added', () =>
+    incrementalUpdate(pdf, [[905, `<< /Type /Annot /Subtype /Widget /FT /Sig /T (second) /Rect [0 0 0 0] /P ${pageObj} 0 R >>`], [pageObj, pageDict.replace(/\/Annots \[([^\]]*)\]/, '/Annots [$1 905 0 R]')]]),
+  );
+  add('Certification', 'second signature dictionary hidden in the file body', () => {
+    // an unreferenced second /Sig object inserted before the signature, inside the signed range is impossible
+    // without breaking the hash, so it is placed in an update
+    return incrementalUpdate(pdf, [[906, `<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 ${a} ${b} ${c}] /Contents ${contents} >>`], [fieldObj + 0, latin1(pdf).match(new RegExp(`${fieldObj} 0 obj\\n(<<[\\s\\S]*?>>)\\nendobj`))![1].replace(/\/V \d+ 0 R/, '/V 906 0 R')]]);
+  });
+
+  // --- Structure
+  add('Structure', 'truncated file', () => pdf.subarray(0, Math.floor(pdf.length * 0.7)));
+  add('Structure', 'header only', () => pdf.subarray(0, 16));
+  add('Structure', 'bytes before the header', () => Buffer.concat([buf('JUNK'), pdf]));
+  return out;
+}
