@@ -76,8 +76,14 @@ export function renderCertificate(view: CertificateView, opts: RenderOptions): P
   const p = layout.paragraph;
   const pStyle = { size: p.size };
   const indent = p.indent * p.size;
-  text.wrap(fillTemplate(p.text, values), p.width, pStyle, indent).forEach((line, i) => {
-    ops += text.draw(line, p.x + (i === 0 ? indent : 0), p.y - i * p.leading, pStyle);
+  const lines = text.wrap(fillTemplate(p.text, values), p.width, pStyle, indent);
+  lines.forEach((line, i) => {
+    const x = p.x + (i === 0 ? indent : 0);
+    // CJK prose is set justified: spread the slack over the gaps of every line but the last
+    const n = Array.from(line).length;
+    const slack = p.width - (x - p.x) - text.measure(line, pStyle);
+    const tracking = i < lines.length - 1 && n > 1 && slack > 0 ? slack / (n - 1) / p.size : 0;
+    ops += text.draw(line, x, p.y - i * p.leading, { ...pStyle, tracking });
   });
 
   const f = layout.fields;

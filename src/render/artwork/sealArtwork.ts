@@ -62,13 +62,17 @@ function arcText(text: string, c: number, R: number, fonts: GlyphEncoder): strin
   const chars = Array.from(text);
   const n = chars.length;
   if (n === 0) return '';
-  // Longer names spread over a wider arc and use smaller, narrower characters.
-  const span = Math.min(250, 150 + n * 6) * (Math.PI / 180);
-  const size = Math.min(R * 0.3, (R * 0.78 * span) / (n * 0.82));
+  // Longer names spread over a wider arc (at most 220°, so the ends stay clear of the text
+  // under the star); characters are condensed to 80 % and sized so that neighbours keep a
+  // gap of 8 % of their width on the circle through their centres.
+  const span = (Math.min(220, 120 + n * 7) * Math.PI) / 180;
   const hscale = 80;
-  const rText = R * 0.8 - size * 0.5; // radius of the characters' vertical centre
   const step = n > 1 ? span / (n - 1) : 0;
-  let s = 'BT\n';
+  const outer = R * 0.8; // the characters' tops stay inside the ring
+  const size = n > 1 ? Math.min(R * 0.3, (outer * step) / ((hscale / 100) * 1.08 + 0.5 * step)) : R * 0.3;
+  const rText = outer - size * 0.5; // radius of the characters' vertical centre
+  // seal characters are cut heavy: fill and stroke the outlines
+  let s = `BT 2 Tr ${num(size * 0.035)} w\n`;
   for (let i = 0; i < n; i++) {
     const theta = Math.PI / 2 + span / 2 - i * step; // clockwise from the left
     const phi = theta - Math.PI / 2; // the character's up points away from the centre
@@ -92,13 +96,13 @@ function centerLines(text: string, c: number, R: number, fonts: GlyphEncoder): s
   // at most nine characters a line, split evenly
   const lines = Math.ceil(chars.length / 9);
   const per = Math.ceil(chars.length / lines);
-  const size = Math.min(R * 0.16, (R * 1.15) / per);
+  const size = Math.min(R * 0.15, (R * 1.1) / per);
   let s = '';
   for (let l = 0; l < lines; l++) {
     const line = chars.slice(l * per, (l + 1) * per).join('');
     const runs = fonts.encodeRuns(line);
     const w = runs.reduce((a, r) => a + r.width, 0) * size / 1000;
-    const y = c - R * 0.42 - l * size * 1.25;
+    const y = c - R * 0.38 - l * size * 1.25;
     s += `BT ${num(c - w / 2)} ${num(y)} Td`;
     for (const r of runs) s += ` /${r.resourceName} ${num(size)} Tf <${r.hex}> Tj`;
     s += ' ET\n';
