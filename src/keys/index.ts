@@ -1,0 +1,2 @@
+export { generateKeyMaterial, keyMaterialExists, readKeyIndex, type SealKeySpec } from './generateKeyMaterial';
+export { KeyStore, loadKeyStore } from './KeyStore';

@@ -1,0 +1,86 @@
+import { createHash, sign, type KeyObject } from 'node:crypto';
+import { OID, KEY_USAGE } from '../sign/constants';
+import { bitString, bool, children, ctx, int, nullValue, octets, oid, printable, readTlv, seq, setOf, time, utf8 } from '../sign/der';
+
+export interface NameSpec {
+  cn: string;
+  o?: string;
+  ou?: string;
+  c?: string;
+}
+
+/** RFC 5280 §4.1.2.4 Name: C, O, OU, CN, each its own RDN. */
+export function encodeName(n: NameSpec): Buffer {
+  const rdn = (type: string, value: Buffer) => setOf(seq(oid(type), value));
+  return seq(
+    ...(n.c ? [rdn(OID.countryName, printable(n.c))] : []),
+    ...(n.o ? [rdn(OID.organizationName, utf8(n.o))] : []),
+    ...(n.ou ? [rdn(OID.organizationalUnitName, utf8(n.ou))] : []),
+    rdn(OID.commonName, utf8(n.cn)),
+  );
+}
+
+/** Signature AlgorithmIdentifier for a signing key: sha256WithRSAEncryption (NULL params) or ecdsa-with-SHA256 (no params). */
+export function signatureAlgorithm(key: KeyObject): Buffer {
+  return key.asymmetricKeyType === 'rsa' ? seq(oid(OID.sha256WithRSAEncryption), nullValue()) : seq(oid(OID.ecdsaWithSHA256));
+}
+
+/** SubjectKeyIdentifier method 1 of RFC 5280 §4.2.1.2: SHA-1 of the subjectPublicKey bits. */
+export function keyIdentifier(publicKey: KeyObject): Buffer {
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  const [, bits] = children(spki, readTlv(spki, 0)); // SubjectPublicKeyInfo { algorithm, subjectPublicKey }
+  return createHash('sha1').update(spki.subarray(bits.contentStart + 1, bits.end)).digest();
+}
+
+function keyUsageBits(bits: number[]): Buffer {
+  let v = 0;
+  for (const b of bits) v |= 0x80 >> b;
+  // DER BIT STRING: trailing zero bits are not encoded (X.690 §11.2.2)
+  let unused = 0;
+  while (unused < 7 && !(v & (1 << unused))) unused++;
+  return bitString(Buffer.from([v]), unused);
+}
+
+export interface CertificateSpec {
+  subject: NameSpec;
+  /** The issuer's Name; the subject's when self-signed. */
+  issuer?: NameSpec;
+  publicKey: KeyObject;
+  issuerKey: KeyObject;
+  issuerPublicKey?: KeyObject;
+  serial: Buffer;
+  notBefore: Date;
+  notAfter: Date;
+  ca: boolean;
+}
+
+/**
+ * An X.509 v3 certificate (RFC 5280 §4.1) signed with Node's native crypto: basic
+ * constraints and key usage critical (CA: keyCertSign + cRLSign; seal: digitalSignature +
+ * nonRepudiation), subject and authority key identifiers.
+ */
+export function makeCertificate(spec: CertificateSpec): Buffer {
+  const algo = signatureAlgorithm(spec.issuerKey);
+  const ski = keyIdentifier(spec.publicKey);
+  const aki = keyIdentifier(spec.issuerPublicKey ?? spec.publicKey);
+  const ext = (id: string, critical: boolean, value: Buffer) => seq(oid(id), ...(critical ? [bool(true)] : []), octets(value));
+  const usage = spec.ca ? [KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign] : [KEY_USAGE.digitalSignature, KEY_USAGE.nonRepudiation];
+  const extensions = seq(
+    ext(OID.basicConstraints, true, spec.ca ? seq(bool(true)) : seq()),
+    ext(OID.keyUsage, true, keyUsageBits(usage)),
+    ext(OID.subjectKeyIdentifier, false, octets(ski)),
+    ext(OID.authorityKeyIdentifier, false, seq(ctx(0, aki, false))),
+  );
+  const tbs = seq(
+    ctx(0, int(2)), // version v3
+    int(spec.serial),
+    algo,
+    encodeName(spec.issuer ?? spec.subject),
+    seq(time(spec.notBefore), time(spec.notAfter)),
+    encodeName(spec.subject),
+    spec.publicKey.export({ type: 'spki', format: 'der' }),
+    ctx(3, extensions),
+  );
+  const signature = sign('sha256', tbs, { key: spec.issuerKey, dsaEncoding: 'der' });
+  return seq(tbs, algo, bitString(signature));
+}

@@ -1,0 +1,47 @@
+/** Object identifiers, each with the document that defines it. */
+export const OID = {
+  // RFC 5652 §4, §5
+  data: '1.2.840.113549.1.7.1',
+  signedData: '1.2.840.113549.1.7.2',
+  // RFC 5652 §11.1-11.2 (PKCS #9)
+  contentType: '1.2.840.113549.1.9.3',
+  messageDigest: '1.2.840.113549.1.9.4',
+  signingTime: '1.2.840.113549.1.9.5',
+  // RFC 5035 §3: id-aa-signingCertificateV2
+  signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
+  // RFC 5754 §2 / FIPS 180-4
+  sha256: '2.16.840.1.101.3.4.2.1',
+  sha384: '2.16.840.1.101.3.4.2.2',
+  sha512: '2.16.840.1.101.3.4.2.3',
+  sha1: '1.3.14.3.2.26',
+  md5: '1.2.840.113549.2.5',
+  // RFC 8017 / RFC 4055
+  rsaEncryption: '1.2.840.113549.1.1.1',
+  sha256WithRSAEncryption: '1.2.840.113549.1.1.11',
+  sha384WithRSAEncryption: '1.2.840.113549.1.1.12',
+  sha512WithRSAEncryption: '1.2.840.113549.1.1.13',
+  // RFC 5758 §3.2, RFC 5480
+  ecPublicKey: '1.2.840.10045.2.1',
+  ecdsaWithSHA256: '1.2.840.10045.4.3.2',
+  ecdsaWithSHA384: '1.2.840.10045.4.3.3',
+  ecdsaWithSHA512: '1.2.840.10045.4.3.4',
+  prime256v1: '1.2.840.10045.3.1.7',
+  secp384r1: '1.3.132.0.34',
+  // RFC 5280 §4.1.2.4 (X.520 attribute types), §4.2.1
+  commonName: '2.5.4.3',
+  countryName: '2.5.4.6',
+  organizationName: '2.5.4.10',
+  organizationalUnitName: '2.5.4.11',
+  subjectKeyIdentifier: '2.5.29.14',
+  keyUsage: '2.5.29.15',
+  basicConstraints: '2.5.29.19',
+  authorityKeyIdentifier: '2.5.29.35',
+} as const;
+
+/** RFC 5280 §4.2.1.3 KeyUsage bits (bit 0 = most significant bit of the first byte). */
+export const KEY_USAGE = {
+  digitalSignature: 0,
+  nonRepudiation: 1,
+  keyCertSign: 5,
+  cRLSign: 6,
+} as const;
