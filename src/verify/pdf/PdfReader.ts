@@ -1,0 +1,320 @@
+import { inflateSync } from 'node:zlib';
+import { EcertError } from '../../core/errors';
+import { DEFAULT_PDF_LIMITS, type PdfLimits } from './PdfLimits';
+
+/** PDF objects as read (ISO 32000-1 §7.3). */
+export type PdfValue = null | boolean | number | PdfName | PdfString | PdfValue[] | PdfDict | PdfRef | PdfStream;
+export class PdfName {
+  constructor(readonly name: string) {}
+}
+export class PdfString {
+  /** `start`/`end`: the token's byte offsets in the file (for /Contents). */
+  constructor(
+    readonly bytes: Buffer,
+    readonly hex: boolean,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+}
+export class PdfRef {
+  constructor(
+    readonly num: number,
+    readonly gen: number,
+  ) {}
+}
+export class PdfDict {
+  constructor(readonly entries: Map<string, PdfValue>) {}
+  get(key: string): PdfValue | undefined {
+    return this.entries.get(key);
+  }
+}
+export class PdfStream {
+  constructor(
+    readonly dict: PdfDict,
+    readonly dataStart: number,
+    readonly dataEnd: number,
+  ) {}
+}
+
+const WS = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
+const DELIM = new Set([0x28, 0x29, 0x3c, 0x3e, 0x5b, 0x5d, 0x7b, 0x7d, 0x2f, 0x25]);
+
+export function malformed(en: string): EcertError {
+  return new EcertError('ERR_PDF_MALFORMED', { zh: en, en });
+}
+export function limit(en: string): EcertError {
+  return new EcertError('ERR_PDF_LIMIT', { zh: en, en });
+}
+
+/**
+ * A strict, bounded reader of classic PDF files: the cross-reference table and trailer at
+ * `startxref`, objects at the offsets it gives. It never repairs: a wrong offset, a broken
+ * token or a /Length that does not end at `endstream` is an error, as is any limit crossed.
+ */
+export class PdfReader {
+  readonly limits: PdfLimits;
+  readonly xref = new Map<number, { offset: number; gen: number }>();
+  trailer!: PdfDict;
+  startxref = -1;
+  private tokens = 0;
+  private visits = 0;
+  private inflatedTotal = 0;
+  private readonly cache = new Map<number, PdfValue>();
+
+  constructor(
+    readonly bytes: Buffer,
+    limits: Partial<PdfLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_PDF_LIMITS, ...limits };
+    if (bytes.length > this.limits.maxFileBytes) throw limit(`file larger than ${this.limits.maxFileBytes} bytes`);
+    if (bytes.subarray(0, 8).toString('latin1').match(/^%PDF-\d\.\d/) === null) throw malformed('no %PDF- header at the start of the file');
+  }
+
+  /** Read the last cross-reference section and trailer (ISO 32000-1 §7.5.4, §7.5.5). */
+  readXref(): void {
+    const tail = this.bytes.subarray(Math.max(0, this.bytes.length - 1024)).toString('latin1');
+    const m = /startxref\s+(\d+)\s+%%EOF\s*$/.exec(tail);
+    if (!m) throw malformed('the file does not end with startxref and %%EOF');
+    this.startxref = Number(m[1]);
+    let p = this.startxref;
+    if (this.bytes.toString('latin1', p, p + 4) !== 'xref') throw malformed('startxref does not point at a cross-reference table (streams are not accepted)');
+    p += 4;
+    for (;;) {
+      p = this.skipWs(p);
+      if (this.bytes.toString('latin1', p, p + 7) === 'trailer') {
+        p += 7;
+        break;
+      }
+      const head = /^(\d+) (\d+)\s*?\r?\n/.exec(this.bytes.toString('latin1', p, p + 32));
+      if (!head) throw malformed('bad cross-reference subsection header');
+      const first = Number(head[1]);
+      const count = Number(head[2]);
+      if (first + count > this.limits.maxObjects) throw limit('too many objects');
+      p += head[0].length;
+      for (let i = 0; i < count; i++) {
+        const e = this.bytes.toString('latin1', p, p + 20);
+        const em = /^(\d{10}) (\d{5}) ([nf])(\r\n| \r| \n)$/.exec(e);
+        if (!em) throw malformed(`bad cross-reference entry for object ${first + i}`);
+        if (em[3] === 'n') this.xref.set(first + i, { offset: Number(em[1]), gen: Number(em[2]) });
+        p += 20;
+        this.tick();
+      }
+    }
+    const t = this.parseAt(this.skipWs(p), 0);
+    if (!(t.value instanceof PdfDict)) throw malformed('trailer is not a dictionary');
+    this.trailer = t.value;
+  }
+
+  /** The object `num`, read at its cross-reference offset (cached). */
+  object(num: number): PdfValue {
+    if (this.cache.has(num)) return this.cache.get(num)!;
+    if (++this.visits > this.limits.maxObjectVisits) throw limit('too many object visits');
+    const entry = this.xref.get(num);
+    if (!entry) return null; // ISO 32000-1 §7.3.10: a reference to a missing object is null
+    const head = /^(\d+)\s+(\d+)\s+obj\b/.exec(this.bytes.toString('latin1', entry.offset, entry.offset + 32));
+    if (!head || Number(head[1]) !== num || Number(head[2]) !== entry.gen) throw malformed(`object ${num} is not at its cross-reference offset`);
+    this.cache.set(num, null); // a reference cycle resolves to null instead of recursing
+    const { value, end } = this.parseAt(entry.offset + head[0].length, 0);
+    const after = this.skipWs(end);
+    if (this.bytes.toString('latin1', after, after + 6) !== 'endobj') throw malformed(`object ${num} has no endobj`);
+    this.cache.set(num, value);
+    return value;
+  }
+
+  /** Follow a reference (chains bounded by maxObjectVisits). */
+  resolve(v: PdfValue | undefined): PdfValue | undefined {
+    let cur = v;
+    for (let i = 0; cur instanceof PdfRef; i++) {
+      if (i > 32) throw limit('reference chain too long');
+      cur = this.object(cur.num);
+    }
+    return cur;
+  }
+
+  dict(v: PdfValue | undefined): PdfDict | undefined {
+    const r = this.resolve(v);
+    return r instanceof PdfDict ? r : r instanceof PdfStream ? r.dict : undefined;
+  }
+
+  /** A stream's data, inflated when /FlateDecode (the only filter we decode), bounded. */
+  streamData(s: PdfStream): Buffer {
+    const raw = this.bytes.subarray(s.dataStart, s.dataEnd);
+    const filter = this.resolve(s.dict.get('Filter'));
+    const name = filter instanceof PdfName ? filter.name : Array.isArray(filter) && filter.length === 1 && filter[0] instanceof PdfName ? filter[0].name : filter == null ? '' : '?';
+    if (name === '') return raw;
+    if (name !== 'FlateDecode') throw malformed(`unsupported stream filter ${name}`);
+    const max = Math.min(this.limits.maxInflatedStream, this.limits.maxInflatedTotal - this.inflatedTotal);
+    let out: Buffer;
+    try {
+      out = inflateSync(raw, { maxOutputLength: Math.max(1, max) });
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw limit('a stream inflates beyond the limit');
+      throw malformed('a stream does not inflate');
+    }
+    this.inflatedTotal += out.length;
+    return out;
+  }
+
+  // ------------------------------------------------------------------ tokens
+
+  private tick(): void {
+    if (++this.tokens > this.limits.maxTokens) throw limit('too much work');
+  }
+
+  private skipWs(p: number): number {
+    const b = this.bytes;
+    for (;;) {
+      while (p < b.length && WS.has(b[p])) p++;
+      if (b[p] !== 0x25) return p; // %
+      while (p < b.length && b[p] !== 0x0a && b[p] !== 0x0d) p++;
+    }
+  }
+
+  /** Parse one value at `p`. */
+  parseAt(p: number, depth: number): { value: PdfValue; end: number } {
+    this.tick();
+    if (depth > this.limits.maxDepth) throw limit('objects nested too deeply');
+    const b = this.bytes;
+    p = this.skipWs(p);
+    if (p >= b.length) throw malformed('unexpected end of file');
+    const c = b[p];
+    if (c === 0x2f) return this.parseName(p);
+    if (c === 0x28) return this.parseLiteral(p);
+    if (c === 0x3c && b[p + 1] === 0x3c) return this.parseDict(p, depth);
+    if (c === 0x3c) return this.parseHex(p);
+    if (c === 0x5b) {
+      const arr: PdfValue[] = [];
+      let q = p + 1;
+      for (;;) {
+        q = this.skipWs(q);
+        if (q >= b.length) throw malformed('unterminated array');
+        if (b[q] === 0x5d) return { value: arr, end: q + 1 };
+        if (arr.length >= this.limits.maxCollectionEntries) throw limit('array too large');
+        const v = this.parseAt(q, depth + 1);
+        arr.push(v.value);
+        q = v.end;
+        this.foldRef(arr);
+      }
+    }
+    const word = this.word(p);
+    if (/^[+-]?(\d+\.?\d*|\.\d+)$/.test(word)) {
+      // `N G R` is folded by the caller (foldRef / dict); here a number
+      return { value: Number(word), end: p + word.length };
+    }
+    if (word === 'true' || word === 'false') return { value: word === 'true', end: p + word.length };
+    if (word === 'null') return { value: null, end: p + 4 };
+    if (word === 'R') return { value: new PdfName('\u0000R'), end: p + 1 };
+    throw malformed(`unexpected token "${word.slice(0, 20)}" at ${p}`);
+  }
+
+  /** Turn a trailing `num gen R` in an array into a reference. */
+  private foldRef(arr: PdfValue[]): void {
+    const n = arr.length;
+    const last = arr[n - 1];
+    if (last instanceof PdfName && last.name === '\u0000R') {
+      const [num, gen] = [arr[n - 3], arr[n - 2]];
+      if (typeof num !== 'number' || typeof gen !== 'number' || !Number.isInteger(num) || !Number.isInteger(gen)) throw malformed('bad indirect reference');
+      arr.splice(n - 3, 3, new PdfRef(num, gen));
+    }
+  }
+
+  private word(p: number): string {
+    const b = this.bytes;
+    let q = p;
+    while (q < b.length && !WS.has(b[q]) && !DELIM.has(b[q]) && q - p < 64) q++;
+    if (q === p) throw malformed(`unexpected character at ${p}`);
+    return b.toString('latin1', p, q);
+  }
+
+  private parseName(p: number): { value: PdfName; end: number } {
+    const b = this.bytes;
+    let q = p + 1;
+    while (q < b.length && !WS.has(b[q]) && !DELIM.has(b[q])) {
+      if (q - p > 256) throw limit('name too long');
+      q++;
+    }
+    const raw = b.toString('latin1', p + 1, q).replace(/#([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+    return { value: new PdfName(raw), end: q };
+  }
+
+  private parseLiteral(p: number): { value: PdfString; end: number } {
+    const b = this.bytes;
+    const out: number[] = [];
+    let depth = 1;
+    let q = p + 1;
+    while (q < b.length) {
+      const c = b[q];
+      if (out.length > 65536) throw limit('string too long');
+      if (c === 0x5c) {
+        const n = b[q + 1];
+        const map: Record<number, number> = { 0x6e: 10, 0x72: 13, 0x74: 9, 0x62: 8, 0x66: 12, 0x28: 0x28, 0x29: 0x29, 0x5c: 0x5c };
+        if (n in map) {
+          out.push(map[n]);
+          q += 2;
+        } else if (n >= 0x30 && n <= 0x37) {
+          let v = 0;
+          let k = 0;
+          while (k < 3 && b[q + 1 + k] >= 0x30 && b[q + 1 + k] <= 0x37) v = v * 8 + b[q + 1 + k++] - 0x30;
+          out.push(v & 0xff);
+          q += 1 + k;
+        } else if (n === 0x0d || n === 0x0a) {
+          q += n === 0x0d && b[q + 2] === 0x0a ? 3 : 2;
+        } else q += 1;
+        continue;
+      }
+      if (c === 0x28) depth++;
+      if (c === 0x29 && --depth === 0) return { value: new PdfString(Buffer.from(out), false, p, q + 1), end: q + 1 };
+      out.push(c);
+      q++;
+    }
+    throw malformed('unterminated string');
+  }
+
+  private parseHex(p: number): { value: PdfString; end: number } {
+    const b = this.bytes;
+    const end = b.indexOf(0x3e, p + 1);
+    if (end < 0) throw malformed('unterminated hex string');
+    const text = b.toString('latin1', p + 1, end).replace(/[\0\t\n\f\r ]/g, '');
+    if (!/^[0-9A-Fa-f]*$/.test(text)) throw malformed('bad hex string');
+    return { value: new PdfString(Buffer.from(text.length % 2 ? text + '0' : text, 'hex'), true, p, end + 1), end: end + 1 };
+  }
+
+  private parseDict(p: number, depth: number): { value: PdfDict | PdfStream; end: number } {
+    const b = this.bytes;
+    const entries = new Map<string, PdfValue>();
+    let q = p + 2;
+    for (;;) {
+      q = this.skipWs(q);
+      if (q >= b.length) throw malformed('unterminated dictionary');
+      if (b[q] === 0x3e && b[q + 1] === 0x3e) {
+        q += 2;
+        break;
+      }
+      if (b[q] !== 0x2f) throw malformed(`dictionary key expected at ${q}`);
+      if (entries.size >= this.limits.maxCollectionEntries) throw limit('dictionary too large');
+      const key = this.parseName(q);
+      let v = this.parseAt(key.end, depth + 1);
+      // `num gen R`
+      if (typeof v.value === 'number') {
+        const m = /^\s+(\d+)\s+R(?=[\s/<>[\]()%]|$)/.exec(b.toString('latin1', v.end, v.end + 24));
+        if (m) v = { value: new PdfRef(v.value, Number(m[1])), end: v.end + m[0].length };
+      }
+      if (entries.has(key.value.name)) throw malformed(`duplicate key /${key.value.name}`);
+      entries.set(key.value.name, v.value);
+      q = v.end;
+    }
+    const dict = new PdfDict(entries);
+    const s = this.skipWs(q);
+    if (b.toString('latin1', s, s + 6) !== 'stream') return { value: dict, end: q };
+    // §7.3.8.1: `stream` then CRLF or LF, then exactly /Length bytes, then EOL and `endstream`
+    let dataStart = s + 6;
+    if (b[dataStart] === 0x0d && b[dataStart + 1] === 0x0a) dataStart += 2;
+    else if (b[dataStart] === 0x0a) dataStart += 1;
+    else throw malformed('stream keyword not followed by an end-of-line');
+    const len = this.resolve(dict.get('Length'));
+    if (typeof len !== 'number' || !Number.isInteger(len) || len < 0 || dataStart + len > b.length) throw malformed('bad stream /Length');
+    const after = this.skipWs(dataStart + len);
+    if (b.toString('latin1', after, after + 9) !== 'endstream') throw malformed('stream /Length does not end at endstream');
+    return { value: new PdfStream(dict, dataStart, dataStart + len), end: after + 9 };
+  }
+}
