@@ -69,8 +69,11 @@ export async function buildCmsSignedData(args: { contentDigest: Buffer; signer: 
   return assemble(p, attrs, signature);
 }
 
-/** The largest DER this signer's CMS can have, to size the PDF placeholder exactly. */
+/** Zero bytes always left after the DER value, so the padding rule of the verifier has something to guard. */
+const MIN_PADDING = 8;
+
+/** The largest DER this signer's CMS can have plus a little padding: the PDF placeholder size. */
 export function cmsPlaceholderSize(signer: Signer): number {
   const p = partsOf(signer);
-  return assemble(p, signedAttributes(p, Buffer.alloc(32)), Buffer.alloc(signer.maxSignatureLength, 0xff)).length;
+  return assemble(p, signedAttributes(p, Buffer.alloc(32)), Buffer.alloc(signer.maxSignatureLength, 0xff)).length + MIN_PADDING;
 }

@@ -62,7 +62,10 @@ export function attackCorpus(pdf: Buffer, extras: { foreignSigned?: Buffer } = {
   const { s, a, b, c } = sigParts(pdf);
   const contents = s.slice(a, b); // "<hex…>"
   const hex = contents.slice(1, -1);
-  const derHexLen = hex.replace(/0+$/, '').length + (hex.replace(/0+$/, '').length % 2);
+  // length of the DER value from its header (X.690 §8.1.3), in hex digits
+  const lenByte = parseInt(hex.slice(2, 4), 16);
+  const lenOfLen = lenByte & 0x80 ? lenByte & 0x7f : 0;
+  const derHexLen = 2 * (2 + lenOfLen + (lenOfLen ? parseInt(hex.slice(4, 4 + 2 * lenOfLen), 16) : lenByte));
   const setContents = (newHex: string) => buf(s.slice(0, a + 1) + newHex.padEnd(hex.length, '0').slice(0, hex.length) + s.slice(b - 1));
   const pageObj = Number(/(\d+) 0 obj\n<< \/Type \/Page /.exec(s)![1]);
   const sigObj = Number(/(\d+) 0 obj\n<< \/Type \/Sig /.exec(s)![1]);
@@ -83,6 +86,7 @@ export function attackCorpus(pdf: Buffer, extras: { foreignSigned?: Buffer } = {
   add('USF', 'Contents empty', () => buf(s.slice(0, a) + '<>'.padEnd(b - a, ' ') + s.slice(b)));
   add('USF', 'Contents zeros', () => setContents(''));
   add('USF', 'padding changed', () => setContents(hex.slice(0, derHexLen) + '1'));
+  add('USF', 'hex case changed inside the signature value', () => setContents(hex.slice(0, derHexLen).toUpperCase()));
   add('USF', 'padding changed at the end', () => buf(s.slice(0, b - 2) + '7' + s.slice(b - 1)));
 
   // --- Crypto downgrades and junk CMS

@@ -16,6 +16,7 @@ import { attackCorpus, type Attack } from './attackCorpus';
 describe.each(['ecdsa', 'rsa'] as const)('attack corpus against the verifier (%s seal)', (alg) => {
   let env: TestEnv;
   let corpus: Attack[];
+  let original: Buffer;
   const tally = { tried: 0, falseAccepts: 0, unexpectedErrors: 0 };
 
   beforeAll(async () => {
@@ -29,6 +30,7 @@ describe.each(['ecdsa', 'rsa'] as const)('attack corpus against the verifier (%s
     const foreign = await makeForeignKeys();
     const req = validateIssueRequest(body, { catalog: env.s.catalog, now: env.s.clock() });
     const forged = await buildCertificateDocument(req, { managementNo: r.record.managementNo, version: 1, signingTime: env.s.clock() }, { ...env.s, keys: foreign.store });
+    original = pdf;
     corpus = attackCorpus(pdf, { foreignSigned: forged.pdf });
   });
   afterAll(async () => {
@@ -36,7 +38,8 @@ describe.each(['ecdsa', 'rsa'] as const)('attack corpus against the verifier (%s
     await env?.close();
   });
 
-  it('covers every class of security.md', () => {
+  it('covers every class of security.md, each variant a different file', () => {
+    for (const a of corpus) expect(a.bytes.equals(original), `${a.cls} / ${a.variant}`).toBe(false);
     expect(new Set(corpus.map((a) => a.cls))).toEqual(new Set(['USF', 'CMS', 'ISA', 'SWA', 'Shadow', 'Certification', 'Structure']));
     expect(corpus.length).toBeGreaterThanOrEqual(35);
   });

@@ -102,7 +102,7 @@ function centerLines(text: string, c: number, R: number, fonts: GlyphEncoder): s
     const line = chars.slice(l * per, (l + 1) * per).join('');
     const runs = fonts.encodeRuns(line);
     const w = runs.reduce((a, r) => a + r.width, 0) * size / 1000;
-    const y = c - R * 0.38 - l * size * 1.25;
+    const y = c - R * 0.36 - l * size * 1.4;
     s += `BT ${num(c - w / 2)} ${num(y)} Td`;
     for (const r of runs) s += ` /${r.resourceName} ${num(size)} Tf <${r.hex}> Tj`;
     s += ' ET\n';
