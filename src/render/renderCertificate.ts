@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
 import type { CertificateView } from './CertificateView';
 import { sealArtwork } from './artwork/sealArtwork';
 import { qrArtwork } from './artwork/qrArtwork';
 import { borderArtwork } from './artwork/borderArtwork';
 import { FontSet } from './fonts/FontSet';
-import { PdfFontEmbedder } from './fonts/PdfFontEmbedder';
+import { PdfFontEmbedder, type EmbeddedFont } from './fonts/PdfFontEmbedder';
 import { loadLayout, fillTemplate } from './layout/loadLayout';
 import type { FieldValue, Layout } from './layout/layoutSchema';
 import { PdfWriter, pdfDate, pdfTextString, num } from './pdf/PdfWriter';
@@ -43,8 +44,14 @@ const BR_SLOT = 10; // digits reserved for each ByteRange number (files < 10 GB)
 export function renderCertificate(view: CertificateView, opts: RenderOptions): PreparedPdf {
   const layout = opts.layout ?? loadLayout(view.style);
   const fontSet = opts.fonts ?? FontSet.load();
-  const fonts = new PdfFontEmbedder(fontSet);
+  // Two subsets of the same font: the layout's fixed text (cached across certificates, with
+  // every digit and the date characters, so numbers and dates never add glyphs) and the
+  // holder's own text (a few glyphs per certificate).
+  const fonts = new PdfFontEmbedder(fontSet, 'F');
+  fonts.encodeRuns(FIXED_CHARACTERS);
   const text = new TextSetter(fonts);
+  const holderFonts = new PdfFontEmbedder(fontSet, 'N');
+  const holderText = new TextSetter(holderFonts);
   const { width: W, height: H } = layout.page;
   const cx = W / 2;
   const d = view.data;
@@ -92,7 +99,9 @@ export function renderCertificate(view: CertificateView, opts: RenderOptions): P
   f.items.forEach((item, i) => {
     const y = f.y - i * f.leading;
     rowY[item.value] = y;
-    ops += text.draw(item.label, f.x, y, fStyle) + text.draw(fieldText[item.value], f.valueX, y, fStyle);
+    const value = fieldText[item.value];
+    const setter = item.value === 'holderName' || (item.value === 'idNumber' && !/^[0-9X]+$/.test(value)) ? holderText : text;
+    ops += text.draw(item.label, f.x, y, fStyle) + setter.draw(value, f.valueX, y, fStyle);
   });
 
   const q = layout.qr;
@@ -121,27 +130,10 @@ export function renderCertificate(view: CertificateView, opts: RenderOptions): P
 
   const fontDicts: string[] = [];
   // The font subsets are only known once every string has been encoded.
-  const embedded = fonts.finish();
-  for (const font of embedded) {
-    const file = w.stream(`/Length1 ${font.fontFile2.length}`, font.fontFile2);
-    const descriptor = w.add(
-      `<< /Type /FontDescriptor /FontName /${font.baseFont} /Flags ${font.descriptor.flags}` +
-        ` /FontBBox [${font.descriptor.bbox.map(num).join(' ')}] /ItalicAngle ${num(font.descriptor.italicAngle)}` +
-        ` /Ascent ${num(font.descriptor.ascent)} /Descent ${num(font.descriptor.descent)} /CapHeight ${num(font.descriptor.capHeight)}` +
-        ` /StemV ${num(font.descriptor.stemV)} /FontFile2 ${file} 0 R >>`,
-    );
-    const cidFont = w.add(
-      `<< /Type /Font /Subtype /CIDFontType2 /BaseFont /${font.baseFont}` +
-        ` /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>` +
-        ` /FontDescriptor ${descriptor} 0 R /CIDToGIDMap /Identity /DW 1000 /W ${font.widths} >>`,
-    );
-    const toUnicode = w.stream('', font.toUnicode);
-    const type0 = w.add(
-      `<< /Type /Font /Subtype /Type0 /BaseFont /${font.baseFont} /Encoding /Identity-H` +
-        ` /DescendantFonts [${cidFont} 0 R] /ToUnicode ${toUnicode} 0 R >>`,
-    );
-    fontDicts.push(`/${font.resourceName} ${type0} 0 R`);
+  for (const font of [...fonts.finish(FIXED_FONT_CACHE), ...holderFonts.finish()]) {
+    fontDicts.push(`/${font.resourceName} ${writeFont(w, font)} 0 R`);
   }
+  if (FIXED_FONT_CACHE.size > 500) FIXED_FONT_CACHE.delete(FIXED_FONT_CACHE.keys().next().value!);
   const fontResources = `/Font << ${fontDicts.join(' ')} >>`;
 
   w.stream(
@@ -199,4 +191,31 @@ export function renderCertificate(view: CertificateView, opts: RenderOptions): P
   const byteRangeAt = bodyOffsets[sig] + sigHead.length;
   const contentsStart = byteRangeAt + sigMid.length - 1;
   return { bytes, contentsStart, contentsEnd: contentsStart + hexLen + 2, byteRangeAt, byteRangeWidth: BR_SLOT };
+}
+
+/** Characters every certificate may print in its fields: in the cached subset from the start. */
+const FIXED_CHARACTERS = '0123456789X年月日男女';
+/** Subsets of the layouts' fixed text, by glyph sequence (a few dozen in practice, bounded). */
+const FIXED_FONT_CACHE = new Map<string, EmbeddedFont>();
+
+/** Type0 font with its CIDFontType2 descendant, descriptor, TrueType file and ToUnicode CMap (ISO 32000-1 §9.7). */
+function writeFont(w: PdfWriter, font: EmbeddedFont): number {
+  font.deflated ??= { fontFile2: deflateSync(font.fontFile2, { level: 9 }), toUnicode: deflateSync(Buffer.from(font.toUnicode, 'latin1'), { level: 9 }) };
+  const file = w.deflatedStream(`/Length1 ${font.fontFile2.length}`, font.deflated.fontFile2);
+  const d = font.descriptor;
+  const descriptor = w.add(
+    `<< /Type /FontDescriptor /FontName /${font.baseFont} /Flags ${d.flags} /FontBBox [${d.bbox.map(num).join(' ')}]` +
+      ` /ItalicAngle ${num(d.italicAngle)} /Ascent ${num(d.ascent)} /Descent ${num(d.descent)} /CapHeight ${num(d.capHeight)}` +
+      ` /StemV ${num(d.stemV)} /FontFile2 ${file} 0 R >>`,
+  );
+  const cidFont = w.add(
+    `<< /Type /Font /Subtype /CIDFontType2 /BaseFont /${font.baseFont}` +
+      ` /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>` +
+      ` /FontDescriptor ${descriptor} 0 R /CIDToGIDMap /Identity /DW 1000 /W ${font.widths} >>`,
+  );
+  const toUnicode = w.deflatedStream('', font.deflated.toUnicode);
+  return w.add(
+    `<< /Type /Font /Subtype /Type0 /BaseFont /${font.baseFont} /Encoding /Identity-H` +
+      ` /DescendantFonts [${cidFont} 0 R] /ToUnicode ${toUnicode} 0 R >>`,
+  );
 }

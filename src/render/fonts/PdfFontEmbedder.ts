@@ -12,6 +12,8 @@ export interface EmbeddedFont {
   /** ToUnicode CMap (ISO 32000-1 §9.10.3). */
   toUnicode: string;
   descriptor: { flags: number; bbox: [number, number, number, number]; italicAngle: number; ascent: number; descent: number; capHeight: number; stemV: number };
+  /** Compressed forms, filled by the writer when the font is cached (see `finish`). */
+  deflated?: { fontFile2: Buffer; toUnicode: Buffer };
 }
 
 interface Used {
@@ -29,7 +31,11 @@ interface Used {
 export class PdfFontEmbedder {
   private readonly used = new Map<number, Used>();
 
-  constructor(private readonly fonts: FontSet) {}
+  /** `prefix` names the fonts' resources (F1, F2… or D1, D2…), so two embedders can share a page. */
+  constructor(
+    private readonly fonts: FontSet,
+    private readonly prefix = 'F',
+  ) {}
 
   encodeRuns(text: string): Array<{ resourceName: string; hex: string; width: number }> {
     const runs: Array<{ resourceName: string; hex: string; width: number }> = [];
@@ -54,15 +60,31 @@ export class PdfFontEmbedder {
         r.hex += hex;
         r.width += g.advance;
       } else {
-        runs.push({ resourceName: resourceName(g.fontIndex), hex, width: g.advance });
+        runs.push({ resourceName: `${this.prefix}${g.fontIndex + 1}`, hex, width: g.advance });
         last = g.fontIndex;
       }
     }
     return runs;
   }
 
-  finish(): EmbeddedFont[] {
+  /**
+   * The used fonts as subsets. With `cache`, a font whose glyph sequence was seen before is
+   * returned as it was (with its compressed streams): the fixed text of a layout costs
+   * nothing after the first certificate. The caller bounds the cache.
+   */
+  finish(cache?: Map<string, EmbeddedFont>): EmbeddedFont[] {
     return [...this.used].map(([fontIndex, u]) => {
+      const key = `${this.prefix}${fontIndex}:${u.gids.join(',')}`;
+      const hit = cache?.get(key);
+      if (hit) return hit;
+      const made = this.subsetFont(fontIndex, u);
+      cache?.set(key, made);
+      return made;
+    });
+  }
+
+  private subsetFont(fontIndex: number, u: Used): EmbeddedFont {
+    {
       const font = this.fonts.fonts[fontIndex];
       const { bytes, newGid } = font.subset(u.gids, u.codePoints);
       u.gids.forEach((g, i) => {
@@ -76,7 +98,7 @@ export class PdfFontEmbedder {
         .subarray(0, 6)
         .reduce((s, b) => s + String.fromCharCode(65 + (b % 26)), '');
       return {
-        resourceName: resourceName(fontIndex),
+        resourceName: `${this.prefix}${fontIndex + 1}`,
         baseFont: `${tag}+${font.postScriptName}`,
         fontFile2: bytes,
         widths,
@@ -91,11 +113,10 @@ export class PdfFontEmbedder {
           stemV: 80,
         },
       };
-    });
+    }
   }
 }
 
-const resourceName = (fontIndex: number) => `F${fontIndex + 1}`;
 
 /** bfchar mappings, at most 100 per block (ISO 32000-1 §9.10.3; Adobe TN 5411). */
 function toUnicodeCMap(texts: string[]): string {

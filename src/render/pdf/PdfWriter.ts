@@ -40,7 +40,7 @@ export class PdfWriter {
     let payload = raw;
     let filter = '';
     if (compress && raw.length > 64) {
-      const z = deflateSync(raw, { level: 9 });
+      const z = deflateSync(raw, { level: 6 });
       if (z.length < raw.length) {
         payload = z;
         filter = '/Filter /FlateDecode ';
@@ -48,6 +48,13 @@ export class PdfWriter {
     }
     const head = Buffer.from(`<< ${filter}/Length ${payload.length}${dict ? ' ' + dict : ''} >>\nstream\n`, 'latin1');
     this.set(num, Buffer.concat([head, payload, Buffer.from('\nendstream', 'latin1')]));
+    return num;
+  }
+
+  /** A stream whose data is already FlateDecode-compressed (cached static parts). */
+  deflatedStream(dict: string, deflated: Buffer, num = this.reserve()): number {
+    const head = Buffer.from(`<< /Filter /FlateDecode /Length ${deflated.length}${dict ? ' ' + dict : ''} >>\nstream\n`, 'latin1');
+    this.set(num, Buffer.concat([head, deflated, Buffer.from('\nendstream', 'latin1')]));
     return num;
   }
 
