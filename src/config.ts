@@ -23,6 +23,8 @@ const envSchema = z.object({
   ECERT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Batch worker concurrency per instance (0 = no background batch worker in this instance). */
   ECERT_BATCH_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
+  /** Worker threads rendering and signing documents in `serve` and `issue` (default: one per core). */
+  ECERT_RENDER_THREADS: z.coerce.number().int().min(0).max(64).optional(),
 });
 
 export interface Config {
@@ -37,6 +39,7 @@ export interface Config {
   maxBatchBytes: number;
   logLevel: string;
   batchWorkers: number;
+  renderThreads?: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -58,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxBatchBytes: e.ECERT_MAX_BATCH_BYTES,
     logLevel: e.ECERT_LOG_LEVEL,
     batchWorkers: e.ECERT_BATCH_WORKERS,
+    renderThreads: e.ECERT_RENDER_THREADS,
     ...overrides,
   };
 }

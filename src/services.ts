@@ -5,6 +5,8 @@ import type { Catalog } from './catalog/Catalog';
 import type { Config } from './config';
 import { systemClock, type Clock } from './core/clock';
 import { IdDigester } from './issue/idDigest';
+import { InProcessBuilder, type DocumentBuilder } from './issue/DocumentBuilder';
+import { RenderPool } from './issue/RenderPool';
 import { generateKeyMaterial, keyMaterialExists, loadKeyStore } from './keys';
 import type { KeyStore } from './keys/KeyStore';
 import { openRegistry } from './registry/openRegistry';
@@ -23,6 +25,8 @@ export interface Services {
   registry: RegistryStore;
   fonts: FontSet;
   ids: IdDigester;
+  /** Renders and signs documents: in this thread, or a pool of worker threads. */
+  documents: DocumentBuilder;
   clock: Clock;
   logger: Logger;
   /** Base of the verification links in QR codes. */
@@ -35,6 +39,8 @@ export interface ServiceOptions {
   /** Create development keys when the keys directory is empty (npm start does). */
   ensureKeys?: boolean;
   keyAlg?: 'rsa' | 'ecdsa';
+  /** Worker threads rendering documents (0 = in this thread, the default). */
+  renderThreads?: number;
 }
 
 export async function createServices(config: Config, opts: ServiceOptions = {}): Promise<Services> {
@@ -49,12 +55,20 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   mkdirSync(config.dataDir, { recursive: true });
   const registry = await openRegistry({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   await registry.migrate();
+  const fonts = FontSet.load();
+  let documents: DocumentBuilder = new InProcessBuilder({ catalog, keys, fonts });
+  if (opts.renderThreads) {
+    const pool = new RenderPool({ keysDir: config.keysDir, passphrase: config.keyPassphrase, threads: opts.renderThreads });
+    await pool.ready;
+    documents = pool;
+  }
   return {
     config,
     catalog,
     keys,
     registry,
-    fonts: FontSet.load(),
+    fonts,
+    documents,
     ids: IdDigester.fromKeysDir(config.keysDir),
     clock,
     logger,

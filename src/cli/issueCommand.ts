@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../config';
@@ -18,11 +19,13 @@ export function issueCommand(program: Command, setCode: (c: number) => void): vo
     .requiredOption('--file <path>', 'cohort file (.csv: UTF-8 or GB18030; .json: array of issue requests)')
     .option('--out <dir>', 'also write the issued PDFs into this directory')
     .action(async (opts: { file: string; out?: string }) => {
-      const s = await createServices(loadConfig());
+      const config = loadConfig();
+      const s = await createServices(config, { renderThreads: config.renderThreads ?? availableParallelism() });
       try {
         setCode(await runIssue(s, opts));
       } finally {
         await s.registry.close();
+        await s.documents.close();
       }
     });
 }
@@ -47,7 +50,7 @@ async function runIssue(s: Services, opts: { file: string; out?: string }): Prom
   const worker = new BatchWorker(s, {
     batchId,
     untilEmpty: true,
-    claim: 32,
+    claim: 8 * Math.max(1, (s.documents as { size?: number }).size ?? 1),
     leaseMs: 60_000,
     onRow: () => {
       processed++;

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
 import { createServices } from '../services';
@@ -12,7 +13,7 @@ export function serveCommand(program: Command): void {
     .option('--port <n>', 'HTTP port (0 = any free port)')
     .action(async (opts: { port?: string }) => {
       const config = loadConfig(process.env, opts.port !== undefined ? { port: Number(opts.port) } : {});
-      const s = await createServices(config);
+      const s = await createServices(config, { renderThreads: config.renderThreads ?? availableParallelism() });
       const running = await startServer(s, config.port);
       if (!config.publicUrl) s.publicUrl = running.url;
       const dev = await ensureDevIssuers(s);
@@ -25,6 +26,7 @@ export function serveCommand(program: Command): void {
         await workers.stop();
         await running.close();
         await s.registry.close();
+        await s.documents.close();
         process.exit(0);
       };
       process.once('SIGINT', stop);

@@ -4,7 +4,6 @@ import type { IssueRequest } from '../core/types';
 import type { CertificateRecord, Issuer } from '../registry/RegistryStore';
 import type { Services } from '../services';
 import { assertIssuerScope } from './authorizeIssuer';
-import { buildCertificateDocument } from './buildCertificateDocument';
 import { validateIssueRequest } from './validateIssueRequest';
 
 export interface IssueResult {
@@ -60,7 +59,7 @@ export async function issueValidated(
       issuerId: issuer.id,
     },
     build: async (managementNo) => {
-      const built = await buildCertificateDocument(req, { managementNo, version: 1, signingTime: now }, s);
+      const built = await s.documents.build(req, { managementNo, version: 1, signingTime: now }, s.publicUrl);
       documentSha256 = built.sha256;
       return built;
     },

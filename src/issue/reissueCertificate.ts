@@ -3,7 +3,6 @@ import { EcertError } from '../core/errors';
 import { maskIdNumber } from '../core/maskIdNumber';
 import type { CertificateRecord, Issuer } from '../registry/RegistryStore';
 import type { Services } from '../services';
-import { buildCertificateDocument } from './buildCertificateDocument';
 import { certificateInScope } from './revokeCertificate';
 import { parseWith } from './parseWith';
 import { validateIssueRequest } from './validateIssueRequest';
@@ -38,7 +37,7 @@ export async function reissueCertificate(managementNo: string, body: unknown, is
       approvalDate: req.approvalDate,
       issueDate: req.issueDate,
     },
-    build: (no, version) => buildCertificateDocument(req, { managementNo: no, version, signingTime: now }, s),
+    build: (no, version) => s.documents.build(req, { managementNo: no, version, signingTime: now }, s.publicUrl),
     actor: issuer.id,
     now,
     reason,

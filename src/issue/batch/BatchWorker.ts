@@ -65,10 +65,9 @@ export class BatchWorker {
         await sleep(idleMs);
         continue;
       }
-      for (const row of rows) {
-        if (this.stopped) return;
-        await this.issueRow(row);
-      }
+      // rows are issued concurrently: with a render pool every core is busy, and each row's
+      // registry transaction stays its own
+      await Promise.all(rows.map((row) => this.issueRow(row)));
     }
   }
 

@@ -10,7 +10,7 @@ import { num } from '../pdf/PdfWriter';
  * The URL is one byte-mode segment (no segmentation search).
  */
 export function qrArtwork(text: string, x: number, y: number, size: number): { ops: string; modules: number } {
-  const qr = QRCode.create([{ data: text, mode: 'byte' }], { errorCorrectionLevel: 'M' });
+  const qr = QRCode.create([{ data: Buffer.from(text, 'utf8'), mode: 'byte' }], { errorCorrectionLevel: 'M' });
   const n = qr.modules.size;
   const data = qr.modules.data;
   const quiet = 4;
