@@ -15,7 +15,7 @@ import { readKeyIndex } from './generateKeyMaterial';
 export class KeyStore {
   readonly trustAnchors: Buffer[];
   readonly qrKey: { kid: string; privateKey: KeyObject; alg: 'ES256' };
-  private readonly publicJwks: JWK[];
+  private readonly publicJwks: JSONWebKeySet;
   private readonly signers = new Map<string, Signer>();
   private readonly pem: string;
 
@@ -29,10 +29,12 @@ export class KeyStore {
     const roots = rootFiles.map((f) => new X509Certificate(readFileSync(join(dir, 'roots', f))));
     this.trustAnchors = roots.map((c) => c.raw);
     this.pem = roots.map((c) => c.toString()).join('');
-    this.publicJwks = readdirSync(join(dir, 'qr'))
-      .filter((f) => f.endsWith('.public.jwk.json'))
-      .sort()
-      .map((f) => JSON.parse(readFileSync(join(dir, 'qr', f), 'utf8')) as JWK);
+    this.publicJwks = {
+      keys: readdirSync(join(dir, 'qr'))
+        .filter((f) => f.endsWith('.public.jwk.json'))
+        .sort()
+        .map((f) => JSON.parse(readFileSync(join(dir, 'qr', f), 'utf8')) as JWK),
+    };
     this.qrKey = { kid: index.qr, privateKey: this.privateKey(join(dir, 'qr', `${index.qr}.key.pem`)), alg: 'ES256' };
     for (const [sealId, id] of Object.entries(index.seals)) {
       const cert = new X509Certificate(readFileSync(join(dir, 'seals', sealId, `${id}.cert.pem`)));
@@ -50,8 +52,9 @@ export class KeyStore {
     return this.pem;
   }
 
+  /** The same object every call, so verifiers can cache the imported keys. */
   jwks(): JSONWebKeySet {
-    return { keys: this.publicJwks };
+    return this.publicJwks;
   }
 
   private privateKey(path: string): KeyObject {

@@ -70,7 +70,7 @@ export async function verifyQrToken(token: string, jwks: JSONWebKeySet): Promise
   }
   let payload: Uint8Array;
   try {
-    ({ payload } = await compactVerify(token, createLocalJWKSet(jwks), { algorithms: ['ES256'] }));
+    ({ payload } = await compactVerify(token, keySetOf(jwks), { algorithms: ['ES256'] }));
   } catch (e) {
     const code = (e as { code?: string }).code;
     const unknownKey = code === 'ERR_JWKS_NO_MATCHING_KEY';
@@ -90,6 +90,17 @@ export async function verifyQrToken(token: string, jwks: JSONWebKeySet): Promise
     throw new EcertError('ERR_TOKEN_INVALID', { zh: '声明不完整', en: 'claims incomplete' });
   }
   return claims;
+}
+
+const keySets = new WeakMap<JSONWebKeySet, ReturnType<typeof createLocalJWKSet>>();
+/** The key set function (it caches imported keys) made once per JWKS object. */
+function keySetOf(jwks: JSONWebKeySet) {
+  let k = keySets.get(jwks);
+  if (!k) {
+    k = createLocalJWKSet(jwks);
+    keySets.set(jwks, k);
+  }
+  return k;
 }
 
 export function verifyUrlFor(publicUrl: string, token: string): string {
