@@ -2,7 +2,7 @@ import { createHash, verify as verifySignature, X509Certificate } from 'node:cry
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { OID } from '../../sign/constants';
-import { children, readTlv, slice, type Tlv } from '../../sign/der';
+import { children, oid, readTlv, seq, slice, type Tlv } from '../../sign/der';
 import type { Check } from '../VerificationReport';
 
 export type CmsSubIndication =
@@ -42,8 +42,9 @@ class Fail extends Error {
 const anchorCache = new WeakMap<Buffer[], X509Certificate[]>();
 
 /**
- * Verify a detached CMS SignedData (RFC 5652) over the signed byte ranges with pkijs for the
- * structure and Node's crypto for hashes and signatures: message digest, signature over
+ * Verify a detached CMS SignedData (RFC 5652) over the signed byte ranges: the structure
+ * read strictly element by element (DER), certificates with Node's X509Certificate and
+ * pkijs, hashes and signatures with Node's crypto (OpenSSL): message digest, signature over
  * the DER signed attributes, signing-certificate-v2 binding (RFC 5035), allowed algorithms
  * and key sizes, the chain to one of the trust anchors, key usage, validity at `at`.
  * Junk never throws: it is FORMAT_FAILURE.
@@ -53,56 +54,37 @@ export function verifyCms(args: { cms: Buffer; signedBytes: Buffer[]; trustAncho
   const pass = (id: string, detail: string) => checks.push({ id, passed: true, detail });
   let signer: CmsVerification['signer'];
   try {
-    // ---- structure
+    // ---- structure (RFC 5652 §3, §5), read strictly: every element where the ASN.1 puts it
     const der = args.cms;
-    const asn = asn1js.fromBER(new Uint8Array(der.buffer, der.byteOffset, der.length));
-    if (asn.offset === -1) throw new Fail('FORMAT_FAILURE', 'cms-structure', 'not a DER value');
-    if (asn.offset !== der.length) throw new Fail('FORMAT_FAILURE', 'cms-structure', 'bytes after the CMS value');
-    const contentInfo = new pkijs.ContentInfo({ schema: asn.result });
-    if (contentInfo.contentType !== OID.signedData) throw new Fail('FORMAT_FAILURE', 'cms-structure', `content type ${contentInfo.contentType} is not signedData`);
-    const sd = new pkijs.SignedData({ schema: contentInfo.content });
-    if (sd.signerInfos.length !== 1) throw new Fail('FORMAT_FAILURE', 'cms-structure', `${sd.signerInfos.length} SignerInfos; exactly one is allowed`);
-    if (sd.encapContentInfo.eContentType !== OID.data || sd.encapContentInfo.eContent) throw new Fail('FORMAT_FAILURE', 'cms-structure', 'not a detached signature over id-data');
-    const si = sd.signerInfos[0];
-    const raw = rawParts(der);
+    const p = parseSignedData(der);
     pass('cms-structure', 'CMS SignedData, detached, one SignerInfo');
 
     // ---- algorithms
-    const digestName = DIGESTS[si.digestAlgorithm.algorithmId];
-    if (!digestName) throw new Fail('CRYPTO_CONSTRAINTS_FAILURE', 'cms-algorithms', `digest algorithm ${si.digestAlgorithm.algorithmId} is not accepted`);
-    if (!SIGNATURE_ALGORITHMS.has(si.signatureAlgorithm.algorithmId)) throw new Fail('CRYPTO_CONSTRAINTS_FAILURE', 'cms-algorithms', `signature algorithm ${si.signatureAlgorithm.algorithmId} is not accepted`);
-    pass('cms-algorithms', `${digestName.toUpperCase()} with ${si.signatureAlgorithm.algorithmId}`);
+    const digestName = DIGESTS[p.digestAlgorithm];
+    if (!digestName) throw new Fail('CRYPTO_CONSTRAINTS_FAILURE', 'cms-algorithms', `digest algorithm ${p.digestAlgorithm} is not accepted`);
+    if (!SIGNATURE_ALGORITHMS.has(p.signatureAlgorithm)) throw new Fail('CRYPTO_CONSTRAINTS_FAILURE', 'cms-algorithms', `signature algorithm ${p.signatureAlgorithm} is not accepted`);
+    pass('cms-algorithms', `${digestName.toUpperCase()} with ${p.signatureAlgorithm}`);
 
     // ---- signed attributes and the message digest
-    const attrs = si.signedAttrs?.attributes ?? [];
-    if (!si.signedAttrs || !raw.signedAttrs) throw new Fail('FORMAT_FAILURE', 'message-digest', 'no signed attributes');
-    const one = (type: string) => {
-      const found = attrs.filter((a) => a.type === type);
+    const one = (type: string): Buffer => {
+      const found = p.attributes.filter((a) => a.type === type);
       if (found.length !== 1 || found[0].values.length !== 1) throw new Fail('SIG_CONSTRAINTS_FAILURE', 'signed-attributes', `attribute ${type} must appear exactly once`);
       return found[0].values[0];
     };
-    const ct = one(OID.contentType) as asn1js.ObjectIdentifier;
-    if (!(ct instanceof asn1js.ObjectIdentifier) || ct.valueBlock.toString() !== OID.data) throw new Fail('SIG_CONSTRAINTS_FAILURE', 'signed-attributes', 'content-type attribute is not id-data');
-    const md = one(OID.messageDigest) as asn1js.OctetString;
+    const ct = one(OID.contentType);
+    if (!ct.equals(oid(OID.data))) throw new Fail('SIG_CONSTRAINTS_FAILURE', 'signed-attributes', 'content-type attribute is not id-data');
+    const md = one(OID.messageDigest);
     const hash = createHash(digestName);
     for (const part of args.signedBytes) hash.update(part);
     const digest = hash.digest();
-    if (!(md instanceof asn1js.OctetString) || !Buffer.from(md.valueBlock.valueHexView).equals(digest)) throw new Fail('HASH_FAILURE', 'message-digest', 'the document bytes do not match the signed message digest');
+    if (md[0] !== 0x04 || !md.subarray(readTlv(md, 0).contentStart).equals(digest)) throw new Fail('HASH_FAILURE', 'message-digest', 'the document bytes do not match the signed message digest');
     pass('message-digest', 'the signed byte ranges match the message digest');
 
-    // ---- signer certificate
-    const certs = raw.certificates.map((c) => new X509Certificate(c));
-    const sid = si.sid;
-    let signerCert: X509Certificate | undefined;
-    let signerDer: Buffer | undefined;
-    if (sid instanceof pkijs.IssuerAndSerialNumber) {
-      const serialHex = Buffer.from(sid.serialNumber.valueBlock.valueHexView).toString('hex').replace(/^(00)+(?=.)/, '').toUpperCase();
-      const issuerDer = Buffer.from(sid.issuer.toSchema().toBER());
-      raw.certificates.forEach((c, i) => {
-        if (certs[i].serialNumber.replace(/^0+(?=.)/, '').toUpperCase() === serialHex.replace(/^0+(?=.)/, '') && issuerNameOf(c).equals(issuerDer)) [signerCert, signerDer] = [certs[i], c];
-      });
-    }
-    if (!signerCert || !signerDer) throw new Fail('NO_SIGNING_CERTIFICATE_FOUND', 'signer-certificate', 'the signer certificate is not in the CMS');
+    // ---- signer certificate: the one whose issuer and serial number the SignerInfo names
+    const found = p.certificates.map(certInfo).find((c) => c.issuerAndSerial.equals(p.sid));
+    if (!found) throw new Fail('NO_SIGNING_CERTIFICATE_FOUND', 'signer-certificate', 'the signer certificate is not in the CMS');
+    const signerCert = found.x509;
+    const signerDer = found.der;
     const subject = parseDn(signerCert.subject);
     signer = {
       subjectCN: subject.CN ?? signerCert.subject,
@@ -111,13 +93,13 @@ export function verifyCms(args: { cms: Buffer; signedBytes: Buffer[]; trustAncho
       issuerCN: parseDn(signerCert.issuer).CN ?? signerCert.issuer,
       notBefore: new Date(signerCert.validFrom).toISOString(),
       notAfter: new Date(signerCert.validTo).toISOString(),
-      sha256: createHash('sha256').update(signerDer).digest('hex'),
+      sha256: found.sha256,
     };
     pass('signer-certificate', `signed by ${signer.subjectCN}`);
 
     // ---- signing-certificate-v2 binds the signature to that certificate (RFC 5035 §5.4)
-    const scv2 = attrs.find((a) => a.type === OID.signingCertificateV2);
-    if (!scv2 || !essCertHashMatches(scv2.values[0], signerDer)) throw new Fail('SIG_CONSTRAINTS_FAILURE', 'signing-certificate-v2', 'signing-certificate-v2 missing or not the signer certificate');
+    const scv2 = p.attributes.filter((a) => a.type === OID.signingCertificateV2);
+    if (scv2.length !== 1 || !essCertHashMatches(scv2[0].values[0], signerDer)) throw new Fail('SIG_CONSTRAINTS_FAILURE', 'signing-certificate-v2', 'signing-certificate-v2 missing or not the signer certificate');
     pass('signing-certificate-v2', 'signing-certificate-v2 names the signer certificate');
 
     // ---- key strength
@@ -128,9 +110,9 @@ export function verifyCms(args: { cms: Buffer; signedBytes: Buffer[]; trustAncho
     pass('key-strength', key.asymmetricKeyType === 'rsa' ? `RSA ${kd.modulusLength}` : `ECDSA ${kd.namedCurve}`);
 
     // ---- the signature over the DER SET OF signed attributes (RFC 5652 §5.4)
-    const signedAttrs = Buffer.from(raw.signedAttrs);
-    signedAttrs[0] = 0x31;
-    const sig = Buffer.from(si.signature.valueBlock.valueHexView);
+    const signedAttrs = Buffer.from(p.signedAttrs);
+    signedAttrs[0] = 0x31; // signed over the DER SET OF, not the [0] IMPLICIT tag
+    const sig = p.signature;
     let valid = false;
     try {
       valid = verifySignature(digestName, signedAttrs, { key, dsaEncoding: 'der' }, sig);
@@ -142,9 +124,9 @@ export function verifyCms(args: { cms: Buffer; signedBytes: Buffer[]; trustAncho
 
     // ---- chain to a trust anchor, key usage, validity at signing time
     const anchors = anchorsOf(args.trustAnchors);
-    const path = buildPath(signerCert, certs, anchors);
+    const path = buildPath(signerCert, p.certificates.map((c) => certInfo(c).x509), anchors);
     if (!path) throw new Fail('NO_CERTIFICATE_CHAIN_FOUND', 'certificate-chain', `no chain from "${signer.subjectCN}" (issuer "${signer.issuerCN}") to a trusted root`);
-    if (!usageAllowsSigning(signerDer)) throw new Fail('SIG_CONSTRAINTS_FAILURE', 'key-usage', 'the signer certificate may not sign documents (key usage)');
+    if (!found.usageAllowsSigning) throw new Fail('SIG_CONSTRAINTS_FAILURE', 'key-usage', 'the signer certificate may not sign documents (key usage)');
     pass('certificate-chain', `chains to ${parseDn(path[path.length - 1].subject).CN ?? 'a trusted root'}`);
     const at = args.at.getTime();
     const outside = path.find((c) => at < Date.parse(c.validFrom) || at > Date.parse(c.validTo));
@@ -161,54 +143,149 @@ export function verifyCms(args: { cms: Buffer; signedBytes: Buffer[]; trustAncho
   }
 }
 
-/** The exact bytes of the signed attributes ([0] IMPLICIT) and of the certificates, by a DER walk. */
-function rawParts(der: Buffer): { signedAttrs?: Buffer; certificates: Buffer[] } {
-  const ci = readTlv(der, 0);
-  const [, explicit] = children(der, ci);
-  const sd = readTlv(der, explicit.contentStart);
-  const parts = children(der, sd);
-  const certsTlv = parts.find((p) => p.tag === 0xa0);
-  const signerInfos = parts[parts.length - 1];
-  const [si] = children(der, signerInfos);
-  const signedAttrs = children(der, si).find((p: Tlv) => p.tag === 0xa0);
-  return {
-    ...(signedAttrs ? { signedAttrs: slice(der, signedAttrs) } : {}),
-    certificates: certsTlv ? children(der, certsTlv).filter((c) => c.tag === 0x30).map((c) => slice(der, c)) : [],
-  };
+interface ParsedSignedData {
+  digestAlgorithm: string;
+  signatureAlgorithm: string;
+  /** DER of the SignerInfo's IssuerAndSerialNumber. */
+  sid: Buffer;
+  /** The signed attributes as they are in the file, with their [0] tag. */
+  signedAttrs: Buffer;
+  attributes: Array<{ type: string; values: Buffer[] }>;
+  signature: Buffer;
+  certificates: Buffer[];
 }
 
-/** The issuer Name (DER) of a certificate. */
-function issuerNameOf(cert: Buffer): Buffer {
-  const tbs = readTlv(cert, readTlv(cert, 0).contentStart);
-  const f = children(cert, tbs);
-  return slice(cert, f[0].tag === 0xa0 ? f[3] : f[2]);
+/**
+ * ContentInfo { id-signedData, [0] SignedData { version, digestAlgorithms, encapContentInfo,
+ * [0] certificates?, [1] crls?, signerInfos } } and its one SignerInfo { version,
+ * issuerAndSerialNumber, digestAlgorithm, [0] signedAttrs, signatureAlgorithm, signature,
+ * [1] unsignedAttrs? }: read element by element, any other shape is FORMAT_FAILURE.
+ */
+function parseSignedData(der: Buffer): ParsedSignedData {
+  const bad = (what: string) => new Fail('FORMAT_FAILURE', 'cms-structure', what);
+  const expect = (t: Tlv | undefined, tag: number, what: string): Tlv => {
+    if (!t || t.tag !== tag) throw bad(`${what} expected`);
+    return t;
+  };
+  let ci: Tlv;
+  try {
+    ci = readTlv(der, 0);
+  } catch {
+    throw bad('not a DER value');
+  }
+  if (ci.tag !== 0x30) throw bad('not a DER SEQUENCE');
+  if (ci.end !== der.length) throw bad('bytes after the CMS value');
+  const [ct, explicit, ...restCi] = children(der, ci);
+  if (restCi.length || !ct || !slice(der, expect(ct, 0x06, 'content type')).equals(oid(OID.signedData))) throw bad('content type is not signedData');
+  const sdTlvs = children(der, expect(explicit, 0xa0, '[0] content'));
+  if (sdTlvs.length !== 1) throw bad('one SignedData expected');
+  const parts = children(der, expect(sdTlvs[0], 0x30, 'SignedData'));
+  let i = 0;
+  const version = expect(parts[i++], 0x02, 'version');
+  if (!slice(der, version).equals(Buffer.from([2, 1, 1])) && !slice(der, version).equals(Buffer.from([2, 1, 3]))) throw bad('unsupported SignedData version');
+  const digestAlgs = children(der, expect(parts[i++], 0x31, 'digestAlgorithms'));
+  const encap = children(der, expect(parts[i++], 0x30, 'encapContentInfo'));
+  if (encap.length !== 1 || !slice(der, expect(encap[0], 0x06, 'eContentType')).equals(oid(OID.data))) throw bad('not a detached signature over id-data');
+  let certificates: Buffer[] = [];
+  if (parts[i]?.tag === 0xa0) certificates = children(der, parts[i++]).map((c) => slice(der, expect(c, 0x30, 'certificate')));
+  if (parts[i]?.tag === 0xa1) i++; // CRLs: not used
+  const signerInfos = children(der, expect(parts[i++], 0x31, 'signerInfos'));
+  if (i !== parts.length) throw bad('unexpected element in SignedData');
+  if (signerInfos.length !== 1) throw new Fail('FORMAT_FAILURE', 'cms-structure', `${signerInfos.length} SignerInfos; exactly one is allowed`);
+  const si = children(der, expect(signerInfos[0], 0x30, 'SignerInfo'));
+  let j = 0;
+  expect(si[j++], 0x02, 'SignerInfo version');
+  const sid = slice(der, expect(si[j++], 0x30, 'issuerAndSerialNumber'));
+  const digestAlgorithm = algorithmOf(der, expect(si[j++], 0x30, 'digestAlgorithm'));
+  if (!digestAlgs.some((a) => algorithmOf(der, a) === digestAlgorithm)) throw bad('digest algorithm not listed in digestAlgorithms');
+  const attrsTlv = expect(si[j++], 0xa0, 'signed attributes');
+  const attributes = children(der, attrsTlv).map((a) => {
+    const [type, values, ...more] = children(der, expect(a, 0x30, 'attribute'));
+    if (more.length) throw bad('malformed attribute');
+    return { type: oidText(slice(der, expect(type, 0x06, 'attribute type'))), values: children(der, expect(values, 0x31, 'attribute values')).map((v) => slice(der, v)) };
+  });
+  const signatureAlgorithm = algorithmOf(der, expect(si[j++], 0x30, 'signatureAlgorithm'));
+  const sigTlv = expect(si[j++], 0x04, 'signature');
+  if (si[j]?.tag === 0xa1) j++; // unsigned attributes (e.g. a later timestamp)
+  if (j !== si.length) throw bad('unexpected element in SignerInfo');
+  return { digestAlgorithm, signatureAlgorithm, sid, signedAttrs: slice(der, attrsTlv), attributes, signature: der.subarray(sigTlv.contentStart, sigTlv.end), certificates };
+}
+
+function algorithmOf(der: Buffer, alg: Tlv): string {
+  const [id] = children(der, alg);
+  if (!id || id.tag !== 0x06) throw new Fail('FORMAT_FAILURE', 'cms-structure', 'algorithm identifier expected');
+  return oidText(slice(der, id));
+}
+
+/** Dotted form of a DER OBJECT IDENTIFIER (X.690 §8.19). */
+function oidText(b: Buffer): string {
+  const t = readTlv(b, 0);
+  const v = b.subarray(t.contentStart, t.end);
+  if (!v.length) return '';
+  const out = [Math.min(2, Math.floor(v[0] / 40)), v[0] - 40 * Math.min(2, Math.floor(v[0] / 40))];
+  let n = 0;
+  for (let k = 1; k < v.length; k++) {
+    n = n * 128 + (v[k] & 0x7f);
+    if (!(v[k] & 0x80)) {
+      out.push(n);
+      n = 0;
+    }
+  }
+  return out.join('.');
+}
+
+interface CertInfo {
+  der: Buffer;
+  x509: X509Certificate;
+  sha256: string;
+  issuerAndSerial: Buffer;
+  usageAllowsSigning: boolean;
+}
+
+/** Parsed facts of a certificate, cached by its bytes (seal certificates repeat across documents). */
+const certCache = new Map<string, CertInfo>();
+function certInfo(der: Buffer): CertInfo {
+  const key = der.toString('base64');
+  let c = certCache.get(key);
+  if (!c) {
+    const x509 = new X509Certificate(der);
+    const tbs = readTlv(der, readTlv(der, 0).contentStart);
+    const f = children(der, tbs);
+    const [serial, issuer] = f[0].tag === 0xa0 ? [f[1], f[3]] : [f[0], f[2]];
+    c = { der, x509, sha256: createHash('sha256').update(der).digest('hex'), issuerAndSerial: seq(slice(der, issuer), slice(der, serial)), usageAllowsSigning: usageAllowsSigning(der) };
+    if (certCache.size > 1000) certCache.delete(certCache.keys().next().value!);
+    certCache.set(key, c);
+  }
+  return c;
 }
 
 /** SigningCertificateV2 { certs SEQUENCE OF ESSCertIDv2 { hashAlgorithm DEFAULT sha256, certHash, issuerSerial? } } (RFC 5035 §3). */
-function essCertHashMatches(value: unknown, signerDer: Buffer): boolean {
+function essCertHashMatches(value: Buffer, signerDer: Buffer): boolean {
   try {
-    const certs = ((value as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence).valueBlock.value;
-    const first = (certs[0] as asn1js.Sequence).valueBlock.value;
+    const [certs] = children(value, readTlv(value, 0));
+    const [first] = children(value, certs);
+    const fields = children(value, first);
     let alg: string = OID.sha256;
-    let i = 0;
-    if (first[0] instanceof asn1js.Sequence) {
-      alg = (first[0].valueBlock.value[0] as asn1js.ObjectIdentifier).valueBlock.toString();
-      i = 1;
+    let k = 0;
+    if (fields[0].tag === 0x30) {
+      alg = algorithmOf(value, fields[0]);
+      k = 1;
     }
-    const hash = first[i];
     const name = DIGESTS[alg];
-    return !!name && hash instanceof asn1js.OctetString && Buffer.from(hash.valueBlock.valueHexView).equals(createHash(name).update(signerDer).digest());
+    const hash = fields[k];
+    return !!name && hash.tag === 0x04 && value.subarray(hash.contentStart, hash.end).equals(createHash(name).update(signerDer).digest());
   } catch {
     return false;
   }
 }
 
+/** keyUsage has digitalSignature or nonRepudiation (RFC 5280 §4.2.1.3), parsed with pkijs. */
 function usageAllowsSigning(certDer: Buffer): boolean {
   const cert = pkijs.Certificate.fromBER(new Uint8Array(certDer));
   const ku = cert.extensions?.find((e) => e.extnID === OID.keyUsage);
   if (!ku) return false;
   const bits = (ku.parsedValue as asn1js.BitString).valueBlock.valueHexView[0] ?? 0;
-  return (bits & 0x80) !== 0 || (bits & 0x40) !== 0; // digitalSignature | nonRepudiation (RFC 5280 §4.2.1.3)
+  return (bits & 0x80) !== 0 || (bits & 0x40) !== 0;
 }
 
 function anchorsOf(list: Buffer[]): X509Certificate[] {
