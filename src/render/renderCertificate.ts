@@ -152,7 +152,7 @@ export function renderCertificate(view: CertificateView, opts: RenderOptions): P
   // ISO 32000-1 §12.7.4.5: a signature field whose widget is the visible seal.
   w.set(
     field,
-    `<< /Type /Annot /Subtype /Widget /FT /Sig /T ${pdfTextString(SIG_FIELD_NAME)} /TU ${pdfTextString(view.seal.fullName)}` +
+    `<< /Type /Annot /Subtype /Widget /FT /Sig /T ${pdfTextString(SIG_FIELD_NAME)}` +
       ` /V ${sig} 0 R /F ${ANNOT_FLAGS_PRINT_LOCKED} /Rect [${rect.map(num).join(' ')}] /P ${page} 0 R /AP << /N ${sealForm} 0 R >> >>`,
   );
 

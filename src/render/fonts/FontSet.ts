@@ -35,19 +35,29 @@ export interface ShapedGlyph {
 export class FontSet {
   private static readonly cache = new Map<string, FontSet>();
 
-  private constructor(readonly fonts: TrueTypeFont[]) {}
+  private readonly loaded: Array<TrueTypeFont | undefined>;
+
+  /** Fallback fonts (large, rarely needed) are read on the first character the ones before them lack. */
+  private constructor(private readonly paths: string[]) {
+    this.loaded = paths.map((_, i) => (i === 0 ? TrueTypeFont.load(paths[0]) : undefined));
+  }
+
+  /** The font at `index` of the chain. */
+  font(index: number): TrueTypeFont {
+    return (this.loaded[index] ??= TrueTypeFont.load(this.paths[index]));
+  }
 
   static load(manifestPath = DEFAULT_MANIFEST): FontSet {
     let set = FontSet.cache.get(manifestPath);
     if (!set) {
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { fonts: ManifestEntry[] };
-      const fonts: TrueTypeFont[] = [];
-      for (const entry of manifest.fonts) {
+      const paths: string[] = [];
+      manifest.fonts.forEach((entry, i) => {
         const path = resolveFont(entry);
-        if (path) fonts.push(TrueTypeFont.load(path));
-        else if (entry.required) throw new EcertError('ERR_CONFIG', { zh: `缺少字体 ${entry.name}`, en: `required font not found: ${entry.name}` });
-      }
-      set = new FontSet(fonts);
+        if (path) paths.push(path);
+        else if (entry.required || i === 0) throw new EcertError('ERR_CONFIG', { zh: `缺少字体 ${entry.name}`, en: `required font not found: ${entry.name}` });
+      });
+      set = new FontSet(paths);
       FontSet.cache.set(manifestPath, set);
     }
     return set;
@@ -65,7 +75,7 @@ export class FontSet {
         continue;
       }
       const [fontIndex, gid] = found;
-      const font = this.fonts[fontIndex];
+      const font = this.font(fontIndex);
       out.push({ fontIndex, gid, text: ch, codePoint: cp, advance: (font.advance(gid) * 1000) / font.unitsPerEm });
     }
     if (missing.length) throw glyphMissing(missing);
@@ -82,8 +92,8 @@ export class FontSet {
   }
 
   private find(cp: number): [number, number] | undefined {
-    for (let i = 0; i < this.fonts.length; i++) {
-      const gid = this.fonts[i].glyphId(cp);
+    for (let i = 0; i < this.paths.length; i++) {
+      const gid = this.font(i).glyphId(cp);
       if (gid) return [i, gid];
     }
     return undefined;

@@ -20,7 +20,6 @@ interface Used {
   cidOf: Map<number, number>; // font gid → CID
   gids: number[]; // by CID - 1
   text: string[]; // by CID - 1
-  codePoints: Map<number, number>; // code point → font gid
 }
 
 /**
@@ -43,14 +42,13 @@ export class PdfFontEmbedder {
     for (const g of this.fonts.shape(text)) {
       let u = this.used.get(g.fontIndex);
       if (!u) {
-        u = { cidOf: new Map(), gids: [], text: [], codePoints: new Map() };
+        u = { cidOf: new Map(), gids: [], text: [] };
         this.used.set(g.fontIndex, u);
       }
       let cid = u.cidOf.get(g.gid);
       if (cid === undefined) {
         u.gids.push(g.gid);
         u.text.push(g.text);
-        u.codePoints.set(g.codePoint, g.gid);
         cid = u.gids.length;
         u.cidOf.set(g.gid, cid);
       }
@@ -85,8 +83,8 @@ export class PdfFontEmbedder {
 
   private subsetFont(fontIndex: number, u: Used): EmbeddedFont {
     {
-      const font = this.fonts.fonts[fontIndex];
-      const { bytes, newGid } = font.subset(u.gids, u.codePoints);
+      const font = this.fonts.font(fontIndex);
+      const { bytes, newGid } = font.subset(u.gids);
       u.gids.forEach((g, i) => {
         if (newGid.get(g) !== i + 1) throw new Error('subset glyph order does not match CIDs');
       });

@@ -147,7 +147,10 @@ export class TrueTypeFont {
     post.writeInt32BE(Math.round(this.italicAngle * 65536), 4);
     const mapped = new Map<number, number>();
     for (const [cp, old] of codePoints) if (newGid.has(old)) mapped.set(cp, newGid.get(old)!);
-    const tables: Record<string, Buffer> = { head, hhea, maxp, hmtx, loca, glyf, post, cmap: buildCmap(mapped), name: buildName(this.postScriptName) };
+    const tables: Record<string, Buffer> = { head, hhea, maxp, hmtx, loca, glyf, post, name: buildName(this.postScriptName) };
+    // ISO 32000-1 §9.9: a CIDFontType2 with /CIDToGIDMap /Identity addresses glyphs by index,
+    // so the subset needs no cmap; one is written only when code points are given.
+    if (mapped.size) tables.cmap = buildCmap(mapped);
     if (this.tables.has('OS/2')) tables['OS/2'] = this.table('OS/2');
     for (const t of ['cvt ', 'fpgm', 'prep']) if (this.tables.has(t)) tables[t] = this.table(t);
     return { bytes: writeSfnt(tables), newGid };
