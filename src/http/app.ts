@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Services } from '../services';
 import { errorHandler, notFound } from './errorHandler';
@@ -35,7 +35,7 @@ export function createApp(s: Services): Express {
   app.use(publicRoutes(s));
   app.use(verifyRoutes(s, (kind, report) => metrics.verifications.inc({ kind, indication: report.indication, sub_indication: report.subIndication ?? '' })));
   app.use(holderRoutes(s));
-  app.use(certificateRoutes(s));
+  app.use(certificateRoutes(s, (qualification) => metrics.issuances.inc({ qualification })));
   app.use(batchRoutes(s));
   app.use(pageRoutes(s));
   app.use(notFound);
@@ -50,15 +50,18 @@ export interface RunningServer {
 }
 
 /** Listen on `port` (0 = any free port) with time limits against slow clients. */
-export async function startServer(s: Services, port: number, host = '0.0.0.0'): Promise<RunningServer> {
+export async function startServer(s: Services, port: number, host = '0.0.0.0', limits = { requestTimeoutMs: 60_000, headersTimeoutMs: 15_000 }): Promise<RunningServer> {
   const app = createApp(s);
-  const server = app.listen(port, host);
+  // requestTimeout covers a whole request including a slow upload; the check runs every second
+  const server = createServer(
+    { requestTimeout: limits.requestTimeoutMs, headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs), connectionsCheckingInterval: 1000 },
+    app,
+  );
+  server.listen(port, host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  server.requestTimeout = 60_000; // a whole request, including a slow upload
-  server.headersTimeout = 15_000;
   server.keepAliveTimeout = 5_000;
   const { port: actual } = server.address() as AddressInfo;
   const url = `http://localhost:${actual}`;

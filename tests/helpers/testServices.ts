@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/config';
 import { createServices, type Services } from '../../src/services';
 import { startServer, type RunningServer } from '../../src/http/app';
@@ -20,11 +20,11 @@ export interface TestEnv {
  * A real service stack for tests: test keys (generated, cached per process), a registry in
  * a temp dir (SQLite) or a fresh PostgreSQL schema, the real catalog and fonts.
  */
-export async function makeTestServices(opts: { alg?: 'rsa' | 'ecdsa'; databaseUrl?: string; clock?: Clock; config?: Partial<Config> } = {}): Promise<TestEnv> {
+export async function makeTestServices(opts: { alg?: 'rsa' | 'ecdsa'; databaseUrl?: string; clock?: Clock; config?: Partial<Config>; logger?: Logger } = {}): Promise<TestEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'ecert-test-'));
   const keys = await makeTestKeys({ alg: opts.alg ?? 'ecdsa' });
   const config = loadConfig({}, { dataDir: join(dir, 'data'), keysDir: keys.dir, databaseUrl: opts.databaseUrl, publicUrl: 'http://localhost:3000', port: 0, ...opts.config });
-  const s = await createServices(config, { clock: opts.clock, logger: pino({ level: 'silent' }), ensureKeys: false });
+  const s = await createServices(config, { clock: opts.clock, logger: opts.logger ?? pino({ level: 'silent' }), ensureKeys: false });
   return {
     s,
     dir,
@@ -36,9 +36,9 @@ export async function makeTestServices(opts: { alg?: 'rsa' | 'ecdsa'; databaseUr
 }
 
 /** The test stack behind a real HTTP server on port 0, with an issuer key per body. */
-export async function makeTestServer(opts: Parameters<typeof makeTestServices>[0] = {}): Promise<TestEnv & { http: RunningServer; url: string; keyFor(bodyCode: string, qualifications?: string[]): Promise<string> }> {
+export async function makeTestServer(opts: Parameters<typeof makeTestServices>[0] & { requestTimeoutMs?: number } = {}): Promise<TestEnv & { http: RunningServer; url: string; keyFor(bodyCode: string, qualifications?: string[]): Promise<string> }> {
   const env = await makeTestServices(opts);
-  const http = await startServer(env.s, 0, '127.0.0.1');
+  const http = await startServer(env.s, 0, '127.0.0.1', { requestTimeoutMs: opts.requestTimeoutMs ?? 60_000, headersTimeoutMs: 15_000 });
   env.s.publicUrl = http.url;
   const workers = startBatchWorkers(env.s, 1);
   return {

@@ -8,13 +8,14 @@ import type { CertificateRecord } from '../../registry/RegistryStore';
 import { requireIssuer } from '../auth';
 
 /** Issuer endpoints: issue, read, download, revoke, re-issue. Thin: parse → use case → HTTP. */
-export function certificateRoutes(s: Services): Router {
+export function certificateRoutes(s: Services, onIssued?: (qualification: string) => void): Router {
   const r = Router();
   const json = express.json({ limit: '64kb' });
   r.use('/api/v1/certificates', requireIssuer(s.registry));
 
   r.post('/api/v1/certificates', json, async (req, res) => {
     const result = await issueCertificate(req.body, req.issuer!, s);
+    if (result.created) onIssued?.(result.record.qualification);
     const body = { managementNo: result.record.managementNo, documentSha256: result.documentSha256, status: result.record.status, created: result.created, links: links(result.record.managementNo, s) };
     res.status(result.created ? 201 : 200).location(`/api/v1/certificates/${result.record.managementNo}`).json(body);
   });
