@@ -23,7 +23,6 @@ export interface Services {
   catalog: Catalog;
   keys: KeyStore;
   registry: RegistryStore;
-  fonts: FontSet;
   ids: IdDigester;
   /** Renders and signs documents: in this thread, or a pool of worker threads. */
   documents: DocumentBuilder;
@@ -55,19 +54,18 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   mkdirSync(config.dataDir, { recursive: true });
   const registry = await openRegistry({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   await registry.migrate();
-  const fonts = FontSet.load();
-  let documents: DocumentBuilder = new InProcessBuilder({ catalog, keys, fonts });
+  // with a render pool the fonts live in the workers only (memory of large batches)
+  let documents: DocumentBuilder;
   if (opts.renderThreads) {
     const pool = new RenderPool({ keysDir: config.keysDir, passphrase: config.keyPassphrase, threads: opts.renderThreads });
     await pool.ready;
     documents = pool;
-  }
+  } else documents = new InProcessBuilder({ catalog, keys, fonts: FontSet.load() });
   return {
     config,
     catalog,
     keys,
     registry,
-    fonts,
     documents,
     ids: IdDigester.fromKeysDir(config.keysDir),
     clock,

@@ -17,6 +17,8 @@ export function createApp(s: Services): Express {
   const app = express();
   const metrics = new Metrics();
   app.disable('x-powered-by');
+  // answers are small and mostly no-store; hashing every body for an ETag cost a third of the token path
+  app.disable('etag');
   app.set('trust proxy', 'loopback');
   app.use(
     requestContext(s.logger, (req, status, seconds) => {

@@ -51,7 +51,7 @@ export class PostgresDriver implements SqlDriver {
   }
 
   isUniqueViolation(e: unknown): boolean {
-    return (e as { code?: string })?.code === '23505';
+    return isUniqueViolation(e);
   }
 }
 
@@ -72,8 +72,13 @@ class BoundPostgres implements SqlDriver {
   }
   async close(): Promise<void> {}
   isUniqueViolation(e: unknown): boolean {
-    return (e as { code?: string })?.code === '23505';
+    return isUniqueViolation(e);
   }
+}
+
+/** SQLSTATE 23505 unique_violation. */
+function isUniqueViolation(e: unknown): boolean {
+  return (e as { code?: string })?.code === '23505';
 }
 
 const numberedCache = new Map<string, string>();

@@ -64,7 +64,7 @@ export class SqliteDriver implements SqlDriver {
   }
 
   isUniqueViolation(e: unknown): boolean {
-    return (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE' || (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+    return isUniqueViolation(e);
   }
 
   private prepare(db: Database.Database, sql: string): Database.Statement {
@@ -118,8 +118,12 @@ class BoundSqlite implements SqlDriver {
   }
   async close(): Promise<void> {}
   isUniqueViolation(e: unknown): boolean {
-    return /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test((e as { code?: string })?.code ?? '');
+    return isUniqueViolation(e);
   }
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test((e as { code?: string })?.code ?? '');
 }
 
 const bind = (v: unknown) => (typeof v === 'boolean' ? (v ? 1 : 0) : v === undefined ? null : v);

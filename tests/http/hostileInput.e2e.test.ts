@@ -123,6 +123,25 @@ describe('hostile input over HTTP', () => {
     expect(certs).toBeGreaterThan(0);
   });
 
+  it('survives seeded random mutations of valid issuance JSON: 2xx or 4xx, never 5xx, nothing half-written', async () => {
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    let issued = 0;
+    for (let i = 0; i < 150; i++) {
+      const text = Buffer.from(JSON.stringify(issueBody(q, 200 + i)));
+      for (let k = 0, n = 1 + rnd(4); k < n; k++) text[rnd(text.length)] = rnd(2) ? rnd(256) : '{}[]",:\\u0000'.charCodeAt(rnd(11));
+      const r = await post('/api/v1/certificates', text, { authorization: `Bearer ${key}`, 'content-type': 'application/json' });
+      expect(r.status, text.toString('latin1')).toBeLessThan(500);
+      if (r.status === 201) {
+        issued++;
+        const { managementNo, documentSha256 } = await r.json();
+        expect((await env.s.registry.getDocument(managementNo))!.sha256).toBe(documentSha256);
+      } else await r.body?.cancel();
+    }
+    expect(issued).toBeLessThan(150);
+    expect((await env.s.registry.verifyAudit()).ok).toBe(true);
+  });
+
   it('logs JSON lines with a request id and never a full ID number; serves Prometheus metrics', async () => {
     const b = issueBody(q, 42);
     const r = await post('/api/v1/certificates', JSON.stringify(b), { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': 'req-test-42' });
