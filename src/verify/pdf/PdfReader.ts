@@ -70,13 +70,35 @@ export class PdfReader {
     if (bytes.subarray(0, 8).toString('latin1').match(/^%PDF-\d\.\d/) === null) throw malformed('no %PDF- header at the start of the file');
   }
 
-  /** Read the last cross-reference section and trailer (ISO 32000-1 §7.5.4, §7.5.5). */
+  /** Cross-reference sections read (1 for a file never updated). */
+  sections = 0;
+
+  /**
+   * Read the cross-reference sections and trailers (ISO 32000-1 §7.5.4, §7.5.5, §7.5.6), from
+   * the last back through /Prev; newer entries win. A /Prev loop or too long a chain is an
+   * error, not a hang.
+   */
   readXref(): void {
     const tail = this.bytes.subarray(Math.max(0, this.bytes.length - 1024)).toString('latin1');
     const m = /startxref\s+(\d+)\s+%%EOF\s*$/.exec(tail);
     if (!m) throw malformed('the file does not end with startxref and %%EOF');
     this.startxref = Number(m[1]);
-    let p = this.startxref;
+    const seen = new Set<number>();
+    for (let at: number | undefined = this.startxref; at !== undefined; ) {
+      if (seen.has(at)) throw limit('cross-reference /Prev chain loops');
+      if (seen.size >= 32) throw limit('too many cross-reference sections');
+      seen.add(at);
+      const trailer = this.readSection(at);
+      this.trailer ??= trailer;
+      this.sections++;
+      const prev = trailer.get('Prev');
+      if (prev !== undefined && (typeof prev !== 'number' || !Number.isInteger(prev) || prev < 0 || prev >= this.bytes.length)) throw malformed('bad /Prev');
+      at = prev as number | undefined;
+    }
+  }
+
+  private readSection(start: number): PdfDict {
+    let p = start;
     if (this.bytes.toString('latin1', p, p + 4) !== 'xref') throw malformed('startxref does not point at a cross-reference table (streams are not accepted)');
     p += 4;
     for (;;) {
@@ -95,14 +117,14 @@ export class PdfReader {
         const e = this.bytes.toString('latin1', p, p + 20);
         const em = /^(\d{10}) (\d{5}) ([nf])(\r\n| \r| \n)$/.exec(e);
         if (!em) throw malformed(`bad cross-reference entry for object ${first + i}`);
-        if (em[3] === 'n') this.xref.set(first + i, { offset: Number(em[1]), gen: Number(em[2]) });
+        if (em[3] === 'n' && !this.xref.has(first + i)) this.xref.set(first + i, { offset: Number(em[1]), gen: Number(em[2]) });
         p += 20;
         this.tick();
       }
     }
     const t = this.parseAt(this.skipWs(p), 0);
     if (!(t.value instanceof PdfDict)) throw malformed('trailer is not a dictionary');
-    this.trailer = t.value;
+    return t.value;
   }
 
   /** The object `num`, read at its cross-reference offset (cached). */

@@ -54,9 +54,9 @@ export function inspectSignatures(bytes: Buffer, limits: Partial<PdfLimits> = {}
 function inspect(bytes: Buffer, limits: Partial<PdfLimits>): PdfSignatureInspection {
   const r = new PdfReader(bytes, limits);
   const text = bytes.toString('latin1');
-  const revisions = count(text, '%%EOF');
   r.readXref();
-  let xrefConsistent = r.trailer.get('Prev') === undefined;
+  const revisions = Math.max(count(text, '%%EOF'), r.sections);
+  let xrefConsistent = true;
   for (const [num, { offset, gen }] of r.xref) {
     if (!new RegExp(`^${num}\\s+${gen}\\s+obj\\b`).test(text.slice(offset, offset + 24))) xrefConsistent = false;
   }
