@@ -1,314 +1,422 @@
+import { createHash } from 'node:crypto';
 import { EcertError } from '../core/errors';
-import { auditHash, GENESIS_HASH, type AuditEntry } from './auditChain';
+import { auditHash, GENESIS_HASH, normaliseDetails, type AuditEntry } from './auditChain';
 import { formatManagementNo } from './managementNumber';
 import { MIGRATIONS } from './migrations';
-import type { SqlDriver } from './SqlDriver';
-import type { BatchRowRef, BatchStatus, CertificateRecord, ClaimedRow, Issuer, NewRecord, RegistryStore } from './RegistryStore';
+import {
+  BATCH_ERRORS_LISTED,
+  type AuditInput,
+  type AuditVerdict,
+  type BatchRowRef,
+  type BatchStatus,
+  type BuiltDocument,
+  type CertificateRecord,
+  type ClaimedRow,
+  type IssueArgs,
+  type Issuer,
+  type RegistryStore,
+  type ReissueArgs,
+  type StoredDocument,
+} from './RegistryStore';
+import { first, type Row, type SqlSession } from './SqlSession';
 
-type Row = Record<string, unknown>;
+/** Rows per page when streaming (batch certificates, audit verification). */
+const PAGE = 500;
+/** A claim takes at most this many rows. */
+const MAX_CLAIM = 1000;
+/** Failure messages are cut to this many characters. */
+const MAX_ERROR_MESSAGE = 500;
+
+export interface ClaimArgs {
+  batchId?: string;
+  limit: number;
+  workerId: string;
+  now: Date;
+  leaseMs: number;
+}
 
 /**
- * The registry on SQL, written once for both engines (SqliteDriver, PostgresDriver). Every
- * write goes through a transaction; the audit chain's head row is locked by each append, so
- * entries are chained in commit order even with several instances.
+ * The registry in SQL, written once for both engines. An engine supplies an autocommit reader
+ * (`db`), transactions, row locking (`forUpdate`), the batch-row claim and bulk insert, and its
+ * error classification. Every write is one transaction; lock order is always
+ * sequence row → certificate row → batch row → batch → audit head, so concurrent writers
+ * queue instead of deadlocking.
  */
-export class SqlRegistryStore implements RegistryStore {
-  constructor(private readonly db: SqlDriver) {}
+export abstract class SqlRegistryStore implements RegistryStore {
+  abstract readonly engine: 'sqlite' | 'postgres';
+  /** Autocommit reads (never used for writes). */
+  protected abstract readonly db: SqlSession;
+  /** `' FOR UPDATE'` where the engine locks rows (PostgreSQL); `''` where the transaction locks the database (SQLite). */
+  protected abstract readonly forUpdate: string;
+  protected abstract transaction<T>(fn: (t: SqlSession) => Promise<T>): Promise<T>;
+  /** Serialise concurrent migrations (and create what must exist before schema_migrations). */
+  protected abstract beginMigration(t: SqlSession): Promise<void>;
+  protected abstract insertBatchRows(t: SqlSession, batchId: string, rows: Array<{ rowNo: number; payload: string }>): Promise<void>;
+  /** Lease rows: UPDATE … RETURNING batch_id, row_no, payload, issuer_id. */
+  protected abstract claimRows(t: SqlSession, a: ClaimArgs): Promise<Row[]>;
+  protected abstract isUniqueViolation(e: unknown): boolean;
+  abstract ping(): Promise<void>;
+  abstract close(): Promise<void>;
 
-  get engine() {
-    return this.db.engine;
-  }
+  // ---------------------------------------------------------------- schema
 
   async migrate(): Promise<void> {
-    await this.db.withMigrationLock(async () => {
-      await this.db.tx(async (t) => {
-        await t.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-      });
-      const applied = new Set((await this.db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
-      for (const m of MIGRATIONS) {
-        if (applied.has(m.version)) continue;
-        await this.db.tx(async (t) => {
-          const sql = m.sql.replaceAll('{blob}', this.db.engine === 'postgres' ? 'BYTEA' : 'BLOB');
-          for (const stmt of sql.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) await t.run(stmt);
-          await t.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, new Date().toISOString()]);
+    await this.transaction(async (t) => {
+      await this.beginMigration(t);
+      await t.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+      const applied = new Set((await t.all('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+      const newest = Math.max(0, ...MIGRATIONS.map((m) => m.version));
+      const unknown = [...applied].filter((v) => v > newest);
+      if (unknown.length) {
+        throw new EcertError('ERR_CONFIG', {
+          zh: `登记库结构版本 ${Math.max(...unknown)} 高于本程序支持的版本 ${newest}`,
+          en: `registry schema version ${Math.max(...unknown)} is newer than this program (${newest})`,
         });
       }
+      for (const m of MIGRATIONS) {
+        if (applied.has(m.version)) continue;
+        for (const stmt of m[this.engine]) await t.run(stmt);
+        await t.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, new Date().toISOString()]);
+      }
     });
-  }
-
-  async ping(): Promise<void> {
-    await this.db.all('SELECT 1 AS ok');
-  }
-
-  close(): Promise<void> {
-    return this.db.close();
   }
 
   // ---------------------------------------------------------------- certificates
 
-  async issue(args: Parameters<RegistryStore['issue']>[0]): Promise<{ created: boolean; record: CertificateRecord }> {
-    const existing = await this.byDedupKey(args.dedupKey);
-    if (existing) return { created: false, record: await this.finishRowWithExisting(existing, args.batchRow) };
-
-    const managementNo = await this.allocate(args.year, args.qualificationSerial);
-    const built = await args.build(managementNo);
-    const at = args.now.toISOString();
-    const r = args.record;
+  async issue(a: IssueArgs): Promise<{ created: boolean; record: CertificateRecord }> {
+    const at = a.now.toISOString();
     try {
-      await this.db.tx(async (t) => {
+      return await this.transaction(async (t) => {
+        const existing = await this.byDedupKey(t, a.dedupKey);
+        if (existing) {
+          if (a.batchRow) await this.completeRow(t, a.batchRow, existing, at);
+          return { created: false, record: (await this.loadCertificate(t, existing))! };
+        }
+        // the sequence row stays locked until commit: numbers are gapless and in commit order
+        const [seqRow] = await t.all(
+          `INSERT INTO certificate_sequences (year, qualification_serial, last_seq) VALUES (?, ?, 1)
+           ON CONFLICT (year, qualification_serial) DO UPDATE SET last_seq = certificate_sequences.last_seq + 1
+           RETURNING last_seq`,
+          [a.year, a.qualificationSerial],
+        );
+        const managementNo = formatManagementNo(a.year, a.qualificationSerial, Number(seqRow.last_seq));
+        // a concurrent issue of the same certificate may have committed while we waited for that lock
+        const raced = await this.byDedupKey(t, a.dedupKey);
+        if (raced) throw new DedupRace(raced);
+
+        const built = await a.build(managementNo);
+        checkBuilt(built, managementNo, 1);
+        const r = a.record;
         await t.run(
           `INSERT INTO certificates (management_no, dedup_key, qualification, specialty, holder_name, id_type, id_number_masked, id_number_digest,
              sex, birth, approval_date, issue_date, issuer_body, issuer_id, status, current_version, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'valid', 1, ?)`,
-          [managementNo, args.dedupKey, r.qualification, r.specialty ?? null, r.holderName, r.idType, r.idNumberMasked, r.idNumberDigest, r.sex, r.birth, r.approvalDate, r.issueDate, r.issuerBody, r.issuerId, at],
+          [managementNo, a.dedupKey, r.qualification, r.specialty ?? null, r.holderName, r.idType, r.idNumberMasked, r.idNumberDigest,
+            r.sex, r.birth, r.approvalDate, r.issueDate, r.issuerBody, r.issuerId, at],
         );
         await t.run('INSERT INTO documents (management_no, version, sha256, pdf, created_at) VALUES (?, 1, ?, ?, ?)', [managementNo, built.sha256, built.pdf, at]);
-        await this.audit(t, { actor: args.actor, action: 'certificate.issue', target: managementNo, details: { qualification: r.qualification, sha256: built.sha256, ...(args.batchRow ? { batch: args.batchRow.batchId, row: args.batchRow.rowNo } : {}) }, now: args.now });
-        if (args.batchRow) await this.completeRow(t, args.batchRow, managementNo, at);
+        if (a.batchRow) await this.completeRow(t, a.batchRow, managementNo, at);
+        await this.audit(t, {
+          actor: a.actor,
+          action: 'certificate.issue',
+          target: managementNo,
+          details: { qualification: r.qualification, version: 1, sha256: built.sha256, ...(a.batchRow ? { batchId: a.batchRow.batchId, rowNo: a.batchRow.rowNo } : {}) },
+          now: a.now,
+        });
+        return { created: true, record: (await this.loadCertificate(t, managementNo))! };
       });
     } catch (e) {
-      if (this.db.isUniqueViolation(e)) {
-        // a concurrent request issued the same certificate first: return that one
-        const winner = await this.byDedupKey(args.dedupKey);
-        if (winner) return { created: false, record: await this.finishRowWithExisting(winner, args.batchRow) };
-      }
-      throw e;
+      // lost a race for the same dedup key (PostgreSQL, or another process): the winner's certificate
+      const winner = e instanceof DedupRace ? e.managementNo : this.isUniqueViolation(e) ? await this.byDedupKey(this.db, a.dedupKey) : undefined;
+      if (!winner) throw e;
+      return this.transaction(async (t) => {
+        if (a.batchRow) await this.completeRow(t, a.batchRow, winner, at);
+        return { created: false, record: (await this.loadCertificate(t, winner))! };
+      });
     }
-    return { created: true, record: (await this.getCertificate(managementNo))! };
   }
 
-  async reissue(args: Parameters<RegistryStore['reissue']>[0]): Promise<CertificateRecord> {
-    const current = await this.getCertificate(args.managementNo);
-    if (!current) throw new EcertError('ERR_NOT_FOUND');
-    const version = current.currentVersion + 1;
-    const built = await args.build(args.managementNo, version);
-    const at = args.now.toISOString();
-    const c = { ...current, ...args.changes };
-    await this.db.tx(async (t) => {
-      const moved = await t.run(
-        `UPDATE certificates SET current_version = ?, specialty = ?, holder_name = ?, id_type = ?, id_number_masked = ?, id_number_digest = ?, sex = ?, birth = ?,
-           approval_date = ?, issue_date = ? WHERE management_no = ? AND current_version = ? AND status = 'valid'`,
-        [version, c.specialty ?? null, c.holderName, c.idType, c.idNumberMasked, c.idNumberDigest, c.sex, c.birth, c.approvalDate, c.issueDate, args.managementNo, current.currentVersion],
+  async reissue(a: ReissueArgs): Promise<CertificateRecord> {
+    const at = a.now.toISOString();
+    return this.transaction(async (t) => {
+      const current = await this.lockValidCertificate(t, a.managementNo);
+      const version = current.currentVersion + 1;
+      const built = await a.build(a.managementNo, version);
+      checkBuilt(built, a.managementNo, version);
+      const c = a.changes;
+      const pick = <K extends keyof typeof c>(k: K) => (k in c ? c[k] : current[k]);
+      const changed = (Object.keys(c) as Array<keyof typeof c>).filter((k) => REISSUE_FIELDS.includes(k) && c[k] !== current[k]);
+      await t.run(
+        `UPDATE certificates SET current_version = ?, specialty = ?, holder_name = ?, id_type = ?, id_number_masked = ?, id_number_digest = ?,
+           sex = ?, birth = ?, approval_date = ?, issue_date = ? WHERE management_no = ?`,
+        [version, pick('specialty') ?? null, pick('holderName'), pick('idType'), pick('idNumberMasked'), pick('idNumberDigest'),
+          pick('sex'), pick('birth'), pick('approvalDate'), pick('issueDate'), a.managementNo],
       );
-      if (moved !== 1) throw new EcertError('ERR_CERTIFICATE_REVOKED', { en: 'the certificate changed meanwhile (revoked or re-issued)' });
-      await t.run('UPDATE documents SET superseded_at = ? WHERE management_no = ? AND version = ?', [at, args.managementNo, current.currentVersion]);
-      await t.run('INSERT INTO documents (management_no, version, sha256, pdf, created_at) VALUES (?, ?, ?, ?, ?)', [args.managementNo, version, built.sha256, built.pdf, at]);
-      await this.audit(t, { actor: args.actor, action: 'certificate.reissue', target: args.managementNo, details: { version, reason: args.reason, sha256: built.sha256 }, now: args.now });
+      await t.run('UPDATE documents SET superseded_at = ? WHERE management_no = ? AND superseded_at IS NULL', [at, a.managementNo]);
+      await t.run('INSERT INTO documents (management_no, version, sha256, pdf, created_at) VALUES (?, ?, ?, ?, ?)', [a.managementNo, version, built.sha256, built.pdf, at]);
+      await this.audit(t, { actor: a.actor, action: 'certificate.reissue', target: a.managementNo, details: { version, reason: a.reason, sha256: built.sha256, changed }, now: a.now });
+      return (await this.loadCertificate(t, a.managementNo))!;
     });
-    return (await this.getCertificate(args.managementNo))!;
   }
 
-  async revoke(args: { managementNo: string; reason: string; actor: string; now: Date }): Promise<CertificateRecord> {
-    const at = args.now.toISOString();
-    await this.db.tx(async (t) => {
-      const n = await t.run(`UPDATE certificates SET status = 'revoked', revoked_at = ?, revoked_by = ?, revocation_reason = ? WHERE management_no = ? AND status = 'valid'`, [at, args.actor, args.reason, args.managementNo]);
-      if (n !== 1) throw new EcertError('ERR_CERTIFICATE_REVOKED', { details: { managementNo: args.managementNo } });
-      await this.audit(t, { actor: args.actor, action: 'certificate.revoke', target: args.managementNo, details: { reason: args.reason }, now: args.now });
+  async revoke(a: { managementNo: string; reason: string; actor: string; now: Date }): Promise<CertificateRecord> {
+    return this.transaction(async (t) => {
+      await this.lockValidCertificate(t, a.managementNo);
+      await t.run(`UPDATE certificates SET status = 'revoked', revoked_at = ?, revoked_by = ?, revocation_reason = ? WHERE management_no = ?`, [
+        a.now.toISOString(), a.actor, a.reason, a.managementNo,
+      ]);
+      await this.audit(t, { actor: a.actor, action: 'certificate.revoke', target: a.managementNo, details: { reason: a.reason }, now: a.now });
+      return (await this.loadCertificate(t, a.managementNo))!;
     });
-    return (await this.getCertificate(args.managementNo))!;
   }
 
-  async getCertificate(managementNo: string): Promise<CertificateRecord | undefined> {
-    const [row] = await this.db.all<Row>('SELECT * FROM certificates WHERE management_no = ?', [managementNo]);
-    if (!row) return undefined;
-    const docs = await this.db.all<Row>('SELECT version, sha256, created_at, superseded_at FROM documents WHERE management_no = ? ORDER BY version', [managementNo]);
-    return toRecord(row, docs);
+  getCertificate(managementNo: string): Promise<CertificateRecord | undefined> {
+    return this.loadCertificate(this.db, managementNo);
   }
 
-  async getDocument(managementNo: string, version?: number) {
-    const [row] = await this.db.all<Row>(
+  async getDocument(managementNo: string, version?: number): Promise<StoredDocument | undefined> {
+    const row =
       version === undefined
-        ? 'SELECT d.pdf, d.sha256, d.version FROM documents d JOIN certificates c ON c.management_no = d.management_no AND c.current_version = d.version WHERE d.management_no = ?'
-        : 'SELECT pdf, sha256, version FROM documents WHERE management_no = ? AND version = ?',
-      version === undefined ? [managementNo] : [managementNo, version],
-    );
-    return row ? { pdf: Buffer.from(row.pdf as Uint8Array), sha256: String(row.sha256), version: Number(row.version) } : undefined;
+        ? await first(this.db, 'SELECT d.pdf, d.sha256, d.version FROM documents d JOIN certificates c ON c.management_no = d.management_no AND c.current_version = d.version WHERE d.management_no = ?', [managementNo])
+        : await first(this.db, 'SELECT pdf, sha256, version FROM documents WHERE management_no = ? AND version = ?', [managementNo, version]);
+    return row ? { pdf: toBuffer(row.pdf), sha256: String(row.sha256), version: Number(row.version) } : undefined;
   }
 
-  async findDocumentBySha256(sha256: string) {
-    const [row] = await this.db.all<Row>('SELECT management_no, version, superseded_at FROM documents WHERE sha256 = ?', [sha256]);
+  async findDocumentBySha256(sha256: string): Promise<{ managementNo: string; version: number; superseded: boolean } | undefined> {
+    const row = await first(this.db, 'SELECT management_no, version, superseded_at FROM documents WHERE sha256 = ?', [sha256.toLowerCase()]);
     return row ? { managementNo: String(row.management_no), version: Number(row.version), superseded: row.superseded_at != null } : undefined;
   }
 
-  private async byDedupKey(key: string): Promise<string | undefined> {
-    const [row] = await this.db.all<Row>('SELECT management_no FROM certificates WHERE dedup_key = ?', [key]);
+  private async loadCertificate(s: SqlSession, managementNo: string): Promise<CertificateRecord | undefined> {
+    const row = await first(s, 'SELECT * FROM certificates WHERE management_no = ?', [managementNo]);
+    if (!row) return undefined;
+    const docs = await s.all('SELECT version, sha256, created_at, superseded_at FROM documents WHERE management_no = ? ORDER BY version', [managementNo]);
+    return toRecord(row, docs);
+  }
+
+  private async byDedupKey(s: SqlSession, key: string): Promise<string | undefined> {
+    const row = await first(s, 'SELECT management_no FROM certificates WHERE dedup_key = ?', [key]);
     return row ? String(row.management_no) : undefined;
   }
 
-  private async finishRowWithExisting(managementNo: string, batchRow?: BatchRowRef): Promise<CertificateRecord> {
-    if (batchRow) await this.db.tx((t) => this.completeRow(t, batchRow, managementNo, new Date().toISOString()));
-    return (await this.getCertificate(managementNo))!;
-  }
-
-  /** Draw the next sequence number of (year, qualification), like a database sequence: never reused. */
-  private async allocate(year: number, serial: number): Promise<string> {
-    const seq = await this.db.tx(async (t) => {
-      const [row] = await t.all<{ next_seq: number }>(
-        `INSERT INTO sequences (year, qualification_serial, next_seq) VALUES (?, ?, 2)
-         ON CONFLICT (year, qualification_serial) DO UPDATE SET next_seq = sequences.next_seq + 1
-         RETURNING next_seq - 1 AS next_seq`,
-        [year, serial],
-      );
-      return Number(row.next_seq);
-    });
-    return formatManagementNo(year, serial, seq);
+  /** Lock a certificate row for a state change: ERR_NOT_FOUND, ERR_CERTIFICATE_REVOKED. */
+  private async lockValidCertificate(t: SqlSession, managementNo: string): Promise<CertificateRecord> {
+    const locked = await first(t, `SELECT status FROM certificates WHERE management_no = ?${this.forUpdate}`, [managementNo]);
+    if (!locked) throw new EcertError('ERR_NOT_FOUND', { details: { managementNo } });
+    if (locked.status !== 'valid') throw new EcertError('ERR_CERTIFICATE_REVOKED', { details: { managementNo } });
+    return (await this.loadCertificate(t, managementNo))!;
   }
 
   // ---------------------------------------------------------------- issuers
 
   async createIssuer(a: Issuer & { keyHash: string; actor: string; now: Date }): Promise<void> {
-    await this.db.tx(async (t) => {
-      await t.run('INSERT INTO issuers (id, body_code, name, qualifications, key_hash, disabled, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)', [a.id, a.bodyCode, a.name, JSON.stringify(a.qualifications), a.keyHash, a.now.toISOString()]);
-      await this.audit(t, { actor: a.actor, action: 'issuer.create', target: a.id, details: { bodyCode: a.bodyCode, qualifications: a.qualifications }, now: a.now });
+    await this.transaction(async (t) => {
+      await t.run('INSERT INTO issuers (id, body_code, name, qualifications, key_hash, disabled, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)', [
+        a.id, a.bodyCode, a.name, JSON.stringify(a.qualifications), a.keyHash, a.now.toISOString(),
+      ]);
+      // never the key hash: the log is for reading
+      await this.audit(t, { actor: a.actor, action: 'issuer.create', target: a.id, details: { bodyCode: a.bodyCode, name: a.name, qualifications: a.qualifications }, now: a.now });
     });
   }
 
   async findIssuerByKeyHash(keyHash: string): Promise<Issuer | undefined> {
-    const [row] = await this.db.all<Row>('SELECT * FROM issuers WHERE key_hash = ?', [keyHash]);
+    const row = await first(this.db, 'SELECT id, body_code, name, qualifications, disabled FROM issuers WHERE key_hash = ?', [keyHash]);
     return row ? toIssuer(row) : undefined;
   }
 
   async listIssuers(): Promise<Issuer[]> {
-    return (await this.db.all<Row>('SELECT * FROM issuers ORDER BY created_at, id')).map(toIssuer);
+    return (await this.db.all('SELECT id, body_code, name, qualifications, disabled FROM issuers ORDER BY created_at, id')).map(toIssuer);
+  }
+
+  async disableIssuer(id: string, actor: string, now: Date): Promise<void> {
+    await this.transaction(async (t) => {
+      const changed = await t.run('UPDATE issuers SET disabled = 1, disabled_at = ? WHERE id = ? AND disabled = 0', [now.toISOString(), id]);
+      if (!changed) {
+        if (!(await first(t, 'SELECT 1 AS x FROM issuers WHERE id = ?', [id]))) throw new EcertError('ERR_NOT_FOUND', { details: { issuerId: id } });
+        return; // already disabled
+      }
+      await this.audit(t, { actor, action: 'issuer.disable', target: id, now });
+    });
   }
 
   // ---------------------------------------------------------------- batches
 
   async createBatch(a: { id: string; issuerId: string; rows: Array<{ rowNo: number; payload: unknown }>; now: Date }): Promise<void> {
-    await this.db.tx(async (t) => {
-      await t.run('INSERT INTO batches (id, issuer_id, total, created_at) VALUES (?, ?, ?, ?)', [a.id, a.issuerId, a.rows.length, a.now.toISOString()]);
-      const chunk = 200;
-      for (let i = 0; i < a.rows.length; i += chunk) {
-        const part = a.rows.slice(i, i + chunk);
-        await t.run(
-          `INSERT INTO batch_rows (batch_id, row_no, payload, state) VALUES ${part.map(() => "(?, ?, ?, 'pending')").join(', ')}`,
-          part.flatMap((r) => [a.id, r.rowNo, JSON.stringify(r.payload)]),
-        );
-      }
+    for (const r of a.rows) {
+      if (!Number.isSafeInteger(r.rowNo) || r.rowNo < 1) throw new RangeError(`batch row number must be a positive integer: ${r.rowNo}`);
+    }
+    const at = a.now.toISOString();
+    await this.transaction(async (t) => {
+      const inserted = await t.run('INSERT INTO batches (id, issuer_id, total, created_at, finished_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING', [
+        a.id, a.issuerId, a.rows.length, at, a.rows.length ? null : at,
+      ]);
+      if (!inserted) return; // the same batch, submitted twice
+      await this.insertBatchRows(t, a.id, a.rows.map((r) => ({ rowNo: r.rowNo, payload: JSON.stringify(r.payload ?? null) })));
     });
   }
 
-  async claimBatchRows(a: { batchId?: string; limit: number; workerId: string; now: Date; leaseMs: number }): Promise<ClaimedRow[]> {
-    const now = a.now.getTime();
-    const filter = a.batchId ? 'AND batch_id = ?' : '';
-    const lock = this.db.engine === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
-    const rows = await this.db.tx((t) =>
-      t.all<Row>(
-        `UPDATE batch_rows SET lease_owner = ?, lease_until = ?
-         WHERE (batch_id, row_no) IN (
-           SELECT batch_id, row_no FROM batch_rows
-           WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < ?) ${filter}
-           ORDER BY batch_id, row_no LIMIT ? ${lock})
-         RETURNING batch_id, row_no, payload`,
-        [a.workerId, now + a.leaseMs, now, ...(a.batchId ? [a.batchId] : []), a.limit],
-      ),
-    );
-    if (!rows.length) return [];
-    const issuers = new Map<string, string>();
-    for (const id of new Set(rows.map((r) => String(r.batch_id)))) {
-      const [b] = await this.db.all<Row>('SELECT issuer_id FROM batches WHERE id = ?', [id]);
-      issuers.set(id, String(b.issuer_id));
-    }
+  async claimBatchRows(a: ClaimArgs): Promise<ClaimedRow[]> {
+    if (!Number.isInteger(a.limit) || a.limit < 1) return [];
+    const rows = await this.transaction((t) => this.claimRows(t, { ...a, limit: Math.min(a.limit, MAX_CLAIM) }));
     return rows
-      .map((r) => ({ batchId: String(r.batch_id), rowNo: Number(r.row_no), payload: JSON.parse(String(r.payload)), issuerId: issuers.get(String(r.batch_id))! }))
+      .map((r) => ({ batchId: String(r.batch_id), rowNo: Number(r.row_no), payload: JSON.parse(String(r.payload)) as unknown, issuerId: String(r.issuer_id) }))
       .sort((x, y) => (x.batchId === y.batchId ? x.rowNo - y.rowNo : x.batchId < y.batchId ? -1 : 1));
   }
 
   async releaseBatchLeases(batchId: string): Promise<void> {
-    await this.db.run(`UPDATE batch_rows SET lease_owner = NULL, lease_until = NULL WHERE batch_id = ? AND state = 'pending'`, [batchId]);
+    await this.transaction((t) => t.run(`UPDATE batch_rows SET lease_owner = NULL, lease_until = NULL WHERE batch_id = ? AND state = 'pending' AND lease_until IS NOT NULL`, [batchId]));
   }
 
-  async failBatchRow(a: BatchRowRef & { code: string; message: string }): Promise<void> {
-    await this.db.tx(async (t) => {
-      await t.run(`UPDATE batch_rows SET state = 'failed', error_code = ?, error_message = ?, payload = NULL, lease_owner = NULL WHERE batch_id = ? AND row_no = ? AND state = 'pending'`, [a.code, a.message.slice(0, 500), a.batchId, a.rowNo]);
-      await this.finishBatchIfDone(t, a.batchId, new Date().toISOString());
+  async failBatchRow(a: BatchRowRef & { code: string; message: string; now?: Date }): Promise<void> {
+    const at = (a.now ?? new Date()).toISOString();
+    await this.transaction(async (t) => {
+      const changed = await t.run(
+        `UPDATE batch_rows SET state = 'failed', error_code = ?, error_message = ?, payload = NULL, lease_owner = NULL, lease_until = NULL
+         WHERE batch_id = ? AND row_no = ? AND state = 'pending'`,
+        [a.code, a.message.slice(0, MAX_ERROR_MESSAGE), a.batchId, a.rowNo],
+      );
+      if (changed) await this.countRow(t, a.batchId, 'failed', at);
     });
   }
 
   async getBatch(batchId: string): Promise<BatchStatus | undefined> {
-    const [b] = await this.db.all<Row>('SELECT * FROM batches WHERE id = ?', [batchId]);
+    const b = await first(this.db, 'SELECT * FROM batches WHERE id = ?', [batchId]);
     if (!b) return undefined;
-    const counts = await this.db.all<Row>('SELECT state, COUNT(*) AS n FROM batch_rows WHERE batch_id = ? GROUP BY state', [batchId]);
-    const n = (s: string) => Number(counts.find((c) => c.state === s)?.n ?? 0);
-    const errors = await this.db.all<Row>(`SELECT row_no, error_code, error_message FROM batch_rows WHERE batch_id = ? AND state = 'failed' ORDER BY row_no LIMIT 1000`, [batchId]);
+    const errors = await this.db.all(`SELECT row_no, error_code, error_message FROM batch_rows WHERE batch_id = ? AND state = 'failed' ORDER BY row_no LIMIT ${BATCH_ERRORS_LISTED}`, [batchId]);
+    const total = Number(b.total);
+    const done = Number(b.done);
+    const failed = Number(b.failed);
     return {
       id: String(b.id),
       issuerId: String(b.issuer_id),
-      total: Number(b.total),
-      done: n('done'),
-      failed: n('failed'),
-      pending: n('pending'),
+      total,
+      done,
+      failed,
+      pending: total - done - failed,
       errors: errors.map((e) => ({ row: Number(e.row_no), code: String(e.error_code), message: String(e.error_message) })),
       createdAt: String(b.created_at),
-      ...(b.finished_at ? { finishedAt: String(b.finished_at) } : {}),
+      ...(b.finished_at != null ? { finishedAt: String(b.finished_at) } : {}),
     };
   }
 
   async *listBatchCertificates(batchId: string): AsyncIterable<{ rowNo: number; managementNo: string }> {
-    let after = 0;
-    for (;;) {
-      const page = await this.db.all<Row>(`SELECT row_no, management_no FROM batch_rows WHERE batch_id = ? AND state = 'done' AND row_no > ? ORDER BY row_no LIMIT 500`, [batchId, after]);
+    for (let after = 0; ; ) {
+      const page = await this.db.all(`SELECT row_no, management_no FROM batch_rows WHERE batch_id = ? AND state = 'done' AND row_no > ? ORDER BY row_no LIMIT ${PAGE}`, [batchId, after]);
       for (const r of page) yield { rowNo: Number(r.row_no), managementNo: String(r.management_no) };
-      if (page.length < 500) return;
+      if (page.length < PAGE) return;
       after = Number(page[page.length - 1].row_no);
     }
   }
 
-  private async completeRow(t: SqlDriver, row: BatchRowRef, managementNo: string, at: string): Promise<void> {
-    await t.run(`UPDATE batch_rows SET state = 'done', management_no = ?, payload = NULL, lease_owner = NULL WHERE batch_id = ? AND row_no = ? AND state = 'pending'`, [managementNo, row.batchId, row.rowNo]);
-    await this.finishBatchIfDone(t, row.batchId, at);
+  /** Mark a pending row done with its 管理号 (no effect when another worker finished it first). */
+  private async completeRow(t: SqlSession, row: BatchRowRef, managementNo: string, at: string): Promise<void> {
+    const changed = await t.run(
+      `UPDATE batch_rows SET state = 'done', management_no = ?, payload = NULL, lease_owner = NULL, lease_until = NULL
+       WHERE batch_id = ? AND row_no = ? AND state = 'pending'`,
+      [managementNo, row.batchId, row.rowNo],
+    );
+    if (changed) await this.countRow(t, row.batchId, 'done', at);
   }
 
-  private async finishBatchIfDone(t: SqlDriver, batchId: string, at: string): Promise<void> {
-    const [p] = await t.all<Row>(`SELECT EXISTS (SELECT 1 FROM batch_rows WHERE batch_id = ? AND state = 'pending') AS pending`, [batchId]);
-    if (!Number(p.pending) && p.pending !== true) await t.run('UPDATE batches SET finished_at = ? WHERE id = ? AND finished_at IS NULL', [at, batchId]);
+  /** Progress counters on the batch row (locked until commit), finished when nothing is pending. */
+  private async countRow(t: SqlSession, batchId: string, outcome: 'done' | 'failed', at: string): Promise<void> {
+    const [d, f] = outcome === 'done' ? [1, 0] : [0, 1];
+    await t.run(
+      `UPDATE batches SET done = done + ?, failed = failed + ?,
+         finished_at = CASE WHEN finished_at IS NULL AND done + failed + 1 >= total THEN ? ELSE finished_at END
+       WHERE id = ?`,
+      [d, f, at, batchId],
+    );
   }
 
   // ---------------------------------------------------------------- audit
 
-  async appendAudit(e: { actor: string; action: string; target: string; details?: Record<string, unknown>; now: Date }): Promise<void> {
-    await this.db.tx((t) => this.audit(t, e));
+  async appendAudit(e: AuditInput): Promise<void> {
+    await this.transaction((t) => this.audit(t, e));
   }
 
-  private async audit(t: SqlDriver, e: { actor: string; action: string; target: string; details?: Record<string, unknown>; now: Date }): Promise<void> {
-    const lock = this.db.engine === 'postgres' ? ' FOR UPDATE' : '';
-    const [head] = await t.all<Row>(`SELECT seq, hash FROM audit_head WHERE id = 1${lock}`);
-    const entry: AuditEntry = { seq: Number(head.seq) + 1, at: e.now.toISOString(), actor: e.actor, action: e.action, target: e.target, details: e.details ?? null };
+  /** Append inside the caller's transaction; the head row lock orders entries across instances. */
+  protected async audit(t: SqlSession, e: AuditInput): Promise<void> {
+    const head = (await first(t, `SELECT seq, hash FROM audit_head WHERE id = 1${this.forUpdate}`))!;
+    const entry: AuditEntry = { seq: Number(head.seq) + 1, at: e.now.toISOString(), actor: e.actor, action: e.action, target: e.target, details: normaliseDetails(e.details) };
     const hash = auditHash(String(head.hash), entry);
-    await t.run('INSERT INTO audit_log (seq, at, actor, action, target, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [entry.seq, entry.at, entry.actor, entry.action, entry.target, entry.details ? JSON.stringify(entry.details) : null, head.hash, hash]);
+    await t.run('INSERT INTO audit_log (seq, at, actor, action, target, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      entry.seq, entry.at, entry.actor, entry.action, entry.target, entry.details === null ? null : JSON.stringify(entry.details), head.hash, hash,
+    ]);
     await t.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [entry.seq, hash]);
   }
 
-  async verifyAudit(): Promise<{ ok: boolean; entries: number; firstBadSeq?: number; problem?: string }> {
+  /**
+   * Walk the chain up to the head read first (entries appended meanwhile are left for the next
+   * run), page by page. Reports the first entry that is missing, altered or out of place.
+   */
+  async verifyAudit(): Promise<AuditVerdict> {
+    const head = (await first(this.db, 'SELECT seq, hash FROM audit_head WHERE id = 1'))!;
+    const headSeq = Number(head.seq);
     let prev = GENESIS_HASH;
-    let expectSeq = 1;
     let entries = 0;
-    for (let after = 0; ; ) {
-      const page = await this.db.all<Row>('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT 1000', [after]);
+    const bad = (seq: number, problem: string): AuditVerdict => ({ ok: false, entries, firstBadSeq: seq, problem });
+    while (entries < headSeq) {
+      const page = await this.db.all('SELECT * FROM audit_log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?', [entries, headSeq, PAGE]);
+      if (!page.length) return bad(entries + 1, `entries ${entries + 1}-${headSeq} are missing (the head is at ${headSeq})`);
       for (const r of page) {
         const seq = Number(r.seq);
-        if (seq !== expectSeq) return { ok: false, entries, firstBadSeq: expectSeq, problem: `entry ${expectSeq} is missing` };
-        const entry: AuditEntry = { seq, at: String(r.at), actor: String(r.actor), action: String(r.action), target: String(r.target), details: r.details == null ? null : JSON.parse(String(r.details)) };
-        if (r.prev_hash !== prev || auditHash(prev, entry) !== r.hash) return { ok: false, entries, firstBadSeq: seq, problem: `entry ${seq} was altered` };
+        if (seq !== entries + 1) return bad(entries + 1, `entry ${entries + 1} is missing`);
+        let details: Record<string, unknown> | null;
+        try {
+          details = r.details == null ? null : (JSON.parse(String(r.details)) as Record<string, unknown>);
+        } catch {
+          return bad(seq, `entry ${seq} has unreadable details`);
+        }
+        const entry: AuditEntry = { seq, at: String(r.at), actor: String(r.actor), action: String(r.action), target: String(r.target), details };
+        if (r.prev_hash !== prev) return bad(seq, `entry ${seq} does not link to entry ${seq - 1}`);
+        if (auditHash(prev, entry) !== r.hash) return bad(seq, `entry ${seq} was altered`);
         prev = String(r.hash);
-        expectSeq++;
         entries++;
       }
-      if (page.length < 1000) break;
-      after = Number(page[page.length - 1].seq);
     }
-    const [head] = await this.db.all<Row>('SELECT seq, hash FROM audit_head WHERE id = 1');
-    if (Number(head.seq) !== entries || head.hash !== prev) return { ok: false, entries, firstBadSeq: entries + 1, problem: `the log ends at entry ${entries} but the chain head is at ${head.seq}: entries were deleted` };
-    return { ok: true, entries };
+    if (prev !== head.hash) return bad(headSeq, `the last entry ${headSeq} does not match the chain head`);
+    // rows beyond the head that no committed append accounts for (the head is re-read after them)
+    const max = Number((await first(this.db, 'SELECT MAX(seq) AS m FROM audit_log'))?.m ?? 0);
+    const head2 = Number((await first(this.db, 'SELECT seq FROM audit_head WHERE id = 1'))!.seq);
+    if (max > head2) return bad(head2 + 1, `entries after the chain head (${head2}) were inserted`);
+    return { ok: true, entries, headHash: prev };
   }
+}
+
+/** The fields a re-issue may change (ReissueChanges). */
+const REISSUE_FIELDS: readonly string[] = ['specialty', 'holderName', 'idType', 'idNumberMasked', 'idNumberDigest', 'sex', 'birth', 'approvalDate', 'issueDate'];
+
+/** Thrown inside a transaction to roll it back when a concurrent issue of the same certificate won. */
+class DedupRace extends Error {
+  constructor(readonly managementNo: string) {
+    super('dedup race');
+  }
+}
+
+/** The document must be what it claims: its own hash, this 管理号, this version. */
+function checkBuilt(b: BuiltDocument, managementNo: string, version: number): void {
+  const actual = createHash('sha256').update(b.pdf).digest('hex');
+  const problems = [
+    actual !== b.sha256 && 'sha256 does not match the PDF bytes',
+    b.data?.managementNo !== managementNo && `document carries 管理号 ${b.data?.managementNo}, expected ${managementNo}`,
+    b.data?.version !== version && `document carries version ${b.data?.version}, expected ${version}`,
+  ].filter(Boolean);
+  if (problems.length) throw new EcertError('ERR_INTERNAL', { en: `built document rejected: ${problems.join('; ')}` });
+}
+
+function toBuffer(v: unknown): Buffer {
+  return Buffer.isBuffer(v) ? v : Buffer.from(v as Uint8Array);
 }
 
 function toRecord(r: Row, docs: Row[]): CertificateRecord {
   const opt = (k: string) => (r[k] == null ? undefined : String(r[k]));
+  const revokedAt = opt('revoked_at');
+  const specialty = opt('specialty');
   return {
     managementNo: String(r.management_no),
     qualification: String(r.qualification),
-    ...(opt('specialty') ? { specialty: opt('specialty') } : {}),
+    ...(specialty !== undefined ? { specialty } : {}),
     holderName: String(r.holder_name),
     idType: String(r.id_type) as CertificateRecord['idType'],
     idNumberMasked: String(r.id_number_masked),
@@ -322,13 +430,22 @@ function toRecord(r: Row, docs: Row[]): CertificateRecord {
     status: String(r.status) as CertificateRecord['status'],
     currentVersion: Number(r.current_version),
     createdAt: String(r.created_at),
-    ...(opt('revoked_at') ? { revokedAt: opt('revoked_at'), revokedBy: opt('revoked_by'), revocationReason: opt('revocation_reason') } : {}),
-    documents: docs.map((d) => ({ version: Number(d.version), sha256: String(d.sha256), createdAt: String(d.created_at), ...(d.superseded_at ? { supersededAt: String(d.superseded_at) } : {}) })),
+    ...(revokedAt !== undefined ? { revokedAt, revokedBy: opt('revoked_by'), revocationReason: opt('revocation_reason') } : {}),
+    documents: docs.map((d) => ({
+      version: Number(d.version),
+      sha256: String(d.sha256),
+      createdAt: String(d.created_at),
+      ...(d.superseded_at != null ? { supersededAt: String(d.superseded_at) } : {}),
+    })),
   };
 }
 
 function toIssuer(r: Row): Issuer {
-  return { id: String(r.id), bodyCode: String(r.body_code), name: String(r.name), qualifications: JSON.parse(String(r.qualifications)), ...(Number(r.disabled) ? { disabled: true } : {}) };
+  return {
+    id: String(r.id),
+    bodyCode: String(r.body_code),
+    name: String(r.name),
+    qualifications: JSON.parse(String(r.qualifications)) as string[],
+    ...(Number(r.disabled) ? { disabled: true } : {}),
+  };
 }
-
-export type { NewRecord };

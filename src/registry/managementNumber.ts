@@ -1,34 +1,55 @@
 /**
- * 管理号 (management number), 15 characters, for life:
+ * 管理号 (management number): one per certificate, for life (a re-issue keeps it).
  *
- *   YYYY  QQQ  SSSSSSS  C
- *   year  qualification serial (catalog)  sequence within year+qualification  check
+ *   YYYY   QQQ                   SSSSSSS                         C
+ *   year   qualification serial  sequence within (year, serial)  check character
+ *   2025   017                   0000123                         1     → 202501700001231
  *
- * The check character is ISO 7064 MOD 11-2 over the 14 digits (the same system as the
- * resident ID's last character: 0-9 or X), so a mistyped number is caught before any look-up.
+ * - YYYY: the year of the issue date (制发日期).
+ * - QQQ: the catalog entry's serial (001-999), so the number tells the qualification at a glance.
+ * - SSSSSSS: 0000001-9999999, drawn by the registry in the issuing transaction (gapless).
+ * - C: ISO/IEC 7064:2003 MOD 11-2 (pure system, modulus 11, radix 2) over the 14 digits,
+ *   the check of the 18-digit resident ID (GB 11643-1999): 0-9 or X (X = 10). It detects
+ *   every single-digit error and every transposition of adjacent digits, so a mistyped
+ *   number is refused before any registry look-up.
  */
+export const MANAGEMENT_NO_LENGTH = 15;
+/** year 1000-9999, serial 001-999, sequence 0000001-9999999, check. */
+const MANAGEMENT_NO_SHAPE = /^[1-9]\d{3}(?!000)\d{3}(?!0{7})\d{7}[\dX]$/;
+
+/** ISO/IEC 7064 MOD 11-2 weights for 14 digits: 2^(15-i) mod 11, i = 1..14 (the check has weight 2^0). */
 const WEIGHTS = Array.from({ length: 14 }, (_, i) => 2 ** (14 - i) % 11);
 
+/** The MOD 11-2 check character of 14 decimal digits. */
 export function managementNoCheckChar(digits14: string): string {
+  if (!/^\d{14}$/.test(digits14)) throw new RangeError('14 decimal digits expected');
   let sum = 0;
   for (let i = 0; i < 14; i++) sum += (digits14.charCodeAt(i) - 48) * WEIGHTS[i];
-  const v = (12 - (sum % 11)) % 11;
+  const v = (12 - (sum % 11)) % 11; // Σ aᵢ·wᵢ + C ≡ 1 (mod 11)
   return v === 10 ? 'X' : String(v);
 }
 
 export function formatManagementNo(year: number, qualificationSerial: number, seq: number): string {
-  if (!(year >= 1000 && year <= 9999) || !(qualificationSerial >= 1 && qualificationSerial <= 999) || !(seq >= 1 && seq <= 9_999_999)) {
-    throw new RangeError(`management number out of range: ${year}/${qualificationSerial}/${seq}`);
+  if (!isIntIn(year, 1000, 9999) || !isIntIn(qualificationSerial, 1, 999) || !isIntIn(seq, 1, 9_999_999)) {
+    throw new RangeError(`management number out of range: year ${year}, serial ${qualificationSerial}, sequence ${seq}`);
   }
   const digits = `${year}${String(qualificationSerial).padStart(3, '0')}${String(seq).padStart(7, '0')}`;
   return digits + managementNoCheckChar(digits);
 }
 
+/**
+ * Shape (a year from 1000, a serial and a sequence from 1, 0-9/X last) and check character.
+ * Lower-case x is not accepted: callers normalise first.
+ */
 export function isValidManagementNo(s: string): boolean {
-  return /^\d{14}[\dX]$/.test(s) && managementNoCheckChar(s.slice(0, 14)) === s[14];
+  return typeof s === 'string' && MANAGEMENT_NO_SHAPE.test(s) && managementNoCheckChar(s.slice(0, 14)) === s[14];
 }
 
 export function parseManagementNo(s: string): { year: number; qualificationSerial: number; seq: number } | undefined {
   if (!isValidManagementNo(s)) return undefined;
   return { year: Number(s.slice(0, 4)), qualificationSerial: Number(s.slice(4, 7)), seq: Number(s.slice(7, 14)) };
+}
+
+function isIntIn(n: number, min: number, max: number): boolean {
+  return Number.isInteger(n) && n >= min && n <= max;
 }

@@ -47,7 +47,10 @@ describe('ecert command line', () => {
     expect(offline.stdout).toContain('无法确认');
 
     expect(ecert(['audit', 'verify'], env).code).toBe(0);
+    // someone with access to the database file: drops the append-only guard, then edits a row
     const db = new Database(join(env.ECERT_DATA_DIR, 'registry.sqlite'));
+    expect(() => db.prepare("UPDATE audit_log SET target = 'forged' WHERE seq = 3").run()).toThrow(/append-only/);
+    db.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete');
     db.prepare("UPDATE audit_log SET target = 'forged' WHERE seq = 3").run();
     db.close();
     const audit = ecert(['audit', 'verify'], env);

@@ -1,9 +1,33 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openRegistry } from '../../src/registry/openRegistry';
-import { storeContract } from './storeContract';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseManagementNo } from '../../src/registry/managementNumber';
+import { openRegistry, SQLITE_FILE_NAME } from '../../src/registry/openRegistry';
+import { SqliteStore } from '../../src/registry/SqliteStore';
+import { builtDocument, record, storeContract, type Row } from './storeContract';
+
+function rawSql(file: string) {
+  return async (statement: string): Promise<Row[]> => {
+    const db = new Database(file);
+    try {
+      let st: Database.Statement;
+      try {
+        st = db.prepare(statement);
+      } catch (e) {
+        if (/more than one statement/.test(String(e))) return db.exec(statement), [];
+        throw e;
+      }
+      return st.reader ? (st.all() as Row[]) : (st.run(), []);
+    } finally {
+      db.close();
+    }
+  };
+}
 
 storeContract('SQLite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ecert-sqlite-'));
@@ -11,14 +35,100 @@ storeContract('SQLite', async () => {
   await store.migrate();
   return {
     store,
-    tamper: async (sql) => {
-      const db = new Database(join(dir, 'registry.sqlite'));
-      db.exec(sql);
-      db.close();
-    },
+    another: async () => SqliteStore.open({ file: join(dir, SQLITE_FILE_NAME) }),
+    sql: rawSql(join(dir, SQLITE_FILE_NAME)),
+    disableAuditGuard: 'DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete',
     close: async () => {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+});
+
+describe('SqliteStore specifics', () => {
+  const now = new Date('2025-08-15T02:00:00Z');
+
+  it('serialises issuance across processes on one file (BEGIN IMMEDIATE): distinct, gapless numbers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecert-sqlite-'));
+    const file = join(dir, 'r.sqlite');
+    const store = SqliteStore.open({ file, busyTimeoutMs: 10_000 });
+    try {
+      await store.migrate();
+      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/issueFromAnotherProcess.ts', import.meta.url)), file, '30', 'child-'], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+      expect((await lines.next()).value).toBe('ready');
+      child.stdin!.write('go\n');
+      const mine: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        const r = await store.issue({
+          dedupKey: `parent-${i}`,
+          year: 2025,
+          qualificationSerial: 39,
+          record: record(i),
+          build: async (no) => (await new Promise((res) => setTimeout(res, 2)), builtDocument(no, 1, `parent-${i}`)),
+          actor: 'parent',
+          now,
+        });
+        mine.push(r.record.managementNo);
+      }
+      const theirs = JSON.parse(String((await lines.next()).value)) as string[];
+      const seqs = [...mine, ...theirs].map((no) => parseManagementNo(no)!.seq).sort((a, b) => a - b);
+      expect(seqs).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+      expect(await store.verifyAudit()).toMatchObject({ ok: true, entries: 60 });
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('opens in WAL mode with foreign keys, in a directory it creates', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecert-sqlite-'));
+    try {
+      const file = join(dir, 'deep', 'er', 'r.sqlite');
+      const store = SqliteStore.open({ file });
+      await store.migrate();
+      await store.close();
+      const db = new Database(file);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      db.pragma('foreign_keys = ON');
+      expect(() => db.prepare("INSERT INTO documents (management_no, version, sha256, pdf, created_at) VALUES ('202503900000017', 1, ?, x'00', 'now')").run('a'.repeat(64))).toThrow(/FOREIGN KEY/);
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers ERR_REGISTRY_UNAVAILABLE when the file cannot be opened, and while another process holds the write lock past busy_timeout; recovers after', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecert-sqlite-'));
+    writeFileSync(join(dir, 'plain-file'), 'not a directory');
+    expect(() => SqliteStore.open({ file: join(dir, 'plain-file', 'registry.sqlite') })).toThrow(expect.objectContaining({ code: 'ERR_REGISTRY_UNAVAILABLE' }));
+    const file = join(dir, 'r.sqlite');
+    const store = SqliteStore.open({ file, busyTimeoutMs: 150 });
+    try {
+      await store.migrate();
+      const first = await store.issue({ dedupKey: 'a', year: 2025, qualificationSerial: 39, record: record(1), build: async (no) => builtDocument(no, 1, 'a'), actor: 'x', now });
+      const other = new Database(file); // stands for another process: its own connection and lock
+      other.exec('BEGIN IMMEDIATE');
+      let built = false;
+      const t0 = Date.now();
+      await expect(
+        store.issue({ dedupKey: 'b', year: 2025, qualificationSerial: 39, record: record(2), build: async (no) => ((built = true), builtDocument(no, 1, 'b')), actor: 'x', now }),
+      ).rejects.toMatchObject({ code: 'ERR_REGISTRY_UNAVAILABLE', status: 503 });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+      expect(built).toBe(false);
+      // readers are not blocked by a writer (WAL)
+      expect((await store.getCertificate(first.record.managementNo))?.holderName).toBe('持证人1');
+      other.exec('ROLLBACK');
+      other.close();
+      const second = await store.issue({ dedupKey: 'b', year: 2025, qualificationSerial: 39, record: record(2), build: async (no) => builtDocument(no, 1, 'b'), actor: 'x', now });
+      expect(second.created).toBe(true);
+      expect((await store.verifyAudit()).ok).toBe(true);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await expect(store.ping()).rejects.toMatchObject({ code: 'ERR_REGISTRY_UNAVAILABLE' });
+  });
 });

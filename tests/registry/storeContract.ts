@@ -1,158 +1,403 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { BuiltDocument, NewRecord, RegistryStore } from '../../src/registry/RegistryStore';
-import { isValidManagementNo } from '../../src/registry/managementNumber';
+import type { CertificateData } from '../../src/core/types';
+import type { BuiltDocument, IssueArgs, NewRecord, RegistryStore } from '../../src/registry/RegistryStore';
+import { auditHash, GENESIS_HASH } from '../../src/registry/auditChain';
+import { isValidManagementNo, parseManagementNo } from '../../src/registry/managementNumber';
 
-/**
- * The contract every registry engine must keep. Run by sqliteStore.test.ts and
- * postgresStore.test.ts against a fresh database each.
- */
-export function storeContract(name: string, open: () => Promise<{ store: RegistryStore; tamper(sql: string): Promise<void>; close(): Promise<void> }>) {
-  const now = new Date('2025-08-15T02:00:00Z');
-  const record = (i: number): NewRecord => ({
+export type Row = Record<string, unknown>;
+
+/** One database for one test: the store, a second instance on the same database, raw SQL. */
+export interface StoreHarness {
+  store: RegistryStore;
+  /** Another store on the same database (PostgreSQL: another pool; SQLite: another store on the file). */
+  another(): Promise<RegistryStore>;
+  /** Raw SQL outside the store (tampering, inspection). */
+  sql(statement: string): Promise<Row[]>;
+  /** Raw SQL that turns the append-only triggers of audit_log off. */
+  disableAuditGuard: string;
+  close(): Promise<void>;
+}
+
+const now = new Date('2025-08-15T02:00:00.000Z');
+const SERIAL = 39;
+
+export const record = (i: number, over: Partial<NewRecord> = {}): NewRecord => ({
+  qualification: 'tax-adviser',
+  holderName: `持证人${i}`,
+  idType: 'resident-id',
+  idNumberMasked: '110105********002X',
+  idNumberDigest: createHash('sha256').update(`id-${i}`).digest('hex'),
+  sex: '女',
+  birth: '1990-01',
+  approvalDate: '2025-06-30',
+  issueDate: '2025-08-15',
+  issuerBody: 'cctaa',
+  issuerId: 'iss_1',
+  ...over,
+});
+
+/** A stand-in for render + sign: distinct bytes per 管理号, version and tag, with their hash. */
+export function builtDocument(managementNo: string, version: number, tag: string): BuiltDocument {
+  const pdf = Buffer.from(`%PDF-1.7\n% ${managementNo} v${version} ${tag}\n%%EOF\n`);
+  const data: CertificateData = {
+    managementNo,
+    version,
     qualification: 'tax-adviser',
-    holderName: `持证人${i}`,
+    holderName: tag,
     idType: 'resident-id',
     idNumberMasked: '110105********002X',
-    idNumberDigest: createHash('sha256').update(String(i)).digest('hex'),
     sex: '女',
     birth: '1990-01',
     approvalDate: '2025-06-30',
     issueDate: '2025-08-15',
-    issuerBody: 'cctaa',
-    issuerId: 'iss_1',
-  });
-  const build = (tag: string) => async (no: string): Promise<BuiltDocument> => {
-    const pdf = Buffer.from(`%PDF-1.7 ${no} ${tag}`);
-    return { pdf, sha256: createHash('sha256').update(pdf).digest('hex'), data: {} as BuiltDocument['data'] };
+    issuer: { code: 'cctaa', name: '中国注册税务师协会' },
+    sealId: 'cctaa',
   };
-  const issueOne = (store: RegistryStore, i: number, extra: Partial<Parameters<RegistryStore['issue']>[0]> = {}) =>
-    store.issue({ dedupKey: `k${i}`, year: 2025, qualificationSerial: 39, record: record(i), build: build(String(i)), actor: 'iss_1', now, ...extra });
+  return { pdf, sha256: createHash('sha256').update(pdf).digest('hex'), data };
+}
+
+const issueOne = (store: RegistryStore, i: number, extra: Partial<IssueArgs> = {}) =>
+  store.issue({
+    dedupKey: `k${i}`,
+    year: 2025,
+    qualificationSerial: SERIAL,
+    record: record(i),
+    build: async (no) => builtDocument(no, 1, String(i)),
+    actor: 'iss_1',
+    now,
+    ...extra,
+  });
+
+const seqOf = (no: string) => parseManagementNo(no)!.seq;
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+async function count(h: StoreHarness, sql: string): Promise<number> {
+  return Number((await h.sql(sql))[0].n);
+}
+
+/**
+ * The contract every registry engine keeps. Run by sqliteStore.test.ts and postgresStore.test.ts,
+ * each test on a fresh, migrated database.
+ */
+export function storeContract(name: string, open: () => Promise<StoreHarness>): void {
+  const withStore = (fn: (h: StoreHarness) => Promise<void>) => async () => {
+    const h = await open();
+    try {
+      await fn(h);
+    } finally {
+      await h.close();
+    }
+  };
 
   describe(`registry store contract: ${name}`, () => {
-    it('migrates twice without harm, issues with a valid 管理号, stores the exact bytes', async () => {
-      const { store, close } = await open();
-      try {
-        await store.migrate();
-        const { created, record: r } = await issueOne(store, 1);
+    it(
+      'migrates idempotently, also with two instances at once',
+      withStore(async (h) => {
+        const other = await h.another();
+        try {
+          await Promise.all([h.store.migrate(), other.migrate(), h.store.migrate()]);
+          expect(await h.sql('SELECT version, name FROM schema_migrations ORDER BY version')).toEqual([{ version: 1, name: 'registry' }]);
+          await h.store.ping();
+        } finally {
+          await other.close();
+        }
+      }),
+    );
+
+    it(
+      'issues: a valid 管理号 for (year, serial), the exact bytes, the record, an audit entry',
+      withStore(async (h) => {
+        const { created, record: r } = await issueOne(h.store, 1);
         expect(created).toBe(true);
         expect(isValidManagementNo(r.managementNo)).toBe(true);
-        expect(r.managementNo.slice(0, 7)).toBe('2025039');
-        const doc = await store.getDocument(r.managementNo);
-        expect(doc!.pdf.toString()).toBe(`%PDF-1.7 ${r.managementNo} 1`);
-        expect(await store.findDocumentBySha256(doc!.sha256)).toEqual({ managementNo: r.managementNo, version: 1, superseded: false });
-      } finally {
-        await close();
-      }
-    });
+        expect(parseManagementNo(r.managementNo)).toEqual({ year: 2025, qualificationSerial: SERIAL, seq: 1 });
+        expect(r).toEqual({
+          managementNo: r.managementNo,
+          ...record(1),
+          status: 'valid',
+          currentVersion: 1,
+          createdAt: now.toISOString(),
+          documents: [{ version: 1, sha256: builtDocument(r.managementNo, 1, '1').sha256, createdAt: now.toISOString() }],
+        });
+        expect(await h.store.getCertificate(r.managementNo)).toEqual(r);
+        const doc = (await h.store.getDocument(r.managementNo))!;
+        expect(doc.pdf.equals(builtDocument(r.managementNo, 1, '1').pdf)).toBe(true);
+        expect(createHash('sha256').update(doc.pdf).digest('hex')).toBe(doc.sha256);
+        expect(await h.store.findDocumentBySha256(doc.sha256)).toEqual({ managementNo: r.managementNo, version: 1, superseded: false });
+        expect(await h.store.findDocumentBySha256('0'.repeat(64))).toBeUndefined();
+        expect(await h.store.getCertificate('202503900000028')).toBeUndefined();
+        const audit = await h.sql('SELECT actor, action, target FROM audit_log ORDER BY seq');
+        expect(audit).toEqual([{ actor: 'iss_1', action: 'certificate.issue', target: r.managementNo }]);
+        // a second qualification and a second year have their own sequences
+        const other = await issueOne(h.store, 2, { qualificationSerial: 7 });
+        const nextYear = await issueOne(h.store, 3, { year: 2026 });
+        const again = await issueOne(h.store, 4);
+        expect([other, nextYear, again].map((x) => parseManagementNo(x.record.managementNo))).toEqual([
+          { year: 2025, qualificationSerial: 7, seq: 1 },
+          { year: 2026, qualificationSerial: SERIAL, seq: 1 },
+          { year: 2025, qualificationSerial: SERIAL, seq: 2 },
+        ]);
+      }),
+    );
 
-    it('does not issue the same dedup key twice, and concurrent issuances get distinct numbers', async () => {
-      const { store, close } = await open();
-      try {
-        const a = await issueOne(store, 2);
-        let built = false;
-        const b = await issueOne(store, 2, { build: async (no) => ((built = true), build('x')(no)) });
-        expect(b.created).toBe(false);
-        expect(built).toBe(false);
-        expect(b.record.managementNo).toBe(a.record.managementNo);
-        const many = await Promise.all(Array.from({ length: 50 }, (_, i) => issueOne(store, 100 + i)));
-        expect(new Set(many.map((m) => m.record.managementNo)).size).toBe(50);
-        const same = await Promise.all(Array.from({ length: 5 }, () => issueOne(store, 999)));
-        expect(new Set(same.map((m) => m.record.managementNo)).size).toBe(1);
-        expect(same.filter((m) => m.created)).toHaveLength(1);
-      } finally {
-        await close();
-      }
-    });
+    it(
+      'never issues a dedup key twice; 50 concurrent issues on two instances get 50 gapless numbers',
+      withStore(async (h) => {
+        const a = await issueOne(h.store, 2);
+        let built = 0;
+        const b = await issueOne(h.store, 2, { build: async (no) => (built++, builtDocument(no, 1, 'dup')) });
+        expect(b).toEqual({ created: false, record: a.record });
+        expect(built).toBe(0);
 
-    it('writes nothing when build fails', async () => {
-      const { store, close } = await open();
-      try {
+        const other = await h.another();
+        try {
+          const many = await Promise.all(range(100, 50).map((i) => issueOne(i % 2 ? other : h.store, i)));
+          expect(many.every((m) => m.created)).toBe(true);
+          // numbers 2..51: distinct and without gaps (the sequence is taken inside the issuing transaction)
+          expect(sorted(many.map((m) => seqOf(m.record.managementNo)))).toEqual(range(2, 50));
+
+          const same = await Promise.all(range(0, 6).map((j) => issueOne(j % 2 ? other : h.store, 999)));
+          expect(new Set(same.map((m) => m.record.managementNo)).size).toBe(1);
+          expect(same.filter((m) => m.created)).toHaveLength(1);
+          expect(seqOf(same[0].record.managementNo)).toBe(52);
+          expect(await count(h, 'SELECT COUNT(*) AS n FROM certificates')).toBe(52);
+          expect(await count(h, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'certificate.issue'")).toBe(52);
+        } finally {
+          await other.close();
+        }
+      }),
+    );
+
+    it(
+      'writes nothing when build throws or returns a document that does not match: no record, no number used',
+      withStore(async (h) => {
+        await issueOne(h.store, 1);
+        await h.store.createIssuer({ id: 'iss_1', bodyCode: 'cctaa', name: 'A', qualifications: [], keyHash: 'h', actor: 'cli', now });
+        await h.store.createBatch({ id: 'b', issuerId: 'iss_1', rows: [{ rowNo: 1, payload: { x: 1 } }], now });
+        const before = await h.sql('SELECT seq, hash FROM audit_head');
         let drawn = '';
-        await expect(issueOne(store, 3, { build: async (no) => ((drawn = no), Promise.reject(new Error('signer down'))) })).rejects.toThrow('signer down');
-        expect(await store.getCertificate(drawn)).toBeUndefined();
-        const again = await issueOne(store, 3);
-        expect(again.created).toBe(true);
-        expect(again.record.managementNo).not.toBe(drawn); // numbers are never reused
-      } finally {
-        await close();
-      }
-    });
+        await expect(
+          issueOne(h.store, 3, { batchRow: { batchId: 'b', rowNo: 1 }, build: async (no) => ((drawn = no), Promise.reject(new Error('signer down'))) }),
+        ).rejects.toThrow('signer down');
+        expect(seqOf(drawn)).toBe(2);
+        expect(await h.store.getCertificate(drawn)).toBeUndefined();
+        await expect(issueOne(h.store, 3, { build: async (no) => ({ ...builtDocument(no, 1, 'x'), sha256: 'f'.repeat(64) }) })).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+        await expect(issueOne(h.store, 3, { build: async () => builtDocument('202503900000017', 1, 'x') })).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+        expect(await count(h, 'SELECT COUNT(*) AS n FROM certificates')).toBe(1);
+        expect(await count(h, 'SELECT COUNT(*) AS n FROM documents')).toBe(1);
+        expect(await h.sql('SELECT seq, hash FROM audit_head')).toEqual(before);
+        expect(await h.store.getBatch('b')).toMatchObject({ done: 0, failed: 0, pending: 1 });
+        // the number the failed attempts drew is the next one issued: no gap
+        const ok = await issueOne(h.store, 3, { batchRow: { batchId: 'b', rowNo: 1 } });
+        expect(ok.record.managementNo).toBe(drawn);
+        expect(await h.store.getBatch('b')).toMatchObject({ done: 1, pending: 0 });
+      }),
+    );
 
-    it('re-issues under the same number, superseding the old document; revokes with who, when, why', async () => {
-      const { store, close } = await open();
-      try {
-        const { record: r } = await issueOne(store, 4);
-        const old = (await store.getDocument(r.managementNo))!;
-        const re = await store.reissue({ managementNo: r.managementNo, changes: { holderName: '新名' }, build: async (no, v) => build(`v${v}`)(no), actor: 'iss_1', now, reason: '更名' });
-        expect(re).toMatchObject({ currentVersion: 2, holderName: '新名', managementNo: r.managementNo });
-        expect(await store.findDocumentBySha256(old.sha256)).toMatchObject({ version: 1, superseded: true });
-        expect((await store.getDocument(r.managementNo))!.version).toBe(2);
-        expect((await store.getDocument(r.managementNo, 1))!.sha256).toBe(old.sha256);
-        const rv = await store.revoke({ managementNo: r.managementNo, reason: '违纪', actor: 'iss_9', now });
-        expect(rv).toMatchObject({ status: 'revoked', revokedBy: 'iss_9', revocationReason: '违纪', revokedAt: now.toISOString() });
-        await expect(store.revoke({ managementNo: r.managementNo, reason: 'again', actor: 'x', now })).rejects.toMatchObject({ code: 'ERR_CERTIFICATE_REVOKED' });
-      } finally {
-        await close();
-      }
-    });
+    it(
+      're-issues under the same number, superseding the old document, in one transaction',
+      withStore(async (h) => {
+        const { record: r } = await issueOne(h.store, 4, { record: record(4, { specialty: '旧专业' }) });
+        const old = (await h.store.getDocument(r.managementNo))!;
+        const later = new Date(now.getTime() + 86_400_000);
+        await expect(
+          h.store.reissue({ managementNo: r.managementNo, changes: { holderName: 'x' }, build: async () => Promise.reject(new Error('boom')), actor: 'iss_1', now: later, reason: 'r' }),
+        ).rejects.toThrow('boom');
+        expect(await h.store.getCertificate(r.managementNo)).toEqual(r);
 
-    it('keeps issuers by key hash only', async () => {
-      const { store, close } = await open();
-      try {
-        await store.createIssuer({ id: 'iss_a', bodyCode: 'cctaa', name: 'A', qualifications: ['tax-adviser'], keyHash: 'h1', actor: 'cli', now });
-        expect(await store.findIssuerByKeyHash('h1')).toEqual({ id: 'iss_a', bodyCode: 'cctaa', name: 'A', qualifications: ['tax-adviser'] });
-        expect(await store.findIssuerByKeyHash('nope')).toBeUndefined();
-      } finally {
-        await close();
-      }
-    });
+        const versions: number[] = [];
+        const re = await h.store.reissue({
+          managementNo: r.managementNo,
+          changes: { holderName: '新名', specialty: undefined },
+          build: async (no, v) => (versions.push(v), builtDocument(no, v, '新名')),
+          actor: 'iss_1',
+          now: later,
+          reason: '更名',
+        });
+        expect(versions).toEqual([2]);
+        expect(re).toMatchObject({ managementNo: r.managementNo, currentVersion: 2, holderName: '新名', idNumberDigest: r.idNumberDigest, status: 'valid' });
+        expect(re.specialty).toBeUndefined();
+        expect(re.documents).toEqual([
+          { version: 1, sha256: old.sha256, createdAt: now.toISOString(), supersededAt: later.toISOString() },
+          { version: 2, sha256: builtDocument(r.managementNo, 2, '新名').sha256, createdAt: later.toISOString() },
+        ]);
+        expect(await h.store.findDocumentBySha256(old.sha256)).toEqual({ managementNo: r.managementNo, version: 1, superseded: true });
+        expect((await h.store.getDocument(r.managementNo))!.version).toBe(2);
+        expect((await h.store.getDocument(r.managementNo, 1))!.pdf.equals(old.pdf)).toBe(true);
+        expect(await h.store.getDocument(r.managementNo, 3)).toBeUndefined();
+        const [entry] = await h.sql("SELECT details FROM audit_log WHERE action = 'certificate.reissue'");
+        expect(JSON.parse(String(entry.details))).toMatchObject({ version: 2, reason: '更名', changed: ['holderName', 'specialty'] });
+        await expect(
+          h.store.reissue({ managementNo: '202503900000099', changes: {}, build: async (no, v) => builtDocument(no, v, 'x'), actor: 'a', now, reason: 'r' }),
+        ).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+      }),
+    );
 
-    it('hands batch rows to concurrent claimers exactly once, reclaims expired leases, counts progress', async () => {
-      const { store, close } = await open();
-      try {
-        await store.createIssuer({ id: 'iss_b', bodyCode: 'cctaa', name: 'B', qualifications: [], keyHash: 'hb', actor: 'cli', now });
-        await store.createBatch({ id: 'b1', issuerId: 'iss_b', rows: Array.from({ length: 300 }, (_, i) => ({ rowNo: i + 1, payload: { i } })), now });
-        const claims = await Promise.all(Array.from({ length: 6 }, (_, w) => store.claimBatchRows({ batchId: 'b1', limit: 60, workerId: `w${w}`, now, leaseMs: 60_000 })));
-        const rows = claims.flat().map((r) => r.rowNo);
-        expect(new Set(rows).size).toBe(rows.length);
-        expect(rows.length).toBe(300);
-        expect(claims.flat()[0]).toMatchObject({ batchId: 'b1', issuerId: 'iss_b' });
-        expect(await store.claimBatchRows({ batchId: 'b1', limit: 10, workerId: 'late', now, leaseMs: 60_000 })).toEqual([]);
-        const later = new Date(now.getTime() + 61_000);
-        expect(await store.claimBatchRows({ batchId: 'b1', limit: 500, workerId: 'w9', now: later, leaseMs: 60_000 })).toHaveLength(300);
-        await issueOne(store, 5, { batchRow: { batchId: 'b1', rowNo: 1 } });
-        await store.failBatchRow({ batchId: 'b1', rowNo: 2, code: 'ERR_SEX', message: 'bad' });
-        const st = await store.getBatch('b1');
-        expect(st).toMatchObject({ total: 300, done: 1, failed: 1, pending: 298, errors: [{ row: 2, code: 'ERR_SEX', message: 'bad' }] });
-        const listed = [];
-        for await (const x of store.listBatchCertificates('b1')) listed.push(x);
-        expect(listed).toHaveLength(1);
-        await store.releaseBatchLeases('b1');
-        expect(await store.claimBatchRows({ batchId: 'b1', limit: 500, workerId: 'w10', now: later, leaseMs: 60_000 })).toHaveLength(298);
-      } finally {
-        await close();
-      }
-    });
+    it(
+      'revokes with who, when and why, once; a revoked certificate is not re-issued',
+      withStore(async (h) => {
+        const { record: r } = await issueOne(h.store, 5);
+        const at = new Date(now.getTime() + 3_600_000);
+        const rv = await h.store.revoke({ managementNo: r.managementNo, reason: '违规取得', actor: 'iss_9', now: at });
+        expect(rv).toEqual({ ...r, status: 'revoked', revokedAt: at.toISOString(), revokedBy: 'iss_9', revocationReason: '违规取得' });
+        expect(await h.store.getCertificate(r.managementNo)).toEqual(rv);
+        await expect(h.store.revoke({ managementNo: r.managementNo, reason: 'again', actor: 'x', now })).rejects.toMatchObject({ code: 'ERR_CERTIFICATE_REVOKED' });
+        await expect(h.store.revoke({ managementNo: '202503900000099', reason: 'x', actor: 'x', now })).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+        let built = false;
+        await expect(
+          h.store.reissue({ managementNo: r.managementNo, changes: {}, build: async (no, v) => ((built = true), builtDocument(no, v, 'x')), actor: 'a', now, reason: 'r' }),
+        ).rejects.toMatchObject({ code: 'ERR_CERTIFICATE_REVOKED' });
+        expect(built).toBe(false);
+        expect((await h.sql("SELECT actor, target, details FROM audit_log WHERE action = 'certificate.revoke'")).map((e) => ({ ...e, details: JSON.parse(String(e.details)) }))).toEqual([
+          { actor: 'iss_9', target: r.managementNo, details: { reason: '违规取得' } },
+        ]);
+      }),
+    );
 
-    it('chains the audit log and detects a changed or deleted row', async () => {
-      const { store, tamper, close } = await open();
-      try {
-        await issueOne(store, 6);
-        await store.appendAudit({ actor: 'a', action: 'x.test', target: 't', details: { n: 1 }, now });
-        await store.appendAudit({ actor: 'a', action: 'x.test', target: 't2', now });
-        const ok = await store.verifyAudit();
-        expect(ok.ok).toBe(true);
-        expect(ok.entries).toBeGreaterThanOrEqual(3);
-        await tamper(`UPDATE audit_log SET actor = 'mallory' WHERE seq = 2`);
-        expect(await store.verifyAudit()).toMatchObject({ ok: false, firstBadSeq: 2 });
-        await tamper(`UPDATE audit_log SET actor = 'a' WHERE seq = 2`);
-        expect((await store.verifyAudit()).ok).toBe(true);
-        await tamper(`DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)`);
-        expect((await store.verifyAudit()).ok).toBe(false);
-      } finally {
-        await close();
-      }
-    });
+    it(
+      'keeps issuers by key hash only, lists them, disables them',
+      withStore(async (h) => {
+        await h.store.createIssuer({ id: 'iss_a', bodyCode: 'cctaa', name: '甲', qualifications: ['tax-adviser'], keyHash: 'a'.repeat(64), actor: 'cli', now });
+        await h.store.createIssuer({ id: 'iss_b', bodyCode: 'osta', name: '乙', qualifications: ['x', 'y'], keyHash: 'b'.repeat(64), actor: 'cli', now });
+        expect(await h.store.findIssuerByKeyHash('a'.repeat(64))).toEqual({ id: 'iss_a', bodyCode: 'cctaa', name: '甲', qualifications: ['tax-adviser'] });
+        expect(await h.store.findIssuerByKeyHash('c'.repeat(64))).toBeUndefined();
+        expect((await h.store.listIssuers()).map((i) => i.id)).toEqual(['iss_a', 'iss_b']);
+        await h.store.disableIssuer('iss_b', 'cli', now);
+        await h.store.disableIssuer('iss_b', 'cli', now); // already disabled: no second entry
+        expect(await h.store.findIssuerByKeyHash('b'.repeat(64))).toMatchObject({ id: 'iss_b', disabled: true });
+        await expect(h.store.disableIssuer('iss_zzz', 'cli', now)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+        await expect(h.store.createIssuer({ id: 'iss_c', bodyCode: 'x', name: 'c', qualifications: [], keyHash: 'a'.repeat(64), actor: 'cli', now })).rejects.toThrow();
+        const audit = await h.sql('SELECT action, target, details FROM audit_log ORDER BY seq');
+        expect(audit.map((e) => `${e.action} ${e.target}`)).toEqual(['issuer.create iss_a', 'issuer.create iss_b', 'issuer.disable iss_b']);
+        expect(JSON.stringify(audit)).not.toContain('a'.repeat(64));
+      }),
+    );
+
+    it(
+      'hands batch rows to concurrent claimers on two instances exactly once, reclaims expired leases, counts progress',
+      withStore(async (h) => {
+        await h.store.createIssuer({ id: 'iss_b', bodyCode: 'cctaa', name: 'B', qualifications: [], keyHash: 'hb', actor: 'cli', now });
+        const rows = range(1, 300).map((i) => ({ rowNo: i, payload: { i, name: `张${i}` } }));
+        await h.store.createBatch({ id: 'b1', issuerId: 'iss_b', rows, now });
+        await h.store.createBatch({ id: 'b1', issuerId: 'iss_b', rows: rows.slice(0, 5), now }); // resubmitted: unchanged
+        expect(await h.store.getBatch('b1')).toEqual({ id: 'b1', issuerId: 'iss_b', total: 300, done: 0, failed: 0, pending: 300, errors: [], createdAt: now.toISOString() });
+        expect(await h.store.getBatch('nope')).toBeUndefined();
+
+        const other = await h.another();
+        try {
+          const claimers = [h.store, other];
+          const claims = await Promise.all(range(0, 8).map((w) => claimers[w % 2].claimBatchRows({ batchId: 'b1', limit: 40, workerId: `w${w}`, now, leaseMs: 60_000 })));
+          const claimed = claims.flat();
+          expect(claimed.length).toBe(300);
+          expect(new Set(claimed.map((r) => r.rowNo)).size).toBe(300);
+          expect(claimed.find((r) => r.rowNo === 7)).toEqual({ batchId: 'b1', rowNo: 7, payload: { i: 7, name: '张7' }, issuerId: 'iss_b' });
+          for (const c of claims) expect(c.map((r) => r.rowNo)).toEqual(sorted(c.map((r) => r.rowNo)));
+        } finally {
+          await other.close();
+        }
+        expect(await h.store.claimBatchRows({ limit: 10, workerId: 'late', now, leaseMs: 60_000 })).toEqual([]);
+        // the leases run out (a crashed worker): the rows come back
+        const later = new Date(now.getTime() + 60_000);
+        const again = await h.store.claimBatchRows({ limit: 1000, workerId: 'w9', now: later, leaseMs: 60_000 });
+        expect(again.map((r) => r.rowNo)).toEqual(range(1, 300));
+
+        await issueOne(h.store, 5, { batchRow: { batchId: 'b1', rowNo: 1 } });
+        await issueOne(h.store, 5, { batchRow: { batchId: 'b1', rowNo: 3 } }); // the same certificate again: done with its number
+        await h.store.failBatchRow({ batchId: 'b1', rowNo: 2, code: 'ERR_SEX', message: 'bad' });
+        await h.store.failBatchRow({ batchId: 'b1', rowNo: 2, code: 'ERR_OTHER', message: 'twice' }); // no effect
+        await h.store.failBatchRow({ batchId: 'b1', rowNo: 1, code: 'ERR_OTHER', message: 'done already' }); // no effect
+        expect(await h.store.getBatch('b1')).toMatchObject({ total: 300, done: 2, failed: 1, pending: 297, errors: [{ row: 2, code: 'ERR_SEX', message: 'bad' }] });
+        const listed = await collect(h.store.listBatchCertificates('b1'));
+        expect(listed).toEqual([
+          { rowNo: 1, managementNo: listed[0].managementNo },
+          { rowNo: 3, managementNo: listed[0].managementNo },
+        ]);
+        // holder data does not outlive the row's processing
+        expect(await count(h, "SELECT COUNT(*) AS n FROM batch_rows WHERE state <> 'pending' AND payload IS NOT NULL")).toBe(0);
+
+        await h.store.releaseBatchLeases('b1');
+        const rest = await h.store.claimBatchRows({ batchId: 'b1', limit: 1000, workerId: 'w10', now: later, leaseMs: 60_000 });
+        expect(rest.map((r) => r.rowNo)).toEqual(range(4, 297));
+        for (const r of rest) await h.store.failBatchRow({ batchId: 'b1', rowNo: r.rowNo, code: 'ERR_X', message: 'x'.repeat(600), now: later });
+        const end = (await h.store.getBatch('b1'))!;
+        expect(end).toMatchObject({ done: 2, failed: 298, pending: 0, finishedAt: later.toISOString() });
+        expect(end.errors[1]).toEqual({ row: 4, code: 'ERR_X', message: 'x'.repeat(500) });
+
+        await h.store.createBatch({ id: 'empty', issuerId: 'iss_b', rows: [], now });
+        expect(await h.store.getBatch('empty')).toMatchObject({ total: 0, pending: 0, finishedAt: now.toISOString() });
+      }),
+    );
+
+    it(
+      'streams the certificates of a large batch page by page, in row order',
+      withStore(async (h) => {
+        await h.store.createIssuer({ id: 'iss_b', bodyCode: 'cctaa', name: 'B', qualifications: [], keyHash: 'hb', actor: 'cli', now });
+        const n = 1010; // three pages of listBatchCertificates and of verifyAudit (500 rows each)
+        await h.store.createBatch({ id: 'big', issuerId: 'iss_b', rows: range(1, n).map((i) => ({ rowNo: i, payload: { i } })), now });
+        const rows = await h.store.claimBatchRows({ batchId: 'big', limit: 1000, workerId: 'w', now, leaseMs: 60_000 });
+        rows.push(...(await h.store.claimBatchRows({ batchId: 'big', limit: 1000, workerId: 'w', now, leaseMs: 60_000 })));
+        expect(rows.length).toBe(n);
+        for (let i = 0; i < n; i += 50) {
+          await Promise.all(rows.slice(i, i + 50).map((r) => issueOne(h.store, 10_000 + r.rowNo, { batchRow: { batchId: r.batchId, rowNo: r.rowNo } })));
+        }
+        const listed = await collect(h.store.listBatchCertificates('big'));
+        expect(listed.map((x) => x.rowNo)).toEqual(range(1, n));
+        expect(new Set(listed.map((x) => x.managementNo)).size).toBe(n);
+        expect(await h.store.getBatch('big')).toMatchObject({ done: n, pending: 0, finishedAt: now.toISOString() });
+        expect((await h.store.verifyAudit()).entries).toBe(n + 1);
+      }),
+    );
+
+    it(
+      'chains the audit log, refuses plain changes, and reports a changed, deleted or added row',
+      withStore(async (h) => {
+        await issueOne(h.store, 6);
+        await h.store.appendAudit({ actor: 'a', action: 'x.test', target: 't', details: { n: 1, nested: { b: [1, '二'], a: null }, dropped: undefined }, now });
+        await h.store.appendAudit({ actor: 'a', action: 'x.test', target: 't2', now });
+        await h.store.appendAudit({ actor: 'a', action: 'x.test', target: 't3', now });
+        const ok = await h.store.verifyAudit();
+        expect(ok).toMatchObject({ ok: true, entries: 4 });
+
+        // recompute the chain independently from the raw rows
+        const raw = await h.sql('SELECT * FROM audit_log ORDER BY seq');
+        let prev = GENESIS_HASH;
+        for (const r of raw) {
+          const hash = auditHash(prev, { seq: Number(r.seq), at: String(r.at), actor: String(r.actor), action: String(r.action), target: String(r.target), details: r.details == null ? null : JSON.parse(String(r.details)) });
+          expect(r.hash).toBe(hash);
+          prev = hash;
+        }
+        expect(ok.headHash).toBe(prev);
+        expect(raw[1].hash).toBe(createHash('sha256').update(String(raw[0].hash)).update('{"action":"x.test","actor":"a","at":"2025-08-15T02:00:00.000Z","details":{"n":1,"nested":{"a":null,"b":[1,"二"]}},"seq":2,"target":"t"}').digest('hex'));
+
+        await expect(h.sql(`UPDATE audit_log SET actor = 'mallory' WHERE seq = 2`)).rejects.toThrow(/append-only/);
+        await expect(h.sql(`DELETE FROM audit_log WHERE seq = 2`)).rejects.toThrow(/append-only/);
+        await h.sql(h.disableAuditGuard);
+        await h.sql(`UPDATE audit_log SET actor = 'mallory' WHERE seq = 2`);
+        expect(await h.store.verifyAudit()).toMatchObject({ ok: false, entries: 1, firstBadSeq: 2, problem: 'entry 2 was altered' });
+        await h.sql(`UPDATE audit_log SET actor = 'a' WHERE seq = 2`);
+        expect((await h.store.verifyAudit()).ok).toBe(true);
+        await h.sql(`UPDATE audit_log SET details = '{"n":2}' WHERE seq = 2`);
+        expect(await h.store.verifyAudit()).toMatchObject({ ok: false, firstBadSeq: 2 });
+        await h.sql(`UPDATE audit_log SET details = '${raw[1].details}' WHERE seq = 2`);
+        expect((await h.store.verifyAudit()).ok).toBe(true);
+
+        await h.sql(`DELETE FROM audit_log WHERE seq = 4`);
+        expect(await h.store.verifyAudit()).toMatchObject({ ok: false, entries: 3, firstBadSeq: 4 });
+        await h.sql(`DELETE FROM audit_log WHERE seq = 2`);
+        expect(await h.store.verifyAudit()).toMatchObject({ ok: false, entries: 1, firstBadSeq: 2, problem: 'entry 2 is missing' });
+        await h.sql(`INSERT INTO audit_log SELECT seq + 100, at, actor, action, target, details, prev_hash, hash FROM audit_log WHERE seq = 1`);
+        await h.sql(`DELETE FROM audit_log WHERE seq <> 101`);
+        await h.sql(`UPDATE audit_head SET seq = 0, hash = '${GENESIS_HASH}'`);
+        expect(await h.store.verifyAudit()).toMatchObject({ ok: false, firstBadSeq: 1, problem: expect.stringContaining('after the chain head') });
+      }),
+    );
   });
 }

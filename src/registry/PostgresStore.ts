@@ -1,0 +1,178 @@
+import pg from 'pg';
+import { EcertError } from '../core/errors';
+import type { Row, SqlSession } from './SqlSession';
+import { SqlRegistryStore, type ClaimArgs } from './SqlRegistryStore';
+
+export interface PostgresStoreOptions {
+  connectionString: string;
+  /** Keep every table in this schema (created by migrate): isolates tests and co-hosted deployments. */
+  schema?: string;
+  /** Pool size (default 10). */
+  max?: number;
+  /** How long to wait for a connection before ERR_REGISTRY_UNAVAILABLE (default 5 s). */
+  connectionTimeoutMillis?: number;
+  /** Client-side limit on one statement, lock waits included, before ERR_REGISTRY_UNAVAILABLE (default 30 s). */
+  queryTimeoutMillis?: number;
+}
+
+/** Rows per INSERT … SELECT FROM unnest(…) when storing a batch. */
+const BATCH_INSERT_CHUNK = 5000;
+/** Namespace of our advisory lock keys (pg_advisory_xact_lock(int, int)): "ecrt". */
+const ADVISORY_NAMESPACE = 0x65637274;
+
+/**
+ * The registry on PostgreSQL for several stateless instances sharing one database: a pg Pool,
+ * READ COMMITTED transactions with explicit row locks (the 管理号 sequence row by
+ * INSERT … ON CONFLICT DO UPDATE … RETURNING, certificates and the audit head by FOR UPDATE),
+ * batch rows claimed with FOR UPDATE SKIP LOCKED, migrations under a transaction-scoped
+ * advisory lock. Connection failures become ERR_REGISTRY_UNAVAILABLE; broken clients are
+ * dropped from the pool, which reconnects on the next query once the server is back.
+ */
+export class PostgresStore extends SqlRegistryStore {
+  readonly engine = 'postgres' as const;
+  protected readonly forUpdate = ' FOR UPDATE';
+  protected readonly db: SqlSession;
+  private readonly pool: pg.Pool;
+  private readonly schema?: string;
+
+  constructor(opts: PostgresStoreOptions) {
+    super();
+    if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema)) {
+      throw new EcertError('ERR_CONFIG', { en: `invalid PostgreSQL schema name: ${opts.schema}` });
+    }
+    this.schema = opts.schema;
+    this.pool = new pg.Pool({
+      connectionString: this.schema ? withSearchPath(opts.connectionString, this.schema) : opts.connectionString,
+      max: opts.max ?? 10,
+      connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 5000,
+      idleTimeoutMillis: 30_000,
+      // a silently dropped connection (no RST) must not hang a request forever
+      keepAlive: true,
+      query_timeout: opts.queryTimeoutMillis ?? 30_000,
+      application_name: 'ecert',
+    });
+    // an idle client lost its server: the pool discards it and connects afresh on demand
+    this.pool.on('error', () => {});
+    this.db = new PgSession(this.pool);
+  }
+
+  async ping(): Promise<void> {
+    await this.db.all('SELECT 1 AS ok');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  protected async transaction<T>(fn: (t: SqlSession) => Promise<T>): Promise<T> {
+    const client = await guard(() => this.pool.connect());
+    let broken: unknown;
+    try {
+      await guard(() => client.query('BEGIN'));
+      const result = await fn(new PgSession(client));
+      await guard(() => client.query('COMMIT'));
+      return result;
+    } catch (e) {
+      if (isConnectionError(e) || isConnectionError((e as { cause?: unknown })?.cause)) broken = e;
+      else await client.query('ROLLBACK').catch((r: unknown) => (broken = r));
+      throw e;
+    } finally {
+      client.release(broken ? (broken instanceof Error ? broken : true) : undefined);
+    }
+  }
+
+  protected async beginMigration(t: SqlSession): Promise<void> {
+    const schema = this.schema ?? '';
+    await t.all('SELECT pg_advisory_xact_lock(?, hashtext(?))', [ADVISORY_NAMESPACE, `migrate:${schema}`]);
+    if (this.schema) await t.run(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+  }
+
+  protected async insertBatchRows(t: SqlSession, batchId: string, rows: Array<{ rowNo: number; payload: string }>): Promise<void> {
+    for (let i = 0; i < rows.length; i += BATCH_INSERT_CHUNK) {
+      const part = rows.slice(i, i + BATCH_INSERT_CHUNK);
+      await t.run(
+        `INSERT INTO batch_rows (batch_id, row_no, payload, state)
+         SELECT ?, r.row_no, r.payload, 'pending' FROM unnest(?::int[], ?::text[]) AS r (row_no, payload)`,
+        [batchId, part.map((r) => r.rowNo), part.map((r) => r.payload)],
+      );
+    }
+  }
+
+  protected claimRows(t: SqlSession, a: ClaimArgs): Promise<Row[]> {
+    const now = a.now.getTime();
+    return t.all(
+      `WITH picked AS (
+         SELECT batch_id, row_no FROM batch_rows
+         WHERE state = 'pending' AND (lease_until IS NULL OR lease_until <= ?) ${a.batchId !== undefined ? 'AND batch_id = ?' : ''}
+         ORDER BY batch_id, row_no LIMIT ?
+         FOR UPDATE SKIP LOCKED)
+       UPDATE batch_rows r SET lease_owner = ?, lease_until = ?
+       FROM picked p, batches b
+       WHERE r.batch_id = p.batch_id AND r.row_no = p.row_no AND b.id = r.batch_id
+       RETURNING r.batch_id, r.row_no, r.payload, b.issuer_id`,
+      [now, ...(a.batchId !== undefined ? [a.batchId] : []), a.limit, a.workerId, now + a.leaseMs],
+    );
+  }
+
+  protected isUniqueViolation(e: unknown): boolean {
+    return (e as { code?: unknown } | null)?.code === '23505'; // unique_violation
+  }
+}
+
+/** Statements on the pool (autocommit) or on one client (a transaction); `?` numbered to `$n`. */
+class PgSession implements SqlSession {
+  constructor(private readonly q: pg.Pool | pg.PoolClient) {}
+
+  async all<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return (await guard(() => this.q.query(numbered(sql), params as unknown[]))).rows as T[];
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return (await guard(() => this.q.query(numbered(sql), params as unknown[]))).rowCount ?? 0;
+  }
+}
+
+/**
+ * The URL with `-c search_path=<schema>` added to its libpq `options`: every connection of the
+ * pool starts in the schema (a URL's own options would override a separate `options` setting).
+ */
+function withSearchPath(connectionString: string, schema: string): string {
+  const url = new URL(connectionString);
+  const options = [url.searchParams.get('options'), `-c search_path=${schema}`].filter(Boolean).join(' ');
+  url.searchParams.set('options', options);
+  return url.toString();
+}
+
+const numberedCache = new Map<string, string>();
+function numbered(sql: string): string {
+  let s = numberedCache.get(sql);
+  if (s === undefined) {
+    let i = 0;
+    s = sql.replace(/\?/g, () => `$${++i}`);
+    numberedCache.set(sql, s);
+  }
+  return s;
+}
+
+/**
+ * The server cannot be used right now: refused, reset, unreachable, pool wait timed out, or
+ * SQLSTATE class 08 (connection exception), 57P01-57P03 (admin/crash shutdown, cannot connect
+ * now), 53300 (too many connections).
+ */
+function isConnectionError(e: unknown): boolean {
+  if (!e || typeof e !== 'object') return false;
+  const code = String((e as { code?: unknown }).code ?? '');
+  const msg = String((e as { message?: unknown }).message ?? '');
+  return (
+    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|08...|57P0[123]|53300)$/.test(code) ||
+    /timeout exceeded when trying to connect|Connection terminated|connection error and is not queryable|Client was closed and is not queryable|Cannot use a pool after calling end|Query read timeout/i.test(msg)
+  );
+}
+
+async function guard<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw isConnectionError(e) ? new EcertError('ERR_REGISTRY_UNAVAILABLE', { cause: e }) : e;
+  }
+}

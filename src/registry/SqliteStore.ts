@@ -1,0 +1,180 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { EcertError } from '../core/errors';
+import { AsyncMutex } from './AsyncMutex';
+import type { Row, SqlSession } from './SqlSession';
+import { SqlRegistryStore, type ClaimArgs } from './SqlRegistryStore';
+
+export interface SqliteStoreOptions {
+  /** The database file (created with its directory when missing). */
+  file: string;
+  /** How long a statement waits for another process's write lock before ERR_REGISTRY_UNAVAILABLE. */
+  busyTimeoutMs?: number;
+}
+
+/** One writer lock per database file and process, shared by every store open on that file. */
+const writeLocks = new Map<string, { mutex: AsyncMutex; users: number }>();
+
+/**
+ * The embedded registry: better-sqlite3 in WAL mode with two connections on one file.
+ * - The writer runs one transaction at a time behind an async mutex (a connection cannot nest
+ *   transactions, and the issue transaction awaits the signer); BEGIN IMMEDIATE takes the
+ *   database write lock at once, so several processes on the same file queue on busy_timeout
+ *   instead of failing half-way (SQLITE_BUSY after the timeout → ERR_REGISTRY_UNAVAILABLE).
+ * - The reader (query_only) serves look-ups while a write transaction is open: WAL readers see
+ *   the last committed state and are never blocked by the writer.
+ * synchronous = FULL: a commit acknowledged to an issuer survives a power cut, not only a crash.
+ */
+export class SqliteStore extends SqlRegistryStore {
+  readonly engine = 'sqlite' as const;
+  protected readonly forUpdate = '';
+  protected readonly db: SqlSession;
+  private readonly writerSession: SqlSession;
+  private readonly lockKey: string;
+  private readonly lock: { mutex: AsyncMutex; users: number };
+  private closed = false;
+
+  private constructor(
+    private readonly writer: Database.Database,
+    private readonly reader: Database.Database,
+    file: string,
+  ) {
+    super();
+    this.writerSession = new SqliteSession(writer);
+    this.db = new SqliteSession(reader);
+    this.lockKey = file;
+    this.lock = writeLocks.get(file) ?? { mutex: new AsyncMutex(), users: 0 };
+    this.lock.users++;
+    writeLocks.set(file, this.lock);
+  }
+
+  static open(opts: SqliteStoreOptions): SqliteStore {
+    const file = resolve(opts.file);
+    const timeout = opts.busyTimeoutMs ?? 5000;
+    let writer: Database.Database | undefined;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      writer = new Database(file, { timeout });
+      writer.pragma('journal_mode = WAL');
+      writer.pragma('synchronous = FULL');
+      writer.pragma('foreign_keys = ON');
+      const reader = new Database(file, { timeout });
+      reader.pragma('foreign_keys = ON');
+      reader.pragma('query_only = ON');
+      return new SqliteStore(writer, reader, file);
+    } catch (e) {
+      writer?.close();
+      throw unavailable(e);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.db.all('SELECT 1 AS ok');
+  }
+
+  async close(): Promise<void> {
+    const lock = this.lock;
+    if (this.closed) return;
+    // after the transactions already queued
+    await lock.mutex.run(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      this.reader.close();
+      this.writer.close();
+      if (--lock.users === 0 && writeLocks.get(this.lockKey) === lock) writeLocks.delete(this.lockKey);
+    });
+  }
+
+  protected transaction<T>(fn: (t: SqlSession) => Promise<T>): Promise<T> {
+    return this.lock.mutex.run(async () => {
+      if (this.closed) throw unavailable(new Error('registry closed'));
+      mapped(() => this.writer.exec('BEGIN IMMEDIATE'));
+      try {
+        const result = await fn(this.writerSession);
+        mapped(() => this.writer.exec('COMMIT'));
+        return result;
+      } catch (e) {
+        if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+        throw e;
+      }
+    });
+  }
+
+  protected async beginMigration(): Promise<void> {
+    // BEGIN IMMEDIATE already excludes every other writer, in this process and in others
+  }
+
+  protected async insertBatchRows(t: SqlSession, batchId: string, rows: Array<{ rowNo: number; payload: string }>): Promise<void> {
+    for (const r of rows) await t.run(`INSERT INTO batch_rows (batch_id, row_no, payload, state) VALUES (?, ?, ?, 'pending')`, [batchId, r.rowNo, r.payload]);
+  }
+
+  protected async claimRows(t: SqlSession, a: ClaimArgs): Promise<Row[]> {
+    const now = a.now.getTime();
+    const rows = await t.all(
+      `UPDATE batch_rows SET lease_owner = ?, lease_until = ?
+       WHERE rowid IN (
+         SELECT rowid FROM batch_rows
+         WHERE state = 'pending' AND (lease_until IS NULL OR lease_until <= ?) ${a.batchId !== undefined ? 'AND batch_id = ?' : ''}
+         ORDER BY batch_id, row_no LIMIT ?)
+       RETURNING batch_id, row_no, payload`,
+      [a.workerId, now + a.leaseMs, now, ...(a.batchId !== undefined ? [a.batchId] : []), a.limit],
+    );
+    if (!rows.length) return [];
+    const ids = [...new Set(rows.map((r) => String(r.batch_id)))];
+    const owners = new Map((await t.all(`SELECT id, issuer_id FROM batches WHERE id IN (${ids.map(() => '?').join(', ')})`, ids)).map((b) => [String(b.id), b.issuer_id]));
+    return rows.map((r) => ({ ...r, issuer_id: owners.get(String(r.batch_id)) }));
+  }
+
+  protected isUniqueViolation(e: unknown): boolean {
+    return /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(codeOf(e));
+  }
+}
+
+/** Statements on one better-sqlite3 connection, prepared once. */
+class SqliteSession implements SqlSession {
+  private readonly statements = new Map<string, Database.Statement>();
+  constructor(private readonly conn: Database.Database) {}
+
+  async all<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return mapped(() => {
+      const st = this.prepare(sql);
+      if (st.reader) return st.all(...params.map(bind)) as T[];
+      st.run(...params.map(bind));
+      return [];
+    });
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return mapped(() => this.prepare(sql).run(...params.map(bind)).changes);
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.conn.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+}
+
+const bind = (v: unknown) => (typeof v === 'boolean' ? (v ? 1 : 0) : v === undefined ? null : v);
+
+const codeOf = (e: unknown): string => String((e as { code?: unknown } | null)?.code ?? '');
+
+/** The database cannot be used right now (locked past busy_timeout, unreadable, full, read-only, closed). */
+const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|PROTOCOL|NOLFS)/;
+
+function mapped<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (UNAVAILABLE.test(codeOf(e)) || (e instanceof TypeError && /database connection is not open/i.test(e.message))) throw unavailable(e);
+    throw e;
+  }
+}
+
+function unavailable(e: unknown): EcertError {
+  return new EcertError('ERR_REGISTRY_UNAVAILABLE', { cause: e });
+}
