@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ describe('web pages in chromium', () => {
   let browser: Browser;
   let pdf: Buffer;
   let revokedToken: string;
+  let holderOk: { name: string; idNumber: string; managementNo: string };
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -25,7 +26,9 @@ describe('web pages in chromium', () => {
     const key = await env.keyFor(q.issuingBody);
     const post = (b: unknown) =>
       fetch(`${env.url}/api/v1/certificates`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(b) }).then((r) => r.json());
-    const ok = await post(issueBody(q.code, 1));
+    const okBody = issueBody(q.code, 1);
+    const ok = await post(okBody);
+    holderOk = { name: okBody.holder.name, idNumber: okBody.holder.idNumber, managementNo: ok.managementNo };
     pdf = Buffer.from(await (await fetch(`${env.url}/api/v1/certificates/${ok.managementNo}/pdf`, { headers: { authorization: `Bearer ${key}` } })).arrayBuffer());
     const rev = await post(issueBody(q.code, 2));
     const revPdf = Buffer.from(await (await fetch(`${env.url}/api/v1/certificates/${rev.managementNo}/pdf`, { headers: { authorization: `Bearer ${key}` } })).arrayBuffer());
@@ -90,11 +93,25 @@ describe('web pages in chromium', () => {
     await page.close();
   });
 
-  it('the holder page downloads the PDF', async () => {
-    const page = await browser.newPage();
+  it('the holder page downloads the signed PDF with the right details, and refuses a wrong one', async () => {
+    const page = await browser.newPage({ acceptDownloads: true });
     await page.goto(`${env.url}/holder`);
-    await page.screenshot({ path: join(ARTIFACTS, 'holder.png'), fullPage: true });
     expect(await page.textContent('h1')).toContain('下载');
+    await page.fill('#name', holderOk.name);
+    await page.fill('#idNumber', holderOk.idNumber);
+    await page.fill('#managementNo', holderOk.managementNo);
+    await page.screenshot({ path: join(ARTIFACTS, 'holder.png'), fullPage: true });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button[type=submit]')]);
+    const path = await download.path();
+    expect(readFileSync(path).equals(pdf)).toBe(true);
+    await page.goto(`${env.url}/holder`);
+    await page.fill('#name', '别人');
+    await page.fill('#idNumber', holderOk.idNumber);
+    await page.fill('#managementNo', holderOk.managementNo);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.verdict.fail');
+    expect(await page.textContent('.verdict')).toContain('未找到匹配的证书');
+    await page.screenshot({ path: join(ARTIFACTS, 'holder-miss.png'), fullPage: true });
     await page.close();
   });
 });
