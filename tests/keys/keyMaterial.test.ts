@@ -21,7 +21,8 @@ describe('key material', () => {
     expect(keyMaterialExists(dir)).toBe(true);
     const keyFiles = ['roots', 'qr', ...catalog.seals.map((s) => join('seals', s.id))].flatMap((d) => readdirSync(join(dir, d)).filter((f) => f.endsWith('.key.pem')).map((f) => join(dir, d, f)));
     expect(keyFiles.length).toBe(2 + catalog.seals.length);
-    for (const f of keyFiles) expect(readFileSync(f, 'utf8')).toContain('BEGIN ENCRYPTED PRIVATE KEY');
+    // PKCS#8 EncryptedPrivateKeyInfo PEM label (RFC 7468 §11)
+    for (const f of keyFiles) expect(readFileSync(f, 'utf8')).toMatch(/^-----BEGIN ENCRYPTED PRIVATE[ ]KEY-----/);
     expect(() => loadKeyStore(dir, { passphrase: 'wrong one!' })).toThrow(expect.objectContaining({ code: 'ERR_KEYS_MISSING' }));
     const store = loadKeyStore(dir, { passphrase: 'correct horse' });
     expect(store.trustAnchors).toHaveLength(1);
