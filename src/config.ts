@@ -25,6 +25,12 @@ const envSchema = z.object({
   ECERT_BATCH_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
   /** Worker threads rendering and signing documents in `serve` and `issue` (default: one per core). */
   ECERT_RENDER_THREADS: z.coerce.number().int().min(0).max(64).optional(),
+  /** Address to bind (contract.md "Configuration"). */
+  ECERT_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Express `trust proxy`: a hop count, `true`, or addresses/subnets; unset = the socket's address. */
+  ECERT_TRUST_PROXY: z.string().min(1).optional(),
+  /** Bearer token for GET /metrics; unset = metrics not served. */
+  ECERT_METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
 });
 
 export interface Config {
@@ -40,6 +46,10 @@ export interface Config {
   logLevel: string;
   batchWorkers: number;
   renderThreads?: number;
+  host: string;
+  /** `trust proxy` for Express; false = take the client address from the socket. */
+  trustProxy: boolean | number | string;
+  metricsToken?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -62,6 +72,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: e.ECERT_LOG_LEVEL,
     batchWorkers: e.ECERT_BATCH_WORKERS,
     renderThreads: e.ECERT_RENDER_THREADS,
+    host: e.ECERT_HOST,
+    trustProxy: parseTrustProxy(e.ECERT_TRUST_PROXY),
+    metricsToken: e.ECERT_METRICS_TOKEN,
     ...overrides,
   };
+}
+
+/** Express's `trust proxy` forms: a hop count, true/false, or a comma-separated list of addresses and subnets. */
+function parseTrustProxy(v: string | undefined): boolean | number | string {
+  if (v === undefined || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
 }

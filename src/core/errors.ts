@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   // --- generic request problems
   ERR_BAD_REQUEST: { status: 400, zh: '请求无效', en: 'Bad request' },
   ERR_INVALID_JSON: { status: 400, zh: '请求体不是有效的 JSON', en: 'Request body is not valid JSON' },
+  ERR_JSON_TOO_DEEP: { status: 400, zh: 'JSON 嵌套层数过多', en: 'JSON is nested too deeply' },
   ERR_VALIDATION: { status: 422, zh: '字段校验失败', en: 'Field validation failed' },
   ERR_NOT_FOUND: { status: 404, zh: '未找到', en: 'Not found' },
   ERR_PAYLOAD_TOO_LARGE: { status: 413, zh: '上传内容过大', en: 'Payload too large' },

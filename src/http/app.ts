@@ -5,6 +5,7 @@ import type { Services } from '../services';
 import { errorHandler, notFound } from './errorHandler';
 import { Metrics } from './metrics';
 import { requestContext } from './requestContext';
+import { metricsAuth } from './metricsAuth';
 import { batchRoutes } from './routes/batchRoutes';
 import { certificateRoutes } from './routes/certificateRoutes';
 import { holderRoutes } from './routes/holderRoutes';
@@ -19,7 +20,7 @@ export function createApp(s: Services): Express {
   app.disable('x-powered-by');
   // answers are small and mostly no-store; hashing every body for an ETag cost a third of the token path
   app.disable('etag');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', s.config.trustProxy);
   app.use(
     requestContext(s.logger, (req, status, seconds) => {
       const route = req.route?.path ? String(req.route.path) : 'unmatched';
@@ -31,8 +32,8 @@ export function createApp(s: Services): Express {
     res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' });
     next();
   });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  if (s.config.metricsToken) app.get('/metrics', metricsAuth(s.config.metricsToken), async (_req, res) => {
+    res.type(metrics.registry.contentType).set('Cache-Control', 'no-store').send(await metrics.registry.metrics());
   });
   app.use(publicRoutes(s));
   app.use(verifyRoutes(s, (kind, report) => metrics.verifications.inc({ kind, indication: report.indication, sub_indication: report.subIndication ?? '' })));
@@ -52,7 +53,7 @@ export interface RunningServer {
 }
 
 /** Listen on `port` (0 = any free port) with time limits against slow clients. */
-export async function startServer(s: Services, port: number, host = '0.0.0.0', limits = { requestTimeoutMs: 60_000, headersTimeoutMs: 15_000 }): Promise<RunningServer> {
+export async function startServer(s: Services, port: number, host = s.config.host, limits = { requestTimeoutMs: 60_000, headersTimeoutMs: 15_000 }): Promise<RunningServer> {
   const app = createApp(s);
   // requestTimeout covers a whole request including a slow upload; the check runs every second
   const server = createServer(

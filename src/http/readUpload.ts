@@ -35,41 +35,56 @@ function readRaw(req: Request, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let settled = false;
+    const fail = (e: EcertError) => {
+      if (settled) return;
+      settled = true;
+      req.removeAllListeners('data');
+      req.resume();
+      reject(e);
+    };
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(tooLarge(limit));
-        return;
-      }
+      if (size > limit) return fail(tooLarge(limit));
       chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(Buffer.concat(chunks));
+    });
+    req.on('error', () => fail(aborted()));
+    req.on('aborted', () => fail(aborted()));
   });
 }
 
+/**
+ * The `file` part of a multipart body (RFC 7578). Every stream of the path has its `error`
+ * handled: a body cut off before its closing boundary, a part without headers or a wrong
+ * boundary is ERR_BAD_REQUEST, never an unhandled 'error' event that ends the process.
+ */
 function readMultipartFile(req: Request, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
-      bb = busboy({ headers: req.headers, limits: { fileSize: limit, files: 1, fields: 10, parts: 12 } });
+      bb = busboy({ headers: req.headers, limits: { fileSize: limit, files: 1, fields: 10, parts: 12, fieldSize: 4096, headerPairs: 20 } });
     } catch {
-      reject(new EcertError('ERR_BAD_REQUEST', { en: 'malformed multipart request' }));
+      reject(malformed());
       return;
     }
     let file: Buffer | undefined;
-    let failed = false;
+    let settled = false;
     const fail = (e: EcertError) => {
-      if (failed) return;
-      failed = true;
+      if (settled) return;
+      settled = true;
       req.unpipe(bb);
       req.resume();
+      bb.removeAllListeners('file');
       reject(e);
     };
     bb.on('file', (name, stream) => {
-      if (name !== 'file') {
+      stream.on('error', () => fail(malformed()));
+      if (name !== 'file' || file !== undefined) {
         stream.resume();
         return;
       }
@@ -77,17 +92,31 @@ function readMultipartFile(req: Request, limit: number): Promise<Buffer> {
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('limit', () => fail(tooLarge(limit)));
       stream.on('end', () => {
-        if (!failed) file = Buffer.concat(chunks);
+        if (!settled) file = Buffer.concat(chunks);
       });
     });
-    bb.on('error', () => fail(new EcertError('ERR_BAD_REQUEST', { en: 'malformed multipart request' })));
+    bb.on('error', () => fail(malformed()));
+    bb.on('partsLimit', () => fail(malformed()));
+    bb.on('filesLimit', () => fail(malformed()));
+    bb.on('fieldsLimit', () => fail(malformed()));
     bb.on('close', () => {
-      if (failed) return;
+      if (settled) return;
+      settled = true;
       if (!file) reject(new EcertError('ERR_EMPTY_BODY', { zh: '缺少文件字段 file', en: 'no "file" field' }));
       else resolve(file);
     });
+    req.on('error', () => fail(aborted()));
+    req.on('aborted', () => fail(aborted()));
     req.pipe(bb);
   });
+}
+
+function malformed(): EcertError {
+  return new EcertError('ERR_BAD_REQUEST', { zh: 'multipart 请求格式错误或不完整', en: 'malformed or incomplete multipart request' });
+}
+
+function aborted(): EcertError {
+  return new EcertError('ERR_BAD_REQUEST', { zh: '上传中断', en: 'upload aborted' });
 }
 
 function tooLarge(limit: number): EcertError {

@@ -10,3 +10,7 @@ export function assertIssuerScope(issuer: Issuer, qualification: string): void {
     throw new EcertError('ERR_FORBIDDEN', { details: { qualification } });
   }
 }
+
+export function inIssuerScope(issuer: Issuer, qualification: string): boolean {
+  return issuer.qualifications.includes(qualification);
+}

@@ -2,16 +2,19 @@ import { z } from 'zod';
 import { EcertError } from '../core/errors';
 import type { CertificateRecord, Issuer } from '../registry/RegistryStore';
 import type { Services } from '../services';
-import { assertIssuerScope } from './authorizeIssuer';
+import { inIssuerScope } from './authorizeIssuer';
 import { parseWith } from './parseWith';
 
 export const revokeRequestSchema = z.object({ reason: z.string().trim().min(2).max(500) }).strict();
 
-/** Load a certificate an issuer may act on: 404 when absent, 403 when outside its scope. */
-export async function certificateInScope(managementNo: string, issuer: Issuer, s: Services): Promise<CertificateRecord> {
+/**
+ * Load a certificate an issuer may act on. A number outside the issuer's scope answers
+ * exactly as a number that does not exist (404), so issuers cannot probe other bodies'
+ * registers (security.md, "Lessons of an independent review": issuer data is not public).
+ */
+export async function certificateInScope(managementNo: string, issuer: Issuer, s: Pick<Services, 'registry'>): Promise<CertificateRecord> {
   const record = await s.registry.getCertificate(managementNo);
-  if (!record) throw new EcertError('ERR_NOT_FOUND');
-  assertIssuerScope(issuer, record.qualification);
+  if (!record || !inIssuerScope(issuer, record.qualification)) throw new EcertError('ERR_NOT_FOUND');
   return record;
 }
 

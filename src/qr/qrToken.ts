@@ -1,5 +1,6 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { CompactSign, compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
+import { parseBoundedJson } from '../core/boundedJson';
 import { canonicalJson } from '../core/canonicalJson';
 import type { CertificateData } from '../core/types';
 import { EcertError } from '../core/errors';
@@ -82,7 +83,7 @@ export async function verifyQrToken(token: string, jwks: JSONWebKeySet): Promise
   }
   let claims: QrClaims;
   try {
-    claims = JSON.parse(Buffer.from(payload).toString('utf8'));
+    claims = parseBoundedJson(Buffer.from(payload).toString('utf8'), 4) as QrClaims;
   } catch {
     throw new EcertError('ERR_TOKEN_INVALID', { en: 'payload is not JSON' });
   }

@@ -40,7 +40,6 @@ export interface ReportCertificate {
   issuer: string;
   status: 'valid' | 'revoked' | 'superseded' | 'unknown';
   revokedAt?: string;
-  revocationReason?: string;
 }
 
 export interface VerificationReport {

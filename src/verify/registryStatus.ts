@@ -1,5 +1,6 @@
 import type { Catalog } from '../catalog/Catalog';
 import { isEcertError } from '../core/errors';
+import { maskIdNumber } from '../core/maskIdNumber';
 import type { CertificateRecord, RegistryStore } from '../registry/RegistryStore';
 import type { Check, ReportCertificate, SubIndication } from './VerificationReport';
 
@@ -15,6 +16,9 @@ export interface ClaimedFacts {
   approvalDate: string;
   issueDate: string;
 }
+
+/** The facts a document or token claims that must agree with the registry's current version. */
+const FACTS = ['qualification', 'holderName', 'idNumberMasked', 'approvalDate', 'issueDate'] as const;
 
 export interface RegistryOutcome {
   /** undefined = everything agrees and the certificate is valid */
@@ -64,16 +68,16 @@ export async function registryStatus(
     checks.push({ id: 'registry-document', passed: true, detail: `the file is document version ${doc.version} as issued (SHA-256 matches)` });
   }
 
-  const mismatched = (['qualification', 'holderName', 'idNumberMasked', 'approvalDate', 'issueDate'] as const).filter(
-    (k) => claimed[k] !== record![k],
-  );
+  // masked forms compare in their current public form (earlier certificates carry an earlier mask)
+  const publicForm = (f: ClaimedFacts | CertificateRecord, k: (typeof FACTS)[number]) => (k === 'idNumberMasked' ? maskIdNumber(f[k]) : f[k]);
+  const mismatched = FACTS.filter((k) => publicForm(claimed, k) !== publicForm(record!, k));
   if (mismatched.length && version === record.currentVersion) {
     checks.push({ id: 'registry-fields', passed: false, detail: `differs from the registry in: ${mismatched.join(', ')}` });
     return { sub: 'REGISTRY_MISMATCH', certificate, checks };
   }
 
   if (record.status === 'revoked') {
-    checks.push({ id: 'registry-status', passed: false, detail: `revoked at ${record.revokedAt}: ${record.revocationReason ?? ''}` });
+    checks.push({ id: 'registry-status', passed: false, detail: `revoked at ${record.revokedAt}` });
     return { sub: 'REVOKED', certificate, checks };
   }
   if (version !== undefined && version !== record.currentVersion) {
@@ -94,13 +98,12 @@ function reportCertificate(r: CertificateRecord, catalog: Catalog): ReportCertif
     qualification: r.qualification,
     ...(title ? { qualificationTitle: title } : {}),
     holderName: r.holderName,
-    idNumberMasked: r.idNumberMasked,
+    idNumberMasked: maskIdNumber(r.idNumberMasked),
     approvalDate: r.approvalDate,
     issueDate: r.issueDate,
     issuer: issuerName ?? r.issuerBody,
     status: r.status,
     ...(r.revokedAt ? { revokedAt: new Date(r.revokedAt).toISOString() } : {}),
-    ...(r.revocationReason ? { revocationReason: r.revocationReason } : {}),
   };
 }
 

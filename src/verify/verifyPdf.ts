@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Catalog } from '../catalog/Catalog';
 import type { Clock } from '../core/clock';
+import { parseBoundedJson } from '../core/boundedJson';
 import { isEcertError } from '../core/errors';
 import { EMBEDDED_DATA_NAME } from '../sign/pdfConstants';
 import { verifyCms } from './cms/verifyCms';
@@ -98,7 +99,7 @@ interface EmbeddedData extends ClaimedFacts {
 function readClaimedData(json: Buffer | undefined): EmbeddedData | undefined {
   if (!json || json.length > 64 * 1024) return undefined;
   try {
-    const d = JSON.parse(json.toString('utf8'));
+    const d = parseBoundedJson(json.toString('utf8'), 4) as Record<string, unknown> & EmbeddedData;
     const strings = ['managementNo', 'qualification', 'holderName', 'idNumberMasked', 'approvalDate', 'issueDate', 'sealId'];
     if (d?.format !== 'ecert-certificate/1' || !strings.every((k) => typeof d[k] === 'string') || typeof d.version !== 'number') return undefined;
     return d as EmbeddedData;

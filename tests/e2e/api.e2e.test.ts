@@ -86,7 +86,7 @@ describe.each(engines)('HTTP API end to end on $engine', ({ engine }) => {
     expect(v2).toMatchObject({ indication: 'TOTAL_FAILED', subIndication: 'REVOKED' });
   });
 
-  it('401 without or with a wrong credential, 403 outside the scope, with no data', async () => {
+  it('401 without or with a wrong credential, 403 issuing outside the scope, 404 reading another body\'s certificate', async () => {
     const req = issueBody(q1, 3);
     expect((await api('/api/v1/certificates', { method: 'POST', body: JSON.stringify(req) })).status).toBe(401);
     expect((await api('/api/v1/certificates', { method: 'POST', key: 'ek_' + 'x'.repeat(43), body: JSON.stringify(req) })).status).toBe(401);
@@ -94,11 +94,20 @@ describe.each(engines)('HTTP API end to end on $engine', ({ engine }) => {
     expect(forbidden.status).toBe(403);
     expect((await forbidden.json()).error.code).toBe('ERR_FORBIDDEN');
     const issued = await (await api('/api/v1/certificates', { method: 'POST', key: key1, body: JSON.stringify(req) })).json();
-    const read = await api(`/api/v1/certificates/${issued.managementNo}`, { key: otherKey });
-    expect(read.status).toBe(403);
-    expect(await read.text()).not.toContain(req.holder.name);
-    expect((await api(`/api/v1/certificates/${issued.managementNo}/pdf`, { key: otherKey })).status).toBe(403);
-    expect((await api(`/api/v1/certificates/${issued.managementNo}/revoke`, { method: 'POST', key: otherKey, body: JSON.stringify({ reason: 'not mine' }) })).status).toBe(403);
+    // another body's certificate answers exactly as a number that does not exist (no probing)
+    const missing = issued.managementNo.slice(0, -3) + (issued.managementNo.endsWith('000') ? '001' : '000');
+    for (const [path, init] of [
+      ['', {}],
+      ['/pdf', {}],
+      ['/revoke', { method: 'POST', body: JSON.stringify({ reason: 'not mine' }) }],
+    ] as const) {
+      const foreign = await api(`/api/v1/certificates/${issued.managementNo}${path}`, { ...init, key: otherKey });
+      const absent = await api(`/api/v1/certificates/${missing}${path}`, { ...init, key: otherKey });
+      expect(foreign.status).toBe(404);
+      const body = await foreign.text();
+      expect(body).not.toContain(req.holder.name);
+      expect(body).toBe(await absent.text());
+    }
   });
 
   it('does not issue the same certificate twice, and concurrent issuances never share a number', async () => {

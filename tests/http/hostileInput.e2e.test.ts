@@ -18,6 +18,7 @@ const sink = new Writable({
   },
 });
 
+const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
 let env: Awaited<ReturnType<typeof makeTestServer>>;
 let key: string;
 let q: string;
@@ -25,7 +26,7 @@ const post = (path: string, body: BodyInit, headers: Record<string, string> = {}
 const minimalPdf = (extra: string) => Buffer.from(`%PDF-1.7\n${extra}\ntrailer\n<< /Root 1 0 R >>\nstartxref\n0\n%%EOF\n`, 'latin1');
 
 beforeAll(async () => {
-  env = await makeTestServer({ requestTimeoutMs: 1500, config: { maxUploadBytes: 256 * 1024 }, logger: pino({ level: 'info' }, sink) });
+  env = await makeTestServer({ requestTimeoutMs: 1500, config: { maxUploadBytes: 256 * 1024, metricsToken: METRICS_TOKEN }, logger: pino({ level: 'info' }, sink) });
   const entry = env.s.catalog.list().find((x) => x.style === 1 && !x.specialties?.length)!;
   q = entry.code;
   key = await env.keyFor(entry.issuingBody);
@@ -142,7 +143,7 @@ describe('hostile input over HTTP', () => {
     expect((await env.s.registry.verifyAudit()).ok).toBe(true);
   });
 
-  it('logs JSON lines with a request id and never a full ID number; serves Prometheus metrics', async () => {
+  it('logs JSON lines with a request id and never a full ID number; serves Prometheus metrics only with the operator token', async () => {
     const b = issueBody(q, 42);
     const r = await post('/api/v1/certificates', JSON.stringify(b), { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': 'req-test-42' });
     expect(r.status).toBe(201);
@@ -153,7 +154,9 @@ describe('hostile input over HTTP', () => {
     expect(ours.length).toBeGreaterThan(0);
     expect(lines.every((l) => typeof l.reqId === 'string' || !l.path)).toBe(true);
     expect(logLines.join('\n')).not.toContain(b.holder.idNumber);
-    const metrics = await (await fetch(env.url + '/metrics')).text();
+    expect((await fetch(env.url + '/metrics')).status).toBe(401);
+    expect((await fetch(env.url + '/metrics', { headers: { authorization: 'Bearer wrong-token-of-some-length' } })).status).toBe(401);
+    const metrics = await (await fetch(env.url + '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     expect(metrics).toContain('ecert_http_requests_total');
     expect(metrics).toContain('ecert_http_request_duration_seconds_bucket');
     expect(metrics).toMatch(/ecert_verifications_total\{kind="pdf",indication="TOTAL_FAILED"/);

@@ -29,7 +29,7 @@ export function reportView(r: VerificationReport): string {
 <dt>批准日期 <small>Approved</small></dt><dd>${esc(c.approvalDate)}</dd>
 <dt>制发日期 <small>Issued</small></dt><dd>${esc(c.issueDate)}</dd>
 <dt>发证机构 <small>Issuer</small></dt><dd>${esc(c.issuer)}</dd>
-<dt>状态 <small>Status</small></dt><dd>${esc({ valid: '有效 valid', revoked: '已撤销 revoked', superseded: '已被新版本取代 superseded', unknown: '未知 unknown' }[c.status])}${c.revokedAt ? ` · ${esc(c.revokedAt.slice(0, 10))}` : ''}${c.revocationReason ? ` · ${esc(c.revocationReason)}` : ''}</dd>
+<dt>状态 <small>Status</small></dt><dd>${esc({ valid: '有效 valid', revoked: '已撤销 revoked', superseded: '已被新版本取代 superseded', unknown: '未知 unknown' }[c.status])}${c.revokedAt ? ` · ${esc(c.revokedAt.slice(0, 10))}` : ''}</dd>
 </dl>`
     : '';
   return `<section class="verdict ${v.cls}" data-indication="${esc(r.indication)}" data-sub-indication="${esc(r.subIndication ?? '')}" role="status">

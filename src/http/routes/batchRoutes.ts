@@ -28,15 +28,25 @@ export function batchRoutes(s: Services): Router {
     const zip = new yazl.ZipFile();
     res.status(200).type('application/zip').set('Content-Disposition', `attachment; filename="${batch.id}.zip"`);
     zip.outputStream.pipe(res);
-    let aborted = false;
-    res.on('close', () => (aborted = true));
-    for await (const { rowNo, managementNo } of s.registry.listBatchCertificates(batch.id)) {
-      if (aborted) break;
-      const doc = await s.registry.getDocument(managementNo);
-      if (!doc) continue;
-      // PDFs are already compressed: store them (ZIP method 0).
-      zip.addBuffer(doc.pdf, `${String(rowNo).padStart(6, '0')}-${managementNo}.pdf`, { compress: false, mtime: new Date(batch.createdAt) });
-      if (res.writableNeedDrain) await once(res, 'drain');
+    // a client that goes away ends the loop at once, also while it waits for 'drain'
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    try {
+      for await (const { rowNo, managementNo } of s.registry.listBatchCertificates(batch.id)) {
+        if (gone.signal.aborted) break;
+        const doc = await s.registry.getDocument(managementNo);
+        if (!doc) continue;
+        // PDFs are already compressed: store them (ZIP method 0).
+        zip.addBuffer(doc.pdf, `${String(rowNo).padStart(6, '0')}-${managementNo}.pdf`, { compress: false, mtime: new Date(batch.createdAt) });
+        if (res.writableNeedDrain) await once(res, 'drain', { signal: gone.signal });
+      }
+    } catch (e) {
+      if (!gone.signal.aborted) throw e;
+    }
+    if (gone.signal.aborted) {
+      zip.outputStream.unpipe(res);
+      (zip.outputStream as unknown as import('node:stream').Readable).destroy();
+      return;
     }
     zip.end();
   });

@@ -1,4 +1,6 @@
 import express, { Router } from 'express';
+import { jsonBody } from '../jsonBody';
+import { maskIdNumber } from '../../core/maskIdNumber';
 import type { Services } from '../../services';
 import { issueCertificate } from '../../issue/issueCertificate';
 import { certificateInScope, revokeCertificate } from '../../issue/revokeCertificate';
@@ -10,7 +12,7 @@ import { requireIssuer } from '../auth';
 /** Issuer endpoints: issue, read, download, revoke, re-issue. Thin: parse → use case → HTTP. */
 export function certificateRoutes(s: Services, onIssued?: (qualification: string) => void): Router {
   const r = Router();
-  const json = express.json({ limit: '64kb' });
+  const json = jsonBody('64kb');
   r.use('/api/v1/certificates', requireIssuer(s.registry));
 
   r.post('/api/v1/certificates', json, async (req, res) => {
@@ -67,7 +69,7 @@ export function publicRecord(r: CertificateRecord, s: Services) {
     managementNo: r.managementNo,
     qualification: r.qualification,
     ...(r.specialty ? { specialty: r.specialty } : {}),
-    holder: { name: r.holderName, idNumberMasked: r.idNumberMasked, sex: r.sex, birth: r.birth },
+    holder: { name: r.holderName, idNumberMasked: maskIdNumber(r.idNumberMasked), sex: r.sex, birth: r.birth },
     approvalDate: r.approvalDate,
     issueDate: r.issueDate,
     issuingBody: r.issuerBody,

@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { parseBoundedJson } from '../../core/boundedJson';
 import iconv from 'iconv-lite';
 import { EcertError } from '../../core/errors';
 
@@ -52,12 +53,7 @@ function unsupported(): never {
 }
 
 function parseJson(body: Buffer): BatchRowInput[] {
-  let data: unknown;
-  try {
-    data = JSON.parse(decodeText(body));
-  } catch {
-    throw new EcertError('ERR_INVALID_JSON');
-  }
+  const data = parseBoundedJson(decodeText(body));
   const list = Array.isArray(data) ? data : (data as { rows?: unknown })?.rows;
   if (!Array.isArray(list)) throw new EcertError('ERR_VALIDATION', { en: 'expected a JSON array of issue requests', details: { field: '(body)' } });
   return list.map((payload, i) => ({ rowNo: i + 1, payload: (payload && typeof payload === 'object' ? payload : { value: payload }) as Record<string, unknown> }));
