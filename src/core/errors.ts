@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   ERR_RATE_LIMITED: { status: 429, zh: '请求过于频繁，请稍后再试', en: 'Too many requests, try again later' },
   ERR_TIMEOUT: { status: 503, zh: '处理超时', en: 'Processing timed out' },
   ERR_REGISTRY_UNAVAILABLE: { status: 503, zh: '证书登记库暂时不可用', en: 'Certificate registry is temporarily unavailable' },
+  ERR_RENDER_WORKER_DIED: { status: 503, zh: '证书生成进程异常，已重启，请重试', en: 'A certificate rendering worker failed and was replaced; retry' },
   ERR_INTERNAL: { status: 500, zh: '服务器内部错误', en: 'Internal server error' },
   // --- authentication / authorisation
   ERR_UNAUTHENTICATED: { status: 401, zh: '需要有效的发证机构凭据', en: 'A valid issuer credential is required' },
@@ -59,6 +60,9 @@ export const ERROR_CODES = {
   ERR_PDF_MALFORMED: { status: 422, zh: 'PDF 结构无法解析', en: 'PDF structure cannot be parsed' },
   ERR_PDF_LIMIT: { status: 422, zh: 'PDF 超出处理限制', en: 'PDF exceeds processing limits' },
   ERR_TOKEN_INVALID: { status: 400, zh: '二维码令牌无效', en: 'QR token is invalid' },
+  ERR_QR_DECODE_TIMEOUT: { status: 422, zh: '图片识别超时：请上传更清晰、更小的二维码图片', en: 'QR decoding took too long: upload a smaller, sharper image of the QR code' },
+  ERR_QR_DECODE_FAILED: { status: 422, zh: '图片无法识别', en: 'The image could not be decoded' },
+  ERR_BUSY: { status: 503, zh: '服务繁忙，请稍后再试', en: 'The service is busy, try again shortly' },
   // --- configuration / keys / catalog at start-up
   ERR_CATALOG_INVALID: { status: 500, zh: '职业资格目录数据无效', en: 'Qualification catalog is invalid' },
   ERR_KEYS_MISSING: { status: 500, zh: '缺少签名密钥', en: 'Signing keys are missing' },

@@ -14,7 +14,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.destroy();
     return;
   }
-  if (e.code === 'ERR_RATE_LIMITED' && e.details?.retryAfterSeconds) res.setHeader('Retry-After', String(e.details.retryAfterSeconds));
+  if (typeof e.details?.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(e.details.retryAfterSeconds));
   res.status(e.status).json(e.toJSON());
 };
 

@@ -24,36 +24,19 @@ interface Slot {
  */
 export class RenderPool implements DocumentBuilder {
   private readonly slots: Slot[] = [];
-  private readonly pending = new Map<number, { resolve: (b: BuiltCertificate) => void; reject: (e: unknown) => void; slot: Slot }>();
+  private readonly pending = new Map<number, Pending>();
   private readonly queue: Array<{ task: RenderTask; resolve: (b: BuiltCertificate) => void; reject: (e: unknown) => void }> = [];
   private nextId = 1;
+  private closed = false;
   readonly ready: Promise<void>;
 
-  constructor(opts: { keysDir: string; passphrase?: string; threads?: number }) {
+  constructor(private readonly opts: { keysDir: string; passphrase?: string; threads?: number; taskTimeoutMs?: number }) {
     const n = Math.max(1, opts.threads ?? availableParallelism());
     const readies: Promise<void>[] = [];
     for (let i = 0; i < n; i++) {
-      const worker = new Worker(new URL('./renderWorker.mjs', import.meta.url), {
-        workerData: { keysDir: opts.keysDir, passphrase: opts.passphrase },
-      });
-      const slot: Slot = { worker, busy: 0 };
-      readies.push(new Promise((resolve, reject) => {
-        worker.once('error', reject);
-        worker.once('message', () => resolve());
-      }));
-      worker.on('message', (m: { id?: number; pdf?: ArrayBuffer; sha256?: string; data?: BuiltCertificate['data']; error?: { code?: ErrorCode; zh?: string; en?: string; message?: string; details?: Record<string, unknown> } }) => {
-        if (m.id === undefined) return;
-        const p = this.pending.get(m.id);
-        if (!p) return;
-        this.pending.delete(m.id);
-        p.slot.busy--;
-        if (m.error) {
-          const e = m.error;
-          p.reject(e.code && e.code in ERROR_CODES ? new EcertError(e.code, { details: e.details, zh: stripPrefix(e.code, e.zh, 'zh'), en: stripPrefix(e.code, e.en, 'en') }) : new Error(e.message));
-        } else p.resolve({ pdf: Buffer.from(m.pdf!), sha256: m.sha256!, data: m.data! });
-        this.drain();
-      });
+      const { slot, ready } = this.spawn();
       this.slots.push(slot);
+      readies.push(ready);
     }
     this.ready = Promise.all(readies).then(() => undefined);
   }
@@ -63,10 +46,75 @@ export class RenderPool implements DocumentBuilder {
   }
 
   build(req: IssueRequest, ids: { managementNo: string; version: number; signingTime: Date }, publicUrl: string): Promise<BuiltCertificate> {
+    if (this.closed) return Promise.reject(new EcertError('ERR_RENDER_WORKER_DIED', { en: 'render pool closed' }));
     return new Promise((resolve, reject) => {
       this.queue.push({ task: { id: this.nextId++, req, ids: { ...ids, signingTime: ids.signingTime.toISOString() }, publicUrl }, resolve, reject });
       this.drain();
     });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const q of this.queue.splice(0)) q.reject(new EcertError('ERR_RENDER_WORKER_DIED', { en: 'render pool closed' }));
+    await Promise.all(
+      this.slots.map((slot) => {
+        slot.worker.removeAllListeners('exit');
+        this.failSlot(slot, new EcertError('ERR_RENDER_WORKER_DIED', { en: 'render pool closed' }));
+        return slot.worker.terminate();
+      }),
+    );
+  }
+
+  private spawn(): { slot: Slot; ready: Promise<void> } {
+    const worker = new Worker(new URL('./renderWorker.mjs', import.meta.url), {
+      workerData: { keysDir: this.opts.keysDir, passphrase: this.opts.passphrase },
+    });
+    const slot: Slot = { worker, busy: 0 };
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.once('error', reject);
+      worker.once('message', () => resolve());
+    });
+    worker.on('message', (m: WorkerAnswer) => {
+      if (m.id === undefined) return;
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.settle(m.id, p);
+      if (m.error) {
+        const e = m.error;
+        p.reject(e.code && e.code in ERROR_CODES ? new EcertError(e.code, { details: e.details, zh: stripPrefix(e.code, e.zh, 'zh'), en: stripPrefix(e.code, e.en, 'en') }) : new Error(e.message));
+      } else p.resolve({ pdf: Buffer.from(m.pdf!), sha256: m.sha256!, data: m.data! });
+      this.drain();
+    });
+    // a worker that dies (crash, out of memory, process.exit) rejects what it held and is replaced
+    worker.on('error', () => {});
+    worker.once('exit', (code) => this.replace(slot, new EcertError('ERR_RENDER_WORKER_DIED', { en: `exit code ${code}` })));
+    return { slot, ready };
+  }
+
+  private replace(slot: Slot, error: EcertError): void {
+    slot.worker.removeAllListeners('exit');
+    void slot.worker.terminate();
+    this.failSlot(slot, error);
+    const i = this.slots.indexOf(slot);
+    if (i < 0 || this.closed) return;
+    const { slot: fresh, ready } = this.spawn();
+    ready.catch(() => {}); // a replacement that fails to start exits, and is replaced in turn
+    this.slots[i] = fresh;
+    this.drain();
+  }
+
+  private failSlot(slot: Slot, error: EcertError): void {
+    for (const [id, p] of this.pending) {
+      if (p.slot !== slot) continue;
+      this.settle(id, p);
+      p.reject(error);
+    }
+  }
+
+  private settle(id: number, p: Pending): void {
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    p.slot.busy--;
   }
 
   private drain(): void {
@@ -75,14 +123,28 @@ export class RenderPool implements DocumentBuilder {
       if (slot.busy >= 2) return; // two in flight per worker keeps it busy without hoarding
       const { task, resolve, reject } = this.queue.shift()!;
       slot.busy++;
-      this.pending.set(task.id, { resolve, reject, slot });
+      // a task that never answers (a worker stuck in a loop) ends its worker: nothing waits forever
+      const timer = setTimeout(() => this.replace(slot, new EcertError('ERR_RENDER_WORKER_DIED', { en: 'render task timed out' })), this.opts.taskTimeoutMs ?? 30_000);
+      timer.unref();
+      this.pending.set(task.id, { resolve, reject, slot, timer });
       slot.worker.postMessage(task);
     }
   }
+}
 
-  async close(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
-  }
+interface Pending {
+  resolve: (b: BuiltCertificate) => void;
+  reject: (e: unknown) => void;
+  slot: Slot;
+  timer: NodeJS.Timeout;
+}
+
+interface WorkerAnswer {
+  id?: number;
+  pdf?: ArrayBuffer;
+  sha256?: string;
+  data?: BuiltCertificate['data'];
+  error?: { code?: ErrorCode; zh?: string; en?: string; message?: string; details?: Record<string, unknown> };
 }
 
 /** The worker sends the full bilingual message; rebuild the error from its detail part. */

@@ -1,27 +1,16 @@
-import sharp from 'sharp';
-import jsQR from 'jsqr';
+import { QrImageDecoder } from './QrImageDecoder';
 
-/** Pixel budget for uploaded photos (a 40-megapixel phone photo at most). */
-const MAX_INPUT_PIXELS = 40_000_000;
+let shared: QrImageDecoder | undefined;
 
 /**
- * Decode a QR code from a photo or screenshot (PNG, JPEG, WebP): scaled to at most 1600 px
- * on its long side, RGBA, then jsQR. Returns the text, or undefined when there is no
- * readable code or the bytes are not an image.
+ * Decode a QR code from a photo or screenshot (PNG, JPEG, WebP), off the main thread (see
+ * QrImageDecoder: queue, time and heap limits). Resolves to the text, or undefined when there
+ * is no readable code or the bytes are not an image; rejects with ERR_BUSY or
+ * ERR_QR_DECODE_TIMEOUT when the decoder's limits are reached.
  */
-export async function decodeQrImage(bytes: Buffer): Promise<string | undefined> {
-  try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
-      .rotate()
-      .resize({ width: 1600, height: 1600, fit: 'inside', withoutEnlargement: true })
-      .ensureAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const code = jsQR(new Uint8ClampedArray(data.buffer, data.byteOffset, data.length), info.width, info.height, { inversionAttempts: 'attemptBoth' });
-    return code?.data || undefined;
-  } catch {
-    return undefined;
-  }
+export function decodeQrImage(bytes: Buffer): Promise<string | undefined> {
+  shared ??= new QrImageDecoder();
+  return shared.decode(bytes);
 }
 
 /** The token of a verification URL `…/v/<token>`, or undefined. */

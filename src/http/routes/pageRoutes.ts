@@ -57,7 +57,13 @@ export function pageRoutes(s: Services): Router {
       const report = await verifyPdf(file, { trustAnchors: s.keys.trustAnchors, catalog: s.catalog, registry: s.registry, clock: s.clock });
       return respond(reportView(report));
     }
-    const text = await decodeQrImage(file);
+    let text: string | undefined;
+    try {
+      text = await decodeQrImage(file);
+    } catch (e) {
+      if (!isEcertError(e)) throw e;
+      return respond(errorView(e.bilingual), e.status);
+    }
     const token = text ? tokenFromUrl(text) : undefined;
     if (!token) {
       return respond(errorView({ zh: '无法识别：请上传证书 PDF，或清晰的二维码图片', en: 'Not recognised: upload the certificate PDF or a sharp image of its QR code' }), 422);

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Worker } from 'node:worker_threads';
+import { RenderPool } from '../../src/issue/RenderPool';
+import { validateIssueRequest } from '../../src/issue/validateIssueRequest';
+import { loadCatalog } from '../../src/catalog/loadCatalog';
+import { makeTestKeys } from '../helpers/testPki';
+import { issueBody } from '../helpers/holders';
+
+/**
+ * Issue #10 (availability): a render worker that dies or never answers rejects its pending
+ * work with a stable code and is replaced, so no caller (and no registry transaction) waits
+ * forever.
+ */
+const catalog = loadCatalog();
+const entry = catalog.list().find((x) => x.style === 1 && !x.specialties?.length)!;
+const req = (i: number) => validateIssueRequest(issueBody(entry.code, i), { catalog, now: new Date('2026-01-01') });
+const ids = (i: number) => ({ managementNo: `TEST${String(i).padStart(6, '0')}`, version: 1, signingTime: new Date('2026-01-01') });
+const workersOf = (pool: RenderPool) => (pool as unknown as { slots: Array<{ worker: Worker }> }).slots.map((s) => s.worker);
+
+let keysDir: string;
+beforeAll(async () => {
+  keysDir = (await makeTestKeys()).dir;
+});
+
+describe('RenderPool', () => {
+  let pool: RenderPool;
+  afterAll(() => pool?.close());
+
+  it('rejects the work of a worker that dies with ERR_RENDER_WORKER_DIED, replaces it, and builds again', async () => {
+    pool = new RenderPool({ keysDir, threads: 1 });
+    await pool.ready;
+    expect((await pool.build(req(1), ids(1), 'http://localhost')).pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    const [first] = workersOf(pool);
+    const inFlight = [pool.build(req(2), ids(2), 'http://localhost'), pool.build(req(3), ids(3), 'http://localhost')];
+    await first.terminate(); // as a crash or an out-of-memory kill would end it
+    for (const p of inFlight) await expect(p).rejects.toMatchObject({ code: 'ERR_RENDER_WORKER_DIED' });
+    const [second] = workersOf(pool);
+    expect(second).not.toBe(first);
+    const again = await pool.build(req(4), ids(4), 'http://localhost');
+    expect(again.data.managementNo).toBe('TEST000004');
+  });
+
+  it('ends a worker whose task never answers within the time limit, and serves the next task', async () => {
+    const slow = new RenderPool({ keysDir, threads: 1, taskTimeoutMs: 1 });
+    await slow.ready;
+    try {
+      const [first] = workersOf(slow);
+      await expect(slow.build(req(5), ids(5), 'http://localhost')).rejects.toMatchObject({ code: 'ERR_RENDER_WORKER_DIED' });
+      expect(workersOf(slow)[0]).not.toBe(first);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('refuses work after close with a code, never a hang', async () => {
+    const closed = new RenderPool({ keysDir, threads: 1 });
+    await closed.ready;
+    await closed.close();
+    await expect(closed.build(req(6), ids(6), 'http://localhost')).rejects.toMatchObject({ code: 'ERR_RENDER_WORKER_DIED' });
+  });
+});
