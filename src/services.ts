@@ -4,7 +4,8 @@ import { loadCatalog } from './catalog/loadCatalog';
 import type { Catalog } from './catalog/Catalog';
 import type { Config } from './config';
 import { systemClock, type Clock } from './core/clock';
-import { IdDigester } from './issue/idDigest';
+import { IdDigester, loadOrCreateSecret } from './issue/idDigest';
+import { HolderLookupGuard } from './issue/holderLookupGuard';
 import { InProcessBuilder, type DocumentBuilder } from './issue/DocumentBuilder';
 import { RenderPool } from './issue/RenderPool';
 import { generateKeyMaterial, keyMaterialExists, loadKeyStore } from './keys';
@@ -12,6 +13,8 @@ import type { KeyStore } from './keys/KeyStore';
 import { openRegistry } from './registry/openRegistry';
 import type { RegistryStore } from './registry/RegistryStore';
 import { FontSet } from './render/fonts/FontSet';
+import { nameFitter } from './render/layout/nameFit';
+import type { NameFit } from './issue/validateIssueRequest';
 
 /**
  * The composition root: everything a use case needs, built once per process from the
@@ -30,6 +33,10 @@ export interface Services {
   logger: Logger;
   /** Base of the verification links in QR codes. */
   publicUrl: string;
+  /** Whether a holder name fits its field on the page (fonts loaded on first use). */
+  nameFits: NameFit;
+  /** Wrong holder look-ups per 管理号, shared through the registry. */
+  lookupGuard: HolderLookupGuard;
 }
 
 export interface ServiceOptions {
@@ -71,6 +78,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     clock,
     logger,
     publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+    nameFits: nameFitter(() => FontSet.load()),
+    lookupGuard: new HolderLookupGuard({ store: registry, secret: loadOrCreateSecret(config.keysDir, 'lookup-challenge.key'), clock }),
   };
 }
 

@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   ERR_NOT_FOUND: { status: 404, zh: '未找到', en: 'Not found' },
   ERR_PAYLOAD_TOO_LARGE: { status: 413, zh: '上传内容过大', en: 'Payload too large' },
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, zh: '不支持的内容类型', en: 'Unsupported media type' },
+  ERR_CHALLENGE_REQUIRED: { status: 428, zh: '该管理号近期查询失败较多，请完成计算验证后重试', en: 'This management number has had several failed look-ups: solve the proof-of-work challenge and retry' },
+  ERR_LOOKUP_LOCKED: { status: 429, zh: '该管理号今日查询失败次数已达上限，请明天再试，或联系发证机构', en: 'Too many failed look-ups of this management number today: try tomorrow, or ask the issuing body' },
   ERR_RATE_LIMITED: { status: 429, zh: '请求过于频繁，请稍后再试', en: 'Too many requests, try again later' },
   ERR_TIMEOUT: { status: 503, zh: '处理超时', en: 'Processing timed out' },
   ERR_REGISTRY_UNAVAILABLE: { status: 503, zh: '证书登记库暂时不可用', en: 'Certificate registry is temporarily unavailable' },

@@ -11,19 +11,27 @@ export class IdDigester {
   constructor(private readonly pepper: Buffer) {}
 
   static fromKeysDir(keysDir: string): IdDigester {
-    const path = join(keysDir, 'id-pepper.key');
-    if (!existsSync(path)) {
-      mkdirSync(keysDir, { recursive: true });
-      try {
-        writeFileSync(path, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // another process won the race
-      }
-    }
-    return new IdDigester(Buffer.from(readFileSync(path, 'utf8').trim(), 'hex'));
+    return new IdDigester(loadOrCreateSecret(keysDir, 'id-pepper.key'));
   }
 
   digest(idNumber: string): string {
     return createHmac('sha256', this.pepper).update(idNumber.trim().toUpperCase()).digest('hex');
   }
+}
+
+/**
+ * A 32-byte secret kept with the key material (`keys/<name>`, hex, mode 0600, never committed),
+ * created on first use; every instance of a deployment shares the keys directory's copy.
+ */
+export function loadOrCreateSecret(keysDir: string, name: string): Buffer {
+  const path = join(keysDir, name);
+  if (!existsSync(path)) {
+    mkdirSync(keysDir, { recursive: true });
+    try {
+      writeFileSync(path, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // another process won the race
+    }
+  }
+  return Buffer.from(readFileSync(path, 'utf8').trim(), 'hex');
 }

@@ -25,7 +25,7 @@ export async function issueCertificate(
   batchRow?: { batchId: string; rowNo: number },
 ): Promise<IssueResult> {
   const now = s.clock();
-  const req = validateIssueRequest(body, { catalog: s.catalog, now });
+  const req = validateIssueRequest(body, { catalog: s.catalog, now, nameFits: s.nameFits });
   assertIssuerScope(issuer, req.qualification);
   return issueValidated(req, issuer, s, now, batchRow);
 }

@@ -18,7 +18,7 @@ export async function reissueCertificate(managementNo: string, body: unknown, is
   const { reason } = parseWith(reissueReasonSchema, body);
   const { reason: _r, ...requestBody } = body as Record<string, unknown>;
   const now = s.clock();
-  const req = validateIssueRequest(requestBody, { catalog: s.catalog, now });
+  const req = validateIssueRequest(requestBody, { catalog: s.catalog, now, nameFits: s.nameFits });
   const record = await certificateInScope(managementNo, issuer, s);
   if (record.status === 'revoked') throw new EcertError('ERR_CERTIFICATE_REVOKED', { details: { managementNo } });
   if (req.qualification !== record.qualification) {

@@ -3,6 +3,7 @@ import type { Catalog } from '../catalog/Catalog';
 import { EcertError, type ErrorCode } from '../core/errors';
 import type { IdType, IssueRequest } from '../core/types';
 import { checkResidentId } from './residentId';
+import { checkName, normalizeIdNumber } from '../core/personName';
 
 export const ID_TYPES = ['resident-id', 'passport', 'hk-macao-permit', 'taiwan-permit', 'foreign-permanent-resident', 'other'] as const satisfies readonly IdType[];
 
@@ -29,10 +30,10 @@ export const issueRequestSchema = z
   })
   .strict();
 
-/** Names: letters of any script (incl. CJK Extension A/B), marks, the middle dots of minority and foreign names, single spaces. */
-const NAME = /^[\p{L}\p{M}](?:[\p{L}\p{M}·・.\-' ]*[\p{L}\p{M}])?$/u;
+/** Whether a name fits its field on the certificate's page (src/render/layout/nameFit.ts). */
+export type NameFit = (name: string, style: 1 | 2) => boolean;
 
-export function validateIssueRequest(body: unknown, ctx: { catalog: Catalog; now: Date }): IssueRequest {
+export function validateIssueRequest(body: unknown, ctx: { catalog: Catalog; now: Date; nameFits?: NameFit }): IssueRequest {
   const parsed = issueRequestSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -56,12 +57,13 @@ export function validateIssueRequest(body: unknown, ctx: { catalog: Catalog; now
   } else if (b.specialty) fail('ERR_SPECIALTY_NOT_ALLOWED', 'specialty');
 
   // holder
-  const name = b.holder.name.normalize('NFC').trim().replace(/\s+/g, ' ');
-  if (Array.from(name).length > 40 || !NAME.test(name)) fail('ERR_NAME_INVALID', 'holder.name');
+  const name = checkName(b.holder.name);
+  if (ctx.nameFits && !ctx.nameFits(name, q.style)) {
+    throw new EcertError('ERR_NAME_INVALID', { zh: '姓名过长，超出证书上姓名栏的宽度', en: 'too long for the name field of the certificate page', details: { field: 'holder.name', rule: 'fits-field' } });
+  }
   if (!(ID_TYPES as readonly string[]).includes(b.holder.idType)) fail('ERR_ID_TYPE', 'holder.idType', `one of ${ID_TYPES.join(', ')}`);
   const idType = b.holder.idType as IdType;
-  // full-width digits and letters (as typed with a Chinese IME) become ASCII
-  const idNumber = b.holder.idNumber.normalize('NFKC').trim().toUpperCase();
+  const idNumber = normalizeIdNumber(b.holder.idNumber);
   const sex = b.holder.sex.trim();
   if (sex !== '男' && sex !== '女') fail('ERR_SEX', 'holder.sex');
   const birth = b.holder.birth.trim();

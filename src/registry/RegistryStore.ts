@@ -197,6 +197,15 @@ export interface RegistryStore {
   /** The batch's issued rows in row order, read page by page (memory-bounded for 100 000 rows). */
   listBatchCertificates(batchId: string): AsyncIterable<{ rowNo: number; managementNo: string }>;
 
+  /**
+   * Holder look-up guard (security.md, "Privacy of the ID number"): count one wrong look-up of
+   * `managementNo` on `day` (YYYY-MM-DD) and return the day's count; read the count.
+   */
+  countLookupFailure(managementNo: string, day: string): Promise<number>;
+  lookupFailures(managementNo: string, day: string): Promise<number>;
+  /** Spend a proof-of-work challenge: true the first time, false when it was spent before. */
+  spendChallenge(id: string, expiresAt: Date, now: Date): Promise<boolean>;
+
   /** Append to the audit log (issue, reissue, revoke, createIssuer, disableIssuer append in their own transaction). */
   appendAudit(entry: AuditInput): Promise<void>;
   /** Recompute the chain: hashₙ = SHA-256(hashₙ₋₁ ‖ canonical JSON of entry n). */

@@ -331,6 +331,39 @@ export abstract class SqlRegistryStore implements RegistryStore {
 
   // ---------------------------------------------------------------- audit
 
+  // ---------------------------------------------------------------- holder look-up guard
+
+  async countLookupFailure(managementNo: string, day: string): Promise<number> {
+    return this.transaction(async (t) => {
+      const [row] = await t.all(
+        `INSERT INTO holder_lookup_failures (management_no, day, failures) VALUES (?, ?, 1)
+         ON CONFLICT (management_no, day) DO UPDATE SET failures = holder_lookup_failures.failures + 1
+         RETURNING failures`,
+        [managementNo, day],
+      );
+      // days before yesterday are of no use any more
+      await t.run('DELETE FROM holder_lookup_failures WHERE management_no = ? AND day < ?', [managementNo, previousDay(day)]);
+      return Number(row.failures);
+    });
+  }
+
+  async lookupFailures(managementNo: string, day: string): Promise<number> {
+    const row = await first(this.db, 'SELECT failures FROM holder_lookup_failures WHERE management_no = ? AND day = ?', [managementNo, day]);
+    return row ? Number(row.failures) : 0;
+  }
+
+  async spendChallenge(id: string, expiresAt: Date, now: Date): Promise<boolean> {
+    return this.transaction(async (t) => {
+      await t.run('DELETE FROM spent_challenges WHERE expires_at < ?', [now.toISOString()]);
+      try {
+        return (await t.run('INSERT INTO spent_challenges (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING', [id, expiresAt.toISOString()])) === 1;
+      } catch (e) {
+        if (this.isUniqueViolation(e)) return false;
+        throw e;
+      }
+    });
+  }
+
   async appendAudit(e: AuditInput): Promise<void> {
     await this.transaction((t) => this.audit(t, e));
   }
@@ -448,4 +481,8 @@ function toIssuer(r: Row): Issuer {
     qualifications: JSON.parse(String(r.qualifications)) as string[],
     ...(Number(r.disabled) ? { disabled: true } : {}),
   };
+}
+
+function previousDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 }

@@ -41,9 +41,12 @@ export function holderPage(error?: { zh: string; en: string }): string {
 <label for="name">姓名 <span class="en">Name</span></label><input id="name" name="name" required maxlength="64" autocomplete="name">
 <label for="idNumber">证件号码 <span class="en">ID number</span></label><input id="idNumber" name="idNumber" required maxlength="32" autocomplete="off">
 <label for="managementNo">管理号 <span class="en">Management number</span></label><input id="managementNo" name="managementNo" required maxlength="32" autocomplete="off">
+<input type="hidden" name="challenge" id="challenge" disabled><input type="hidden" name="nonce" id="nonce" disabled>
 <button type="submit">下载 Download</button>
+<p class="hint" id="holder-status" aria-live="polite"></p>
 </form>
 ${error ? errorView(error) : ''}`,
+    { scripts: ['/assets/holder.js'] },
   );
 }
 

@@ -21,6 +21,7 @@ const require = createRequire(import.meta.url);
 const assets: Record<string, { type: string; body: Buffer }> = {
   'app.css': { type: 'text/css', body: readFileSync(ASSETS + 'app.css') },
   'verify.js': { type: 'text/javascript', body: readFileSync(ASSETS + 'verify.js') },
+  'holder.js': { type: 'text/javascript', body: readFileSync(ASSETS + 'holder.js') },
   'jsQR.js': { type: 'text/javascript', body: readFileSync(require.resolve('jsqr/dist/jsQR.js')) },
 };
 
@@ -79,14 +80,16 @@ export function pageRoutes(s: Services): Router {
 
   r.get('/holder', (_req, res) => html(res, holderPage()));
   const byClient = new RateLimiter(20, 60_000);
-  r.post('/holder', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
+  r.post('/holder', express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }), async (req, res) => {
     try {
       byClient.hit(req.ip ?? 'unknown');
       const doc = await lookupHolderDocument(req.body, s);
       sendPdf(res, doc.pdf, `${doc.managementNo}.pdf`, doc.sha256);
     } catch (e) {
       if (!isEcertError(e) || e.status >= 500) throw e;
-      const msg = e.code === 'ERR_RATE_LIMITED' ? e.bilingual : { zh: '未找到匹配的证书，请核对姓名、证件号码和管理号', en: 'No matching certificate: check the name, ID number and management number' };
+      // the guard's answers say what to do; every kind of miss reads the same
+      const own = ['ERR_RATE_LIMITED', 'ERR_LOOKUP_LOCKED', 'ERR_CHALLENGE_REQUIRED'].includes(e.code);
+      const msg = own ? e.bilingual : { zh: '未找到匹配的证书，请核对姓名、证件号码和管理号', en: 'No matching certificate: check the name, ID number and management number' };
       html(res, holderPage(msg), e.status);
     }
   });

@@ -34,6 +34,8 @@ export const layoutSchema = z.object({
   fields: z.object({
     x: z.number(),
     valueX: z.number(),
+    /** Right end no field value may pass: clear of the border (and of the QR code, for the lines beside it). */
+    valueMaxX: z.number(),
     y: z.number(),
     size: z.number().positive(),
     leading: z.number().positive(),
