@@ -7,6 +7,7 @@ import { loadKeyStore } from '../keys';
 import { openRegistry } from '../registry/openRegistry';
 import { verifyPdf } from '../verify/verifyPdf';
 import type { VerificationReport } from '../verify/VerificationReport';
+import { printable } from '../core/printable';
 import { EcertError } from '../core/errors';
 
 /** Exit codes of contract.md: 0 = TOTAL_PASSED, 1 = TOTAL_FAILED, 2 = INDETERMINATE. */
@@ -59,16 +60,18 @@ const VERDICT = {
   INDETERMINATE: '无法确认 INDETERMINATE',
 } as const;
 
+/** The report for a terminal; every value that a document can supply goes through printable(). */
 export function formatReport(r: VerificationReport): string {
+  const p = printable;
   const verdict = r.subIndication === 'REVOKED' ? '已撤销 REVOKED' : VERDICT[r.indication];
-  let out = `${verdict}${r.subIndication ? ` (${r.subIndication})` : ''}\n${r.message.zh}\n${r.message.en}\n`;
+  let out = `${verdict}${r.subIndication ? ` (${p(r.subIndication)})` : ''}\n${p(r.message.zh)}\n${p(r.message.en)}\n`;
   if (r.certificate) {
     const c = r.certificate;
-    out += `\n  管理号 ${c.managementNo}\n  资格   ${c.qualificationTitle ?? c.qualification}\n  姓名   ${c.holderName}   证件号码 ${c.idNumberMasked}\n`;
-    out += `  批准日期 ${c.approvalDate}   制发日期 ${c.issueDate}\n  发证机构 ${c.issuer}   状态 ${c.status}\n`;
+    out += `\n  管理号 ${p(c.managementNo)}\n  资格   ${p(c.qualificationTitle ?? c.qualification)}\n  姓名   ${p(c.holderName)}   证件号码 ${p(c.idNumberMasked)}\n`;
+    out += `  批准日期 ${p(c.approvalDate)}   制发日期 ${p(c.issueDate)}\n  发证机构 ${p(c.issuer)}   状态 ${p(c.status)}\n`;
   }
-  if (r.signer) out += `\n  印章证书 ${r.signer.subject} (issuer: ${r.signer.issuer}, serial ${r.signer.serial})\n`;
+  if (r.signer) out += `\n  印章证书 ${p(r.signer.subject)} (issuer: ${p(r.signer.issuer)}, serial ${p(r.signer.serial)})\n`;
   out += '\n';
-  for (const c of r.checks) out += `  ${c.passed ? '✔' : '✘'} ${c.id}: ${c.detail}\n`;
+  for (const c of r.checks) out += `  ${c.passed ? '✔' : '✘'} ${p(c.id)}: ${p(c.detail)}\n`;
   return out;
 }

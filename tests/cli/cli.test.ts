@@ -39,6 +39,15 @@ describe('ecert command line', () => {
     bad[bad.indexOf('/Producer (ecert)') + 11] = 'E'.charCodeAt(0);
     writeFileSync(join(out, 'bad.pdf'), bad);
     expect(ecert(['verify', join(out, 'bad.pdf')], env).code).toBe(1);
+    // a document-supplied name with terminal escapes (ESC[2J clears the screen, a fake PASSED line
+    // follows): printed as visible escapes, never as control characters (security.md, "Terminal output")
+    const crafted = Buffer.from(readFileSync(good).toString('latin1').replace('/SubFilter /ETSI.CAdES.detached', '/SubFilter /#1b#5b2J#0aPASSED!!') /* same length */, 'latin1');
+    writeFileSync(join(out, 'crafted.pdf'), crafted);
+    const shown = ecert(['verify', join(out, 'crafted.pdf')], env);
+    expect(shown.code).toBe(1);
+    expect(shown.stdout).toContain('\\x1b[2J');
+    expect(shown.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    expect(shown.stdout).toContain('\\x0aPASSED!!'); // the line break stays inside the escaped detail
     writeFileSync(join(out, 'not.pdf'), 'hello');
     expect(ecert(['verify', join(out, 'not.pdf')], env).code).toBe(1);
     // registry unreachable: the signature is fine but the status cannot be confirmed

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/loadCatalog';
 import { validateIssueRequest } from '../../src/issue/validateIssueRequest';
 import { makeResidentId } from '../../src/issue/residentId';
+import { nameFitter } from '../../src/render/layout/nameFit';
+import { FontSet } from '../../src/render/fonts/FontSet';
 
 const catalog = loadCatalog();
 const now = new Date('2025-09-01T00:00:00Z');
@@ -60,6 +62,54 @@ describe('validateIssueRequest', () => {
       ['ERR_NAME_INVALID', withHolder({ name: '张'.repeat(41) })],
     ];
     for (const [code, body] of cases) expect(codeOf(body), JSON.stringify(body)).toBe(code);
+  });
+
+  it('refuses each class of deceptive name with the rule it breaks (security.md, "Names")', () => {
+    const ruleOf = (name: string) => {
+      try {
+        validateIssueRequest(withHolder({ name }), { catalog, now });
+        return 'OK';
+      } catch (e) {
+        return (e as { code: string; details?: { rule?: string } }).code + ':' + (e as { details?: { rule?: string } }).details?.rule;
+      }
+    };
+    const cases: Array<[string, string]> = [
+      ['张\u0007三', 'control'],
+      ['张\u009b三', 'control'],
+      ['张\u200b三', 'format'], // zero-width space
+      ['张\u200d三', 'format'], // zero-width joiner
+      ['张三\u202e', 'format'], // right-to-left override
+      ['张\u00ad三', 'format'], // soft hyphen
+      ['张三\ufe0f', 'variation-selector'],
+      ['葛\u{e0100}', 'variation-selector'],
+      ['张\ue000三', 'private-use'],
+      ['张\u3164三', 'invisible'], // Hangul filler
+      ['\u3164', 'invisible'],
+      ['张\u2800三', 'invisible'], // Braille blank
+      ['\u0301\u0302', 'marks-only'],
+      ['\u0301张三', 'marks-only'],
+      ['Аnna Smith', 'mixed-scripts'], // Cyrillic А
+      ['Jοhn Smith', 'mixed-scripts'], // Greek ο
+      ['张三Петров', 'mixed-scripts'],
+    ];
+    for (const [name, rule] of cases) expect(ruleOf(name), JSON.stringify(name)).toBe(`ERR_NAME_INVALID:${rule}`);
+  });
+
+  it('refuses a name that does not fit its field on the page, and measures with the real fonts', () => {
+    const fits = nameFitter(() => FontSet.load());
+    const ctx = { catalog, now, nameFits: fits };
+    expect(() => validateIssueRequest(withHolder({ name: '欧阳'.repeat(12) }), ctx)).not.toThrow(); // 24 ideographs: 312 pt of 322
+    expect(() => validateIssueRequest(withHolder({ name: '欧阳'.repeat(13) }), ctx)).toThrow(expect.objectContaining({ code: 'ERR_NAME_INVALID', details: { field: 'holder.name', rule: 'fits-field' } }));
+    expect(() => validateIssueRequest(withHolder({ name: 'Maximilian Alexander Wolfgang Montgomery' }), ctx)).not.toThrow();
+    expect(() => validateIssueRequest(withHolder({ name: 'WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW' }), ctx)).toThrow(expect.objectContaining({ code: 'ERR_NAME_INVALID' }));
+  });
+
+  it('normalises names and ID numbers the same way for issuance and look-up (NFC, full width, spaces)', () => {
+    const r = validateIssueRequest(withHolder({ name: 'John\u3000\u3000Ｓｍｉｔｈ ', idNumber: id.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d))) }), { catalog, now });
+    expect(r.holder.name).toBe('John Smith');
+    expect(r.holder.idNumber).toBe(id);
+    const decomposed = validateIssueRequest(withHolder({ name: 'Jose\u0301 Garci\u0301a' }), { catalog, now });
+    expect(decomposed.holder.name).toBe('José García'.normalize('NFC'));
   });
 
   it('names the failing field in the error details', () => {
