@@ -22,6 +22,7 @@ import { verifyPdf } from '../src/verify/verifyPdf';
 import { systemClock } from '../src/core/clock';
 import { formatChineseDate, formatChineseYearMonth } from '../src/render/formatFields';
 import { PeerPipeline, makePeerP12 } from './peerPipeline';
+import { healthUnderQrLoad } from './healthUnderQrLoad';
 
 const ROOT = join(import.meta.dirname, '..');
 const BATCH_ROWS = Number(process.env.BENCH_BATCH_ROWS ?? 100_000);
@@ -174,6 +175,8 @@ const issueRun = await load('/api/v1/certificates', {
   connections: 4,
     requests: [{ method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, setupRequest: (req: autocannon.Request) => ({ ...req, body: JSON.stringify(request(100_000 + n++)) }) }],
 });
+log('healthz under QR photo load …');
+const health = await healthUnderQrLoad(url, SECONDS);
 server.kill('SIGTERM');
 const summary = (r: autocannon.Result) => ({ requestsPerSecond: Math.round(r.requests.average), p50ms: r.latency.p50, p99ms: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx });
 results.http = {
@@ -181,6 +184,7 @@ results.http = {
   issueLoad: summary(issueRun),
   verifyPdfLoad: summary(verifyRun),
   verifyTokenLoad: summary(tokenRun),
+  healthz: health,
 };
 
 // ---------------------------------------------------------------- batch through the registry
@@ -224,5 +228,6 @@ function table(r: typeof results): string {
     `verification in process   ${v.ecertInProcessPdfsPerSecond} PDFs/s   pdfsig ${v.pdfsigPdfsPerSecond}/s   mutool ${v.mutoolPdfsPerSecond}/s`,
     `verify PDF over HTTP      ${h.verifyPdfLoad.requestsPerSecond} req/s  p50 ${h.verifyPdfLoad.p50ms} ms  p99 ${h.verifyPdfLoad.p99ms} ms  errors ${h.verifyPdfLoad.errors}`,
     `verify QR token over HTTP ${h.verifyTokenLoad.requestsPerSecond} req/s  p50 ${h.verifyTokenLoad.p50ms} ms  p99 ${h.verifyTokenLoad.p99ms} ms  errors ${h.verifyTokenLoad.errors}`,
+    `/healthz, 3 QR-noise uploaders  p99 ${(h.healthz as unknown as { underQrNoiseLoad: { p99ms: number } }).underQrNoiseLoad.p99ms} ms (idle p99 ${(h.healthz as unknown as { idle: { p99ms: number } }).idle.p99ms} ms)`,
   ].join('\n');
 }
