@@ -29,6 +29,8 @@ interface Node {
   raw?: Buffer;
   /** 'long': a two-octet long-form length whatever the size; 'indef': indefinite length. */
   form?: 'long' | 'indef';
+  /** Bytes written as they are (an element kept in a non-DER encoding). */
+  verbatim?: Buffer;
 }
 
 function parse(b: Buffer, at = 0): { node: Node; end: number } {
@@ -55,6 +57,7 @@ function parse(b: Buffer, at = 0): { node: Node; end: number } {
 }
 
 function enc(n: Node): Buffer {
+  if (n.verbatim) return n.verbatim;
   const content = n.kids ? Buffer.concat(n.kids.map(enc)) : n.raw!;
   const len = content.length;
   if (n.form === 'indef') return Buffer.concat([Buffer.from([n.tag | 0x20, 0x80]), content, Buffer.from([0, 0])]);
@@ -67,7 +70,7 @@ function enc(n: Node): Buffer {
   return Buffer.concat([head, content]);
 }
 
-const clone = (n: Node): Node => ({ tag: n.tag, ...(n.kids ? { kids: n.kids.map(clone) } : {}), ...(n.raw ? { raw: Buffer.from(n.raw) } : {}), ...(n.form ? { form: n.form } : {}) });
+const clone = (n: Node): Node => ({ ...(n.verbatim ? { verbatim: n.verbatim } : {}), tag: n.tag, ...(n.kids ? { kids: n.kids.map(clone) } : {}), ...(n.raw ? { raw: Buffer.from(n.raw) } : {}), ...(n.form ? { form: n.form } : {}) });
 /** The same tree with every length definite and minimal. */
 const plain = (n: Node): Node => ({ tag: n.tag, ...(n.kids ? { kids: n.kids.map(plain) } : {}), ...(n.raw ? { raw: n.raw } : {}) });
 const leaf = (der: Buffer): Node => parse(der).node;
@@ -91,7 +94,7 @@ function pki(alg: 'rsa' | 'ecdsa') {
   // a CRL of the root (RFC 5280 §5.1), valid DER, for the "crls" classes
   const tbsCrl = seq(int(1), signatureAlgorithm(root.privateKey), encodeName(rootName), time(notBefore), time(new Date(Date.now() + 30 * 86400_000)));
   const crl = seq(tbsCrl, signatureAlgorithm(root.privateKey), Buffer.concat([Buffer.from([0x03]), lenOf(sign('sha256', tbsCrl, { key: root.privateKey, dsaEncoding: 'der' }).length + 1), Buffer.from([0]), sign('sha256', tbsCrl, { key: root.privateKey, dsaEncoding: 'der' })]));
-  return { rootCert, sealCert, sealKey: seal.privateKey, crl };
+  return { rootCert, rootKey: root.privateKey, sealCert, sealKey: seal.privateKey, crl };
 }
 function lenOf(n: number): Buffer {
   return n < 0x80 ? Buffer.from([n]) : Buffer.from([0x81, n]);
@@ -179,6 +182,22 @@ function mutations(base: Buffer, k: ReturnType<typeof pki>, alg: 'rsa' | 'ecdsa'
   add('extra certificate that is junk', (t) => ((sd(t).kids![3].kids = [...sd(t).kids![3].kids!, leaf(seq(int(1), int(2)))]), t));
   add('nine certificates', (t) => ((sd(t).kids![3].kids = Array.from({ length: 9 }, () => leaf(k.sealCert))), t));
   add('no certificates', (t) => ((sd(t).kids = sd(t).kids!.filter((x) => x.tag !== 0xa0)), t));
+  // the signer certificate re-encoded with a BER detail and signed again by the root over the bytes
+  // as written (so its signature holds), the signing-certificate-v2 hash updated and the
+  // signed attributes signed again: only the encoding of the certificate differs
+  const reissued = (t: Node, change: (tbs: Node) => void) => {
+    const cert = clone(leaf(k.sealCert));
+    change(cert.kids![0]);
+    cert.kids![2] = { tag: 0x03, raw: Buffer.concat([Buffer.from([0]), sign('sha256', enc(cert.kids![0]), { key: k.rootKey, dsaEncoding: 'der' })]) };
+    const der = enc(cert);
+    sd(t).kids![3].kids = [{ tag: 0x30, verbatim: der }];
+    const hash = attrOf(t, OID.signingCertificateV2).kids![1].kids![0].kids![0].kids![0].kids![0]; // certs[0].certHash
+    hash.raw = createHash('sha256').update(der).digest();
+    return resign(t, key);
+  };
+  add('signer certificate with a BER BOOLEAN (re-signed by the root)', (t) => reissued(t, (tbs) => (tbs.kids![7].kids![0].kids![0].kids![1].raw = Buffer.from([0x01]))));
+  add('signer certificate with a long-form length (re-signed by the root)', (t) => reissued(t, (tbs) => (tbs.kids![5].form = 'long')));
+  add('signer certificate re-signed by the root, DER (control)', (t) => reissued(t, () => undefined));
   add('certificates unsorted with the root first', (t) => ((sd(t).kids![3].kids = [leaf(k.rootCert), ...sd(t).kids![3].kids!]), t));
   // --- crls
   add('crls junk', (t) => (sd(t).kids!.splice(4, 0, { tag: 0xa1, kids: [leaf(seq(int(1)))] }), t));
@@ -216,7 +235,7 @@ function openssl(dir: string, name: string, cms: Buffer, content: string, rootPe
 }
 
 /** Classes our verifier accepts (OpenSSL must accept them too); everything else we refuse. */
-const WE_ACCEPT = new Set(['genuine', 'signing-time added (DER order)', 'signature algorithm sha256WithRSAEncryption / ecdsa-with-SHA256 (same key type)', 'extra certificate (the root)', 'certificates unsorted with the root first', 'unsignedAttrs well formed']);
+const WE_ACCEPT = new Set(['genuine', 'signer certificate re-signed by the root, DER (control)', 'signing-time added (DER order)', 'signature algorithm sha256WithRSAEncryption / ecdsa-with-SHA256 (same key type)', 'extra certificate (the root)', 'certificates unsorted with the root first', 'unsignedAttrs well formed']);
 
 describe.each(['rsa', 'ecdsa'] as const)('CMS verdicts against openssl cms -verify (%s seal)', (alg) => {
   it('no mutated CMS is accepted by us and refused by OpenSSL', async () => {
