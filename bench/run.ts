@@ -23,6 +23,7 @@ import { systemClock } from '../src/core/clock';
 import { formatChineseDate, formatChineseYearMonth } from '../src/render/formatFields';
 import { PeerPipeline, makePeerP12 } from './peerPipeline';
 import { healthUnderQrLoad } from './healthUnderQrLoad';
+import { hostileUploads } from '../tests/verify/hostileUploads';
 
 const ROOT = join(import.meta.dirname, '..');
 const BATCH_ROWS = Number(process.env.BENCH_BATCH_ROWS ?? 100_000);
@@ -177,6 +178,22 @@ const issueRun = await load('/api/v1/certificates', {
 });
 log('healthz under QR photo load …');
 const health = await healthUnderQrLoad(url, SECONDS);
+// issue #10, memory: the server's resident size (/proc/<pid>/status VmRSS) before and after 200
+// uploads each carrying one unique ~2 MB certificate in its CMS (tests/verify/hostileUploads.ts)
+log('hostile uploads …');
+const hostile = await hostileUploads({ catalog, fonts });
+const rssMB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))![1]) / 1024;
+const postPdf = async (pdf: Buffer) => (await fetch(`${url}/api/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: new Uint8Array(pdf) })).status;
+for (let i = 0; i < 5; i++) await postPdf(await hostile.upload(i));
+const rssBefore = rssMB();
+const hostileStatuses: Record<number, number> = {};
+for (let i = 5; i < 205; i++) {
+  const st = await postPdf(await hostile.upload(i));
+  hostileStatuses[st] = (hostileStatuses[st] ?? 0) + 1;
+}
+await new Promise((r) => setTimeout(r, 2000));
+const rssAfter = rssMB();
+results.hostileUploadsMemory = { uploads: 200, uploadBytes: hostile.firstSize, rssBeforeMB: Math.round(rssBefore), rssAfterMB: Math.round(rssAfter), rssGrowthMB: Math.round(rssAfter - rssBefore), statuses: hostileStatuses };
 server.kill('SIGTERM');
 const summary = (r: autocannon.Result) => ({ requestsPerSecond: Math.round(r.requests.average), p50ms: r.latency.p50, p99ms: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx });
 results.http = {
@@ -229,5 +246,6 @@ function table(r: typeof results): string {
     `verify PDF over HTTP      ${h.verifyPdfLoad.requestsPerSecond} req/s  p50 ${h.verifyPdfLoad.p50ms} ms  p99 ${h.verifyPdfLoad.p99ms} ms  errors ${h.verifyPdfLoad.errors}`,
     `verify QR token over HTTP ${h.verifyTokenLoad.requestsPerSecond} req/s  p50 ${h.verifyTokenLoad.p50ms} ms  p99 ${h.verifyTokenLoad.p99ms} ms  errors ${h.verifyTokenLoad.errors}`,
     `/healthz, 3 QR-noise uploaders  p99 ${(h.healthz as unknown as { underQrNoiseLoad: { p99ms: number } }).underQrNoiseLoad.p99ms} ms (idle p99 ${(h.healthz as unknown as { idle: { p99ms: number } }).idle.p99ms} ms)`,
+    `200 hostile 2 MB-cert uploads: server RSS ${(r.hostileUploadsMemory as Record<string, number>).rssBeforeMB} → ${(r.hostileUploadsMemory as Record<string, number>).rssAfterMB} MB (+${(r.hostileUploadsMemory as Record<string, number>).rssGrowthMB} MB; target ≤ 150)`,
   ].join('\n');
 }

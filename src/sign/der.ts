@@ -74,6 +74,8 @@ export function readTlv(b: Buffer, at: number): Tlv {
     if (n === 0 || n > 4 || p + n > b.length) throw new RangeError('DER: bad length');
     len = 0;
     for (let i = 0; i < n; i++) len = len * 256 + b[p + i];
+    // X.690 §10.1: the fewest length octets — no long form below 128, no leading zero octet
+    if (len < 0x80 || b[p] === 0) throw new RangeError('DER: length not in the fewest octets');
     p += n;
   }
   if (p + len > b.length) throw new RangeError('DER: truncated');

@@ -4,6 +4,11 @@ import * as pkijs from 'pkijs';
 import { OID } from '../../sign/constants';
 import { children, oid, readTlv, seq, slice, type Tlv } from '../../sign/der';
 import type { Check } from '../VerificationReport';
+import { checkSignatureAlgorithm } from './checkSignatureAlgorithm';
+import { checkSignedAttributes } from './checkSignedAttributes';
+import { countCertificates, MAX_CMS_CERTIFICATES } from './countCertificates';
+import { assertStrictDer } from './strictDer';
+import { TrustedCertificateCache } from './TrustedCertificateCache';
 
 export type CmsSubIndication =
   | 'FORMAT_FAILURE'
@@ -56,7 +61,22 @@ export function verifyCms(args: { cms: Buffer; signedBytes: Buffer[]; trustAncho
   try {
     // ---- structure (RFC 5652 §3, §5), read strictly: every element where the ASN.1 puts it
     const der = args.cms;
+    // limits before work: count the certificates by their headers, then DER over the whole value
+    let certCount: number;
+    try {
+      certCount = countCertificates(der);
+    } catch {
+      throw new Fail('FORMAT_FAILURE', 'cms-structure', 'not a DER CMS SignedData');
+    }
+    if (certCount > MAX_CMS_CERTIFICATES) throw new Fail('FORMAT_FAILURE', 'cms-structure', `more than ${MAX_CMS_CERTIFICATES} certificates in the CMS`);
+    try {
+      assertStrictDer(der);
+    } catch (e) {
+      throw new Fail('FORMAT_FAILURE', 'cms-structure', `not DER (${(e as Error).message})`);
+    }
     const p = parseSignedData(der);
+    const attrProblem = checkSignedAttributes(p.signedAttrs, p.attributes);
+    if (attrProblem) throw new Fail('FORMAT_FAILURE', 'signed-attributes', attrProblem);
     pass('cms-structure', 'CMS SignedData, detached, one SignerInfo');
 
     // ---- algorithms
@@ -81,7 +101,8 @@ export function verifyCms(args: { cms: Buffer; signedBytes: Buffer[]; trustAncho
     pass('message-digest', 'the signed byte ranges match the message digest');
 
     // ---- signer certificate: the one whose issuer and serial number the SignerInfo names
-    const found = p.certificates.map(certInfo).find((c) => c.issuerAndSerial.equals(p.sid));
+    const infos = p.certificates.map(certInfo);
+    const found = infos.find((c) => c.issuerAndSerial.equals(p.sid));
     if (!found) throw new Fail('NO_SIGNING_CERTIFICATE_FOUND', 'signer-certificate', 'the signer certificate is not in the CMS');
     const signerCert = found.x509;
     const signerDer = found.der;
@@ -107,6 +128,8 @@ export function verifyCms(args: { cms: Buffer; signedBytes: Buffer[]; trustAncho
     const kd = key.asymmetricKeyDetails ?? {};
     const strong = key.asymmetricKeyType === 'rsa' ? (kd.modulusLength ?? 0) >= MIN_RSA_BITS : key.asymmetricKeyType === 'ec' && CURVES.has(kd.namedCurve ?? '');
     if (!strong) throw new Fail('CRYPTO_CONSTRAINTS_FAILURE', 'key-strength', `${key.asymmetricKeyType} ${kd.modulusLength ?? kd.namedCurve ?? ''} is not accepted`);
+    const algProblem = checkSignatureAlgorithm({ keyType: key.asymmetricKeyType, digestName, digestAlgorithm: p.digestAlgorithmDer, signatureAlgorithm: p.signatureAlgorithmDer });
+    if (algProblem) throw new Fail('CRYPTO_CONSTRAINTS_FAILURE', 'cms-algorithms', algProblem);
     pass('key-strength', key.asymmetricKeyType === 'rsa' ? `RSA ${kd.modulusLength}` : `ECDSA ${kd.namedCurve}`);
 
     // ---- the signature over the DER SET OF signed attributes (RFC 5652 §5.4)
@@ -124,8 +147,9 @@ export function verifyCms(args: { cms: Buffer; signedBytes: Buffer[]; trustAncho
 
     // ---- chain to a trust anchor, key usage, validity at signing time
     const anchors = anchorsOf(args.trustAnchors);
-    const path = buildPath(signerCert, p.certificates.map((c) => certInfo(c).x509), anchors);
+    const path = buildPath(signerCert, infos.map((c) => c.x509), anchors);
     if (!path) throw new Fail('NO_CERTIFICATE_CHAIN_FOUND', 'certificate-chain', `no chain from "${signer.subjectCN}" (issuer "${signer.issuerCN}") to a trusted root`);
+    for (const c of infos) if (path.includes(c.x509)) rememberTrusted(c);
     if (!found.usageAllowsSigning) throw new Fail('SIG_CONSTRAINTS_FAILURE', 'key-usage', 'the signer certificate may not sign documents (key usage)');
     pass('certificate-chain', `chains to ${parseDn(path[path.length - 1].subject).CN ?? 'a trusted root'}`);
     const at = args.at.getTime();
@@ -146,6 +170,9 @@ export function verifyCms(args: { cms: Buffer; signedBytes: Buffer[]; trustAncho
 interface ParsedSignedData {
   digestAlgorithm: string;
   signatureAlgorithm: string;
+  /** The SignerInfo's AlgorithmIdentifiers as in the file (DER). */
+  digestAlgorithmDer: Buffer;
+  signatureAlgorithmDer: Buffer;
   /** DER of the SignerInfo's IssuerAndSerialNumber. */
   sid: Buffer;
   /** The signed attributes as they are in the file, with their [0] tag. */
@@ -182,21 +209,24 @@ function parseSignedData(der: Buffer): ParsedSignedData {
   const parts = children(der, expect(sdTlvs[0], 0x30, 'SignedData'));
   let i = 0;
   const version = expect(parts[i++], 0x02, 'version');
-  if (!slice(der, version).equals(Buffer.from([2, 1, 1])) && !slice(der, version).equals(Buffer.from([2, 1, 3]))) throw bad('unsupported SignedData version');
+  // RFC 5652 §5.1: version 1 for id-data content, issuerAndSerialNumber signers and X.509 certificates only
+  if (!slice(der, version).equals(Buffer.from([2, 1, 1]))) throw bad('unsupported SignedData version');
   const digestAlgs = children(der, expect(parts[i++], 0x31, 'digestAlgorithms'));
   const encap = children(der, expect(parts[i++], 0x30, 'encapContentInfo'));
   if (encap.length !== 1 || !slice(der, expect(encap[0], 0x06, 'eContentType')).equals(oid(OID.data))) throw bad('not a detached signature over id-data');
   let certificates: Buffer[] = [];
   if (parts[i]?.tag === 0xa0) certificates = children(der, parts[i++]).map((c) => slice(der, expect(c, 0x30, 'certificate')));
-  if (parts[i]?.tag === 0xa1) i++; // CRLs: not used
+  if (parts[i]?.tag === 0xa1) throw bad('CRLs inside the SignedData are not one of our shapes'); // RFC 5652 §5.1 crls: refused, never skipped unread
   const signerInfos = children(der, expect(parts[i++], 0x31, 'signerInfos'));
   if (i !== parts.length) throw bad('unexpected element in SignedData');
   if (signerInfos.length !== 1) throw new Fail('FORMAT_FAILURE', 'cms-structure', `${signerInfos.length} SignerInfos; exactly one is allowed`);
   const si = children(der, expect(signerInfos[0], 0x30, 'SignerInfo'));
   let j = 0;
-  expect(si[j++], 0x02, 'SignerInfo version');
+  // RFC 5652 §5.3: version 1 with issuerAndSerialNumber
+  if (!slice(der, expect(si[j++], 0x02, 'SignerInfo version')).equals(Buffer.from([2, 1, 1]))) throw bad('unsupported SignerInfo version');
   const sid = slice(der, expect(si[j++], 0x30, 'issuerAndSerialNumber'));
-  const digestAlgorithm = algorithmOf(der, expect(si[j++], 0x30, 'digestAlgorithm'));
+  const digestAlgTlv = expect(si[j++], 0x30, 'digestAlgorithm');
+  const digestAlgorithm = algorithmOf(der, digestAlgTlv);
   if (!digestAlgs.some((a) => algorithmOf(der, a) === digestAlgorithm)) throw bad('digest algorithm not listed in digestAlgorithms');
   const attrsTlv = expect(si[j++], 0xa0, 'signed attributes');
   const attributes = children(der, attrsTlv).map((a) => {
@@ -204,11 +234,23 @@ function parseSignedData(der: Buffer): ParsedSignedData {
     if (more.length) throw bad('malformed attribute');
     return { type: oidText(slice(der, expect(type, 0x06, 'attribute type'))), values: children(der, expect(values, 0x31, 'attribute values')).map((v) => slice(der, v)) };
   });
-  const signatureAlgorithm = algorithmOf(der, expect(si[j++], 0x30, 'signatureAlgorithm'));
+  const sigAlgTlv = expect(si[j++], 0x30, 'signatureAlgorithm');
+  const signatureAlgorithm = algorithmOf(der, sigAlgTlv);
   const sigTlv = expect(si[j++], 0x04, 'signature');
-  if (si[j]?.tag === 0xa1) j++; // unsigned attributes (e.g. a later timestamp)
+  if (si[j]?.tag === 0xa1) checkAttributeSet(der, si[j++], bad); // unsigned attributes (e.g. a later timestamp)
   if (j !== si.length) throw bad('unexpected element in SignerInfo');
-  return { digestAlgorithm, signatureAlgorithm, sid, signedAttrs: slice(der, attrsTlv), attributes, signature: der.subarray(sigTlv.contentStart, sigTlv.end), certificates };
+  return { digestAlgorithm, signatureAlgorithm, digestAlgorithmDer: slice(der, digestAlgTlv), signatureAlgorithmDer: slice(der, sigAlgTlv), sid, signedAttrs: slice(der, attrsTlv), attributes, signature: der.subarray(sigTlv.contentStart, sigTlv.end), certificates };
+}
+
+/** [1] IMPLICIT SET SIZE (1..MAX) OF Attribute { attrType OID, attrValues SET SIZE (1..MAX) OF ANY } (RFC 5652 §5.3). */
+function checkAttributeSet(der: Buffer, set: Tlv, bad: (what: string) => Fail): void {
+  const attrs = children(der, set);
+  if (!attrs.length) throw bad('empty attribute set');
+  for (const a of attrs) {
+    if (a.tag !== 0x30) throw bad('attribute expected');
+    const [type, values, ...more] = children(der, a);
+    if (more.length || type?.tag !== 0x06 || values?.tag !== 0x31 || !children(der, values).length) throw bad('malformed attribute');
+  }
 }
 
 function algorithmOf(der: Buffer, alg: Tlv): string {
@@ -242,21 +284,30 @@ interface CertInfo {
   usageAllowsSigning: boolean;
 }
 
-/** Parsed facts of a certificate, cached by its bytes (seal certificates repeat across documents). */
-const certCache = new Map<string, CertInfo>();
+/**
+ * Parsed facts of a certificate. Only certificates that chained to a trust anchor are kept
+ * across calls (seal certificates repeat across documents): keyed by SHA-256, as copies, at
+ * most 64 (TrustedCertificateCache); anything else an upload carries is parsed for this
+ * call only and dropped with it.
+ */
+const trustedCache = new TrustedCertificateCache<CertInfo>(64);
 function certInfo(der: Buffer): CertInfo {
-  const key = der.toString('base64');
-  let c = certCache.get(key);
-  if (!c) {
-    const x509 = new X509Certificate(der);
-    const tbs = readTlv(der, readTlv(der, 0).contentStart);
-    const f = children(der, tbs);
-    const [serial, issuer] = f[0].tag === 0xa0 ? [f[1], f[3]] : [f[0], f[2]];
-    c = { der, x509, sha256: createHash('sha256').update(der).digest('hex'), issuerAndSerial: seq(slice(der, issuer), slice(der, serial)), usageAllowsSigning: usageAllowsSigning(der) };
-    if (certCache.size > 1000) certCache.delete(certCache.keys().next().value!);
-    certCache.set(key, c);
-  }
-  return c;
+  const sha256 = createHash('sha256').update(der).digest('hex');
+  return trustedCache.get(sha256) ?? parseCertInfo(der, sha256);
+}
+function parseCertInfo(der: Buffer, sha256: string): CertInfo {
+  const x509 = new X509Certificate(der);
+  const tbs = readTlv(der, readTlv(der, 0).contentStart);
+  const f = children(der, tbs);
+  const [serial, issuer] = f[0].tag === 0xa0 ? [f[1], f[3]] : [f[0], f[2]];
+  return { der, x509, sha256, issuerAndSerial: seq(slice(der, issuer), slice(der, serial)), usageAllowsSigning: usageAllowsSigning(der) };
+}
+function rememberTrusted(c: CertInfo): void {
+  trustedCache.remember(c.sha256, c.der, (copy) => parseCertInfo(copy, c.sha256));
+}
+/** Certificates kept by the trusted cache (tests of the memory rule). */
+export function trustedCertificatesCached(): number {
+  return trustedCache.size;
 }
 
 /** SigningCertificateV2 { certs SEQUENCE OF ESSCertIDv2 { hashAlgorithm DEFAULT sha256, certHash, issuerSerial? } } (RFC 5035 §3). */

@@ -39,6 +39,30 @@ export class PdfStream {
 const WS = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
 const DELIM = new Set([0x28, 0x29, 0x3c, 0x3e, 0x5b, 0x5d, 0x7b, 0x7d, 0x2f, 0x25]);
 
+/** White-space bytes (§7.2.2) as a lookup table. */
+const WS_BYTE = new Uint8Array(256);
+for (const c of [0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]) WS_BYTE[c] = 1;
+const isDigit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x39;
+
+/** Decimal digits at `p` (1 to `max` of them), or undefined. */
+function digitsAt(b: Buffer, p: number, max: number): { value: number; length: number } | undefined {
+  let v = 0;
+  let k = 0;
+  while (k < max && isDigit(b[p + k])) v = v * 10 + b[p + k++] - 0x30;
+  return k ? { value: v, length: k } : undefined;
+}
+
+/** Exactly `n` decimal digits at `p`, or -1. */
+function fixedDigits(b: Buffer, p: number, n: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) {
+    const c = b[p + k];
+    if (!isDigit(c)) return -1;
+    v = v * 10 + c - 0x30;
+  }
+  return v;
+}
+
 export function malformed(en: string): EcertError {
   return new EcertError('ERR_PDF_MALFORMED', { zh: en, en });
 }
@@ -107,18 +131,29 @@ export class PdfReader {
         p += 7;
         break;
       }
-      const head = /^(\d+) (\d+)\s*?\r?\n/.exec(this.bytes.toString('latin1', p, p + 32));
-      if (!head) throw malformed('bad cross-reference subsection header');
-      const first = Number(head[1]);
-      const count = Number(head[2]);
+      // subsection header `first count` EOL (§7.5.4), read byte by byte
+      const b = this.bytes;
+      const firstDigits = digitsAt(b, p, 10);
+      if (!firstDigits || b[p + firstDigits.length] !== 0x20) throw malformed('bad cross-reference subsection header');
+      const countDigits = digitsAt(b, p + firstDigits.length + 1, 10);
+      if (!countDigits) throw malformed('bad cross-reference subsection header');
+      const first = firstDigits.value;
+      const count = countDigits.value;
+      p += firstDigits.length + 1 + countDigits.length;
+      while (b[p] === 0x20 || b[p] === 0x09) p++;
+      if (b[p] === 0x0d) p++;
+      if (b[p] !== 0x0a) throw malformed('bad cross-reference subsection header');
+      p++;
       if (first + count > this.limits.maxObjects) throw limit('too many objects');
-      p += head[0].length;
-      for (let i = 0; i < count; i++) {
-        const e = this.bytes.toString('latin1', p, p + 20);
-        const em = /^(\d{10}) (\d{5}) ([nf])(\r\n| \r| \n)$/.exec(e);
-        if (!em) throw malformed(`bad cross-reference entry for object ${first + i}`);
-        if (em[3] === 'n' && !this.xref.has(first + i)) this.xref.set(first + i, { offset: Number(em[1]), gen: Number(em[2]) });
-        p += 20;
+      if (p + 20 * count > b.length) throw malformed('cross-reference subsection runs past the end of the file');
+      // entries of exactly 20 bytes `nnnnnnnnnn ggggg n` EOL: linear, no string or RegExp per entry
+      for (let i = 0; i < count; i++, p += 20) {
+        const offset = fixedDigits(b, p, 10);
+        const gen = fixedDigits(b, p + 11, 5);
+        const kind = b[p + 17];
+        const eol = (b[p + 18] === 0x0d && b[p + 19] === 0x0a) || (b[p + 18] === 0x20 && (b[p + 19] === 0x0d || b[p + 19] === 0x0a));
+        if (offset < 0 || gen < 0 || b[p + 10] !== 0x20 || b[p + 16] !== 0x20 || (kind !== 0x6e && kind !== 0x66) || !eol) throw malformed(`bad cross-reference entry for object ${first + i}`);
+        if (kind === 0x6e && !this.xref.has(first + i)) this.xref.set(first + i, { offset, gen });
         this.tick();
       }
     }
@@ -133,14 +168,41 @@ export class PdfReader {
     if (++this.visits > this.limits.maxObjectVisits) throw limit('too many object visits');
     const entry = this.xref.get(num);
     if (!entry) return null; // ISO 32000-1 §7.3.10: a reference to a missing object is null
-    const head = /^(\d+)\s+(\d+)\s+obj\b/.exec(this.bytes.toString('latin1', entry.offset, entry.offset + 32));
-    if (!head || Number(head[1]) !== num || Number(head[2]) !== entry.gen) throw malformed(`object ${num} is not at its cross-reference offset`);
+    const headEnd = this.objectHeaderEnd(entry.offset, num, entry.gen);
+    if (headEnd < 0) throw malformed(`object ${num} is not at its cross-reference offset`);
     this.cache.set(num, null); // a reference cycle resolves to null instead of recursing
-    const { value, end } = this.parseAt(entry.offset + head[0].length, 0);
+    const { value, end } = this.parseAt(headEnd, 0);
     const after = this.skipWs(end);
     if (this.bytes.toString('latin1', after, after + 6) !== 'endobj') throw malformed(`object ${num} has no endobj`);
     this.cache.set(num, value);
     return value;
+  }
+
+  /**
+   * Where `num gen obj` (§7.3.10) starting exactly at `offset` ends, or -1 when the bytes
+   * there are not that header. Byte by byte: checking every cross-reference entry stays linear.
+   */
+  objectHeaderEnd(offset: number, num: number, gen: number): number {
+    const b = this.bytes;
+    let p = offset;
+    let v = 0;
+    // object number: decimal, no leading zero
+    if (!isDigit(b[p]) || (b[p] === 0x30 && isDigit(b[p + 1]))) return -1;
+    while (isDigit(b[p]) && p - offset < 10) v = v * 10 + b[p++] - 0x30;
+    if (v !== num) return -1;
+    let w = p;
+    while (p < b.length && WS_BYTE[b[p]] && p - w < 8) p++;
+    if (p === w) return -1;
+    const g0 = p;
+    v = 0;
+    while (isDigit(b[p]) && p - g0 < 5) v = v * 10 + b[p++] - 0x30;
+    if (p === g0 || v !== gen) return -1;
+    w = p;
+    while (p < b.length && WS_BYTE[b[p]] && p - w < 8) p++;
+    if (p === w || b[p] !== 0x6f || b[p + 1] !== 0x62 || b[p + 2] !== 0x6a) return -1; // obj
+    const next = b[p + 3];
+    if (next !== undefined && (isDigit(next) || (next >= 0x41 && next <= 0x5a) || (next >= 0x61 && next <= 0x7a) || next === 0x5f)) return -1; // \b
+    return p + 3;
   }
 
   /** Follow a reference (chains bounded by maxObjectVisits). */

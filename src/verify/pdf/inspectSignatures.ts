@@ -57,8 +57,12 @@ function inspect(bytes: Buffer, limits: Partial<PdfLimits>): PdfSignatureInspect
   r.readXref();
   const revisions = Math.max(count(text, '%%EOF'), r.sections);
   let xrefConsistent = true;
-  for (const [num, { offset, gen }] of r.xref) {
-    if (!new RegExp(`^${num}\\s+${gen}\\s+obj\\b`).test(text.slice(offset, offset + 24))) xrefConsistent = false;
+  for (const num of r.xref.keys()) {
+    const { offset, gen } = r.xref.get(num)!;
+    if (r.objectHeaderEnd(offset, num, gen) < 0) {
+      xrefConsistent = false;
+      break;
+    }
   }
 
   const catalog = r.dict(r.trailer.get('Root'));

@@ -1,0 +1,29 @@
+import { readDerHeader } from './strictDer';
+
+/**
+ * Most certificates a SignedData may carry: the seal certificate and a short chain (RFC 5652
+ * §5.1 `certificates` "intended to be sufficient to contain certification paths"; our
+ * signer writes one, src/sign/buildCmsSignedData.ts). Checked before any other work on the
+ * CMS, so thousands of certificates cost a header walk, not thousands of parses.
+ */
+export const MAX_CMS_CERTIFICATES = 8;
+
+/**
+ * Count the elements of SignedData.certificates ([0] IMPLICIT SET OF CertificateChoices)
+ * by their headers only, stopping at `max + 1`. ContentInfo { contentType, [0] SignedData
+ * { version, digestAlgorithms, encapContentInfo, [0] certificates?, … } } (RFC 5652 §3,
+ * §5.1). Throws on a header it cannot read; returns 0 when there is no certificates field.
+ */
+export function countCertificates(der: Buffer, max = MAX_CMS_CERTIFICATES): number {
+  const ci = readDerHeader(der, 0);
+  const contentType = readDerHeader(der, ci.contentStart, ci.end);
+  const explicit = readDerHeader(der, contentType.end, ci.end);
+  const sd = readDerHeader(der, explicit.contentStart, explicit.end);
+  let p = sd.contentStart;
+  for (let i = 0; i < 3 && p < sd.end; i++) p = readDerHeader(der, p, sd.end).end; // version, digestAlgorithms, encapContentInfo
+  if (p >= sd.end || der[p] !== 0xa0) return 0;
+  const certs = readDerHeader(der, p, sd.end);
+  let n = 0;
+  for (let q = certs.contentStart; q < certs.end && n <= max; n++) q = readDerHeader(der, q, certs.end).end;
+  return n;
+}
