@@ -1,9 +1,10 @@
 import type { Catalog } from '../catalog/Catalog';
 import { isEcertError } from '../core/errors';
 import type { CertificateRecord, RegistryStore } from '../registry/RegistryStore';
+import { embeddedDataOfStoredPdf } from './embeddedData';
 import type { Check, ReportCertificate, SubIndication } from './VerificationReport';
 
-export type RegistryReader = Pick<RegistryStore, 'getCertificate' | 'findDocumentBySha256'>;
+export type RegistryReader = Pick<RegistryStore, 'getCertificate' | 'findDocumentBySha256'> & Partial<Pick<RegistryStore, 'getDocument'>>;
 
 /** The facts a document or token claims, to be compared with the registry's record. */
 export interface ClaimedFacts {
@@ -14,7 +15,15 @@ export interface ClaimedFacts {
   idNumberMasked: string;
   approvalDate: string;
   issueDate: string;
+  // optional: compared when present (a compact QR token carries fewer facts)
+  sex?: string;
+  birth?: string;
+  specialty?: string;
+  idType?: string;
 }
+
+/** The facts of a version that a re-issue may have corrected, compared field by field. */
+const CORRECTABLE = ['holderName', 'idType', 'idNumberMasked', 'sex', 'birth', 'specialty', 'approvalDate', 'issueDate'] as const;
 
 export interface RegistryOutcome {
   /** undefined = everything agrees and the certificate is valid */
@@ -65,7 +74,7 @@ export async function registryStatus(
   }
 
   const mismatched = (['qualification', 'holderName', 'idNumberMasked', 'approvalDate', 'issueDate'] as const).filter(
-    (k) => claimed[k] !== record![k],
+    (k) => claimed[k] !== undefined && claimed[k] !== record![k],
   );
   if (mismatched.length && version === record.currentVersion) {
     checks.push({ id: 'registry-fields', passed: false, detail: `differs from the registry in: ${mismatched.join(', ')}` });
@@ -78,7 +87,17 @@ export async function registryStatus(
   }
   if (version !== undefined && version !== record.currentVersion) {
     checks.push({ id: 'registry-current-version', passed: false, detail: `version ${version} was superseded by version ${record.currentVersion}` });
-    return { sub: 'SUPERSEDED', certificate: { ...certificate, status: 'superseded', version }, checks };
+    // the earlier version's own facts: from our stored document of that version when we can read it
+    let earlier: Partial<Record<(typeof CORRECTABLE)[number], unknown>> = claimed;
+    const stored = registry.getDocument ? await registry.getDocument(record.managementNo, version).catch(() => undefined) : undefined;
+    const data = stored ? embeddedDataOfStoredPdf(stored.pdf) : undefined;
+    if (data) earlier = data;
+    const changedFields = CORRECTABLE.filter((k) => earlier[k] !== undefined && (earlier[k] ?? '') !== (record![k] ?? ''));
+    return {
+      sub: 'SUPERSEDED',
+      certificate: { ...certificate, status: 'superseded', version, currentVersion: record.currentVersion, currentIssueDate: record.issueDate, changedFields },
+      checks,
+    };
   }
   if (!mismatched.length) checks.push({ id: 'registry-fields', passed: true, detail: 'the facts agree with the registry' });
   checks.push({ id: 'registry-status', passed: true, detail: 'status valid' });
@@ -98,6 +117,9 @@ function reportCertificate(r: CertificateRecord, catalog: Catalog): ReportCertif
     approvalDate: r.approvalDate,
     issueDate: r.issueDate,
     issuer: issuerName ?? r.issuerBody,
+    sex: r.sex,
+    birth: r.birth,
+    ...(r.specialty ? { specialty: r.specialty } : {}),
     status: r.status,
     ...(r.revokedAt ? { revokedAt: new Date(r.revokedAt).toISOString() } : {}),
     ...(r.revocationReason ? { revocationReason: r.revocationReason } : {}),

@@ -29,8 +29,8 @@ export function verifyPage(resultHtml = ''): string {
   );
 }
 
-export function tokenPage(result: VerificationReport): string {
-  return page('扫码查验 QR verification', `<h1>扫码查验 <span class="en">QR verification</span></h1>\n<div id="result">${reportView(result)}</div>`);
+export function tokenPage(result: VerificationReport, link?: string): string {
+  return page('扫码查验 QR verification', `<h1>扫码查验 <span class="en" lang="en">QR verification</span></h1>\n<div id="result">${reportView(result, { link })}</div>`);
 }
 
 export function holderPage(error?: { zh: string; en: string }): string {

@@ -4,11 +4,12 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Services } from '../../services';
 import { isEcertError } from '../../core/errors';
-import { verifyPdf } from '../../verify/verifyPdf';
 import { verifyToken } from '../../verify/verifyToken';
-import { decodeQrImage, tokenFromUrl } from '../../qr/decodeQrImage';
+import { verifyUpload } from '../../verify/verifyUpload';
+import { verifyUrlFor } from '../../qr/qrToken';
+import { verifyDeps } from './verifyRoutes';
 import { lookupHolderDocument } from '../../issue/lookupHolderDocument';
-import { isPdf, readUploadedFile } from '../readUpload';
+import { readUploadedFile } from '../readUpload';
 import { RateLimiter } from '../rateLimiter';
 import { errorView, holderPage, homePage, tokenPage, verifyPage } from '../pages/pages';
 import { reportView } from '../pages/reportView';
@@ -53,22 +54,19 @@ export function pageRoutes(s: Services): Router {
       if (!isEcertError(e)) throw e;
       return respond(errorView(e.bilingual), e.status);
     }
-    if (isPdf(file)) {
-      const report = await verifyPdf(file, { trustAnchors: s.keys.trustAnchors, catalog: s.catalog, registry: s.registry, clock: s.clock });
-      return respond(reportView(report));
+    try {
+      const report = await verifyUpload(file, verifyDeps(s));
+      respond(reportView(report));
+    } catch (e) {
+      if (!isEcertError(e) || e.status >= 500) throw e;
+      respond(errorView(e.bilingual), e.status);
     }
-    const text = await decodeQrImage(file);
-    const token = text ? tokenFromUrl(text) : undefined;
-    if (!token) {
-      return respond(errorView({ zh: '无法识别：请上传证书 PDF，或清晰的二维码图片', en: 'Not recognised: upload the certificate PDF or a sharp image of its QR code' }), 422);
-    }
-    const report = await verifyToken(token, { jwks: s.keys.jwks(), catalog: s.catalog, registry: s.registry, clock: s.clock });
-    respond(reportView(report));
   });
 
   r.get('/v/:token', async (req, res) => {
-    const report = await verifyToken(String(req.params.token), { jwks: s.keys.jwks(), catalog: s.catalog, registry: s.registry, clock: s.clock });
-    html(res, tokenPage(report));
+    const token = String(req.params.token);
+    const report = await verifyToken(token, verifyDeps(s));
+    html(res, tokenPage(report, verifyUrlFor(s.publicUrl, token)));
   });
 
   r.get('/holder', (_req, res) => html(res, holderPage()));
