@@ -10,9 +10,11 @@ export type RegistryReader = Pick<RegistryStore, 'getCertificate' | 'findDocumen
 export interface ClaimedFacts {
   managementNo: string;
   version?: number;
-  qualification: string;
+  /** absent in a compact QR token (the 管理号's serial names it) */
+  qualification?: string;
   holderName: string;
-  idNumberMasked: string;
+  /** absent in a compact QR token */
+  idNumberMasked?: string;
   approvalDate: string;
   issueDate: string;
   // optional: compared when present (a compact QR token carries fewer facts)
@@ -73,7 +75,7 @@ export async function registryStatus(
     checks.push({ id: 'registry-document', passed: true, detail: `the file is document version ${doc.version} as issued (SHA-256 matches)` });
   }
 
-  const mismatched = (['qualification', 'holderName', 'idNumberMasked', 'approvalDate', 'issueDate'] as const).filter(
+  const mismatched = (['qualification', 'holderName', 'idNumberMasked', 'approvalDate', 'issueDate', 'sex', 'birth'] as const).filter(
     (k) => claimed[k] !== undefined && claimed[k] !== record![k],
   );
   if (mismatched.length && version === record.currentVersion) {

@@ -117,6 +117,8 @@ export async function verifyPdf(bytes: Buffer, deps: VerifyPdfDeps): Promise<Ver
 }
 
 interface EmbeddedData extends ClaimedFacts {
+  qualification: string;
+  idNumberMasked: string;
   sealId: string;
 }
 

@@ -35,6 +35,8 @@ export async function verifyToken(token: string, deps: VerifyTokenDeps): Promise
       idNumberMasked: claims.i,
       approvalDate: claims.a,
       issueDate: claims.d,
+      ...(claims.x ? { sex: claims.x } : {}),
+      ...(claims.b ? { birth: claims.b } : {}),
     },
     deps.registry,
     deps.catalog,

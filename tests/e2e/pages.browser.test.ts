@@ -34,7 +34,7 @@ describe('web pages in chromium', () => {
     const revPdf = Buffer.from(await (await fetch(`${env.url}/api/v1/certificates/${rev.managementNo}/pdf`, { headers: { authorization: `Bearer ${key}` } })).arrayBuffer());
     await fetch(`${env.url}/api/v1/certificates/${rev.managementNo}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: '测试撤销 test revocation' }) });
     const [url] = zbar(renderPng(revPdf, 200));
-    revokedToken = /\/v\/(.+)$/.exec(url)![1];
+    revokedToken = /\/v\/(.+)$/i.exec(url)![1];
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'],
