@@ -7,6 +7,7 @@ import { Metrics } from './metrics';
 import { requestContext } from './requestContext';
 import { batchRoutes } from './routes/batchRoutes';
 import { certificateRoutes } from './routes/certificateRoutes';
+import { directoryRoutes } from './routes/directoryRoutes';
 import { holderRoutes } from './routes/holderRoutes';
 import { pageRoutes } from './routes/pageRoutes';
 import { publicRoutes } from './routes/publicRoutes';
@@ -35,6 +36,7 @@ export function createApp(s: Services): Express {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use(publicRoutes(s));
+  app.use(directoryRoutes());
   app.use(verifyRoutes(s, (kind, report) => metrics.verifications.inc({ kind, indication: report.indication, sub_indication: report.subIndication ?? '' })));
   app.use(holderRoutes(s));
   app.use(certificateRoutes(s, (qualification) => metrics.issuances.inc({ qualification })));

@@ -1,5 +1,6 @@
 import { esc, page } from './html';
 import { reportView } from './reportView';
+import { directorySection, lookupSection } from './directoryView';
 import type { VerificationReport } from '../../verify/VerificationReport';
 
 export function homePage(): string {
@@ -13,18 +14,19 @@ export function homePage(): string {
   );
 }
 
-/** The upload page; `resultHtml` is a rendered verdict or error to show under the form. */
-export function verifyPage(resultHtml = ''): string {
+/** The upload page; `resultHtml` is a rendered verdict or error to show under the form; `extra` the directory and 管理号 sections. */
+export function verifyPage(resultHtml = '', extra = `${directorySection()}\n${lookupSection()}`): string {
   return page(
     '查验 Verify',
-    `<h1>查验电子证书 <span class="en">Verify a certificate</span></h1>
+    `<h1>查验电子证书 <span class="en" lang="en">Verify a certificate</span></h1>
 <form id="verify-form" class="panel" method="post" action="/verify" enctype="multipart/form-data">
-<label for="file">选择证书 PDF 或二维码图片 <span class="en">Choose the certificate PDF, or an image of its QR code</span></label>
+<label for="file">选择证书 PDF 或二维码图片 <span class="en" lang="en">Choose the certificate PDF, or an image of its QR code</span></label>
 <input id="file" name="file" type="file" accept="application/pdf,.pdf,image/png,image/jpeg,image/webp" required>
 <button type="submit">查验 Verify</button>
-<p class="hint">文件只用于本次查验。 <span class="en">The file is only used for this check.</span></p>
+<p class="hint">文件只用于本次查验。 <span class="en" lang="en">The file is only used for this check.</span></p>
 </form>
-<div id="result" aria-live="polite">${resultHtml}</div>`,
+<div id="result" aria-live="polite">${resultHtml}</div>
+${extra}`,
     { scripts: ['/assets/jsQR.js', '/assets/verify.js'] },
   );
 }

@@ -12,6 +12,11 @@ import { lookupHolderDocument } from '../../issue/lookupHolderDocument';
 import { readUploadedFile } from '../readUpload';
 import { RateLimiter } from '../rateLimiter';
 import { errorView, holderPage, homePage, tokenPage, verifyPage } from '../pages/pages';
+import { directorySection, lookupSection } from '../pages/directoryView';
+import { loadDirectory } from '../../directory/Directory';
+import { lookupDirectory } from '../../directory/lookupDirectory';
+import { isValidManagementNo } from '../../registry/managementNumber';
+import { qrCheckLinkFor } from '../../verify/copies/qrCheckLinkFor';
 import { reportView } from '../pages/reportView';
 import { sendPdf } from './certificateRoutes';
 
@@ -42,7 +47,36 @@ export function pageRoutes(s: Services): Router {
   });
 
   r.get('/', (_req, res) => html(res, homePage()));
-  r.get('/verify', (_req, res) => html(res, verifyPage()));
+  const directory = loadDirectory();
+  r.get('/verify', (req, res) => {
+    const q = typeof req.query.q === 'string' ? req.query.q : undefined;
+    const no = typeof req.query.no === 'string' ? req.query.no.slice(0, 32) : undefined;
+    if (q === undefined) return html(res, verifyPage('', `${directorySection()}\n${lookupSection(undefined, no)}`));
+    try {
+      html(res, verifyPage('', `${directorySection(lookupDirectory(q, directory), undefined, q)}\n${lookupSection()}`));
+    } catch (e) {
+      if (!isEcertError(e) || e.status >= 500) throw e;
+      html(res, verifyPage('', `${directorySection(undefined, e.bilingual, q)}\n${lookupSection()}`), e.status);
+    }
+  });
+
+  // 管理号 + name → the QR check of that certificate (issue 11): both must match; rate-limited per client
+  const byLookupClient = new RateLimiter(20, 60_000);
+  r.post('/verify/lookup', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
+    const miss = { zh: '未找到匹配的证书，请核对管理号和姓名', en: 'No matching certificate: check the management number and the name' };
+    try {
+      byLookupClient.hit(req.ip ?? 'unknown');
+      const no = String(req.body?.managementNo ?? '').trim().toUpperCase();
+      const name = String(req.body?.name ?? '').trim();
+      const record = isValidManagementNo(no) && name ? await s.registry.getCertificate(no) : undefined;
+      const link = record && record.holderName === name ? await qrCheckLinkFor({ registry: s.registry, qrKey: s.keys.qrKey, publicUrl: '' })(no) : undefined;
+      if (link) return res.redirect(303, link);
+      html(res, verifyPage('', `${directorySection()}\n${lookupSection(miss)}`), 404);
+    } catch (e) {
+      if (!isEcertError(e) || e.status >= 500) throw e;
+      html(res, verifyPage('', `${directorySection()}\n${lookupSection(e.bilingual)}`), e.status);
+    }
+  });
 
   r.post('/verify', async (req, res) => {
     const fragment = req.query.fragment === '1';
