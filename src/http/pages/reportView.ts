@@ -70,7 +70,7 @@ function printRecord(r: VerificationReport, v: (typeof VERDICTS)[keyof typeof VE
   return `<section class="print-record" aria-label="查验记录 Verification record">
 <h2>查验记录 ${en('Verification record')}</h2>
 <dl>
-<dt>查验时间 <small lang="en">Checked at</small></dt><dd>${num(r.verifiedAt)}</dd>
+<dt>查验时间 <small lang="en">Checked at</small></dt><dd><time datetime="${esc(r.verifiedAt)}">${num(r.verifiedAt.slice(0, 10))} ${num(`${r.verifiedAt.slice(11, 19)} UTC`)}</time></dd>
 <dt>查验方式 <small lang="en">Checked</small></dt><dd>${r.evidence === 'qr' ? `二维码 ${en('QR code only')}` : `PDF 文件（印章、内容、登记库） ${en('PDF file (seal, bytes, registry)')}`}</dd>
 <dt>结果 <small lang="en">Result</small></dt><dd>${v.zh} ${en(v.en)} · <code>${esc(r.indication)}${r.subIndication ? ` / ${esc(r.subIndication)}` : ''}</code></dd>
 ${r.certificate ? `<dt>管理号 <small lang="en">Management No.</small></dt><dd>${num(r.certificate.managementNo)}</dd>` : ''}
