@@ -16,11 +16,11 @@ const isImage = (b: Buffer) =>
 /**
  * One uploaded file → a report: a PDF is verified as a document (evidence pdf); a PNG/JPEG
  * photo or screenshot of the QR code is decoded (src/qr/decodeQrImage, off the main thread) and
- * its token verified (evidence qr). ERR_NOT_PDF_OR_IMAGE, ERR_QR_NOT_FOUND otherwise.
+ * its token verified (evidence qr). ERR_NOT_PDF (neither), ERR_QR_NOT_FOUND (no readable QR) otherwise.
  */
 export async function verifyUpload(bytes: Buffer, deps: VerifyPdfDeps & VerifyTokenDeps): Promise<VerificationReport> {
   if (isPdf(bytes)) return verifyPdf(bytes, deps);
-  if (!isImage(bytes)) throw new EcertError('ERR_NOT_PDF_OR_IMAGE');
+  if (!isImage(bytes)) throw new EcertError('ERR_NOT_PDF', { zh: '上传的文件既不是 PDF 也不是二维码图片（PNG/JPEG/WebP）', en: 'The uploaded file is neither a PDF nor an image (PNG/JPEG/WebP) of a QR code' });
   const text = await decodeQrImage(bytes);
   const token = text ? tokenFromText(text) : undefined;
   if (!token) throw new EcertError('ERR_QR_NOT_FOUND');

@@ -55,7 +55,7 @@ async function phone(): Promise<Page> {
 async function expectFitsPhone(page: Page, name: string) {
   expect(await page.evaluate(() => document.documentElement.scrollWidth), name).toBeLessThanOrEqual(390);
   const broken = await page.evaluate(() =>
-    [...document.querySelectorAll('.num')].filter((el) => el.getClientRects().length > 1 || (el as HTMLElement).offsetHeight > parseFloat(getComputedStyle(el).lineHeight || '24') * 1.5).map((el) => el.textContent),
+    Array.from(document.querySelectorAll('.num')).filter((el) => el.getClientRects().length > 1 || (el as HTMLElement).offsetHeight > parseFloat(getComputedStyle(el).lineHeight || '24') * 1.5).map((el) => el.textContent),
   );
   expect(broken, name).toEqual([]);
   await page.screenshot({ path: join(ARTIFACTS, `issue11-${name}.png`), fullPage: true });
