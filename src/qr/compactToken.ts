@@ -95,9 +95,15 @@ function fromDigits(d: string): Buffer {
   return Buffer.from(hex, 'hex');
 }
 
-export function signCompactToken(c: CompactClaims, key: { kid: string; privateKey: KeyObject }): string {
+/**
+ * Signs on libuv's thread pool (the callback form of crypto.sign), like the JWS signer did
+ * through WebCrypto: an in-process batch keeps yielding to the event loop between certificates.
+ */
+export async function signCompactToken(c: CompactClaims, key: { kid: string; privateKey: KeyObject }): Promise<string> {
   const payload = encodeCompactPayload(c, key.kid);
-  const sig = sign('sha256', payload, { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+  const sig = await new Promise<Buffer>((resolve, reject) =>
+    sign('sha256', payload, { key: key.privateKey, dsaEncoding: 'ieee-p1363' }, (err, out) => (err ? reject(err) : resolve(out))),
+  );
   return toDigits(Buffer.concat([payload, sig]));
 }
 

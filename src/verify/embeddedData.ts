@@ -13,7 +13,8 @@ export function parseEmbeddedData(json: Buffer | string | undefined): Certificat
     const d = JSON.parse(typeof json === 'string' ? json : json.toString('utf8'));
     const strings = ['managementNo', 'qualification', 'holderName', 'idNumberMasked', 'approvalDate', 'issueDate', 'sealId'];
     if (d?.format !== EMBEDDED_DATA_FORMAT || !strings.every((k) => typeof d[k] === 'string') || typeof d.version !== 'number') return undefined;
-    return d as CertificateData;
+    const { format: _format, ...data } = d;
+    return data as CertificateData;
   } catch {
     return undefined;
   }

@@ -3,6 +3,7 @@ import type { Catalog } from '../catalog/Catalog';
 import type { Clock } from '../core/clock';
 import { isEcertError } from '../core/errors';
 import { EMBEDDED_DATA_NAME } from '../sign/pdfConstants';
+import type { CertificateData } from '../core/types';
 import { findCertificateTraces } from './copies/findCertificateTraces';
 import { parseEmbeddedData } from './embeddedData';
 import { verifyCms } from './cms/verifyCms';
@@ -21,7 +22,7 @@ export interface VerifyPdfDeps {
    * The QR check link (`/v/{token}`) of a certificate in the registry, for a copy that is not
    * the sealed original but carries that certificate's data (issue 11). Optional.
    */
-  qrCheckLinkFor?: (managementNo: string, version?: number) => Promise<string | undefined>;
+  qrCheckLinkFor?: (managementNo: string, version?: number, claimed?: CertificateData) => Promise<string | undefined>;
 }
 
 /**
@@ -41,7 +42,7 @@ export async function verifyPdf(bytes: Buffer, deps: VerifyPdfDeps): Promise<Ver
     const traces = findCertificateTraces(bytes);
     const managementNo = traces.data?.managementNo;
     let qrCheckUrl: string | undefined;
-    if (managementNo && deps.qrCheckLinkFor) qrCheckUrl = await deps.qrCheckLinkFor(managementNo, traces.data?.version).catch(() => undefined);
+    if (managementNo && deps.qrCheckLinkFor) qrCheckUrl = await deps.qrCheckLinkFor(managementNo, traces.data?.version, traces.data).catch(() => undefined);
     if (!qrCheckUrl && traces.token) qrCheckUrl = `/v/${traces.token}`;
     checks.push({
       id: 'sealed-original',

@@ -67,6 +67,8 @@ describe('evidence and QR verdicts', () => {
     expect(html).not.toMatch(VOUCHES_FOR_PAPER);
     expect(html).toContain('data-evidence="qr"');
     expect(html).toContain('查验时间');
+    // the QR prints the URL in upper case (alphanumeric mode): /V/ opens the same page
+    expect(await (await api(`/V/${tokenOfPdf(v2Pdf)}`)).text()).toContain('data-evidence="qr"');
   });
 
   it('POST /api/v1/verify takes a PNG or JPEG photo of the QR code and returns the token report', async () => {

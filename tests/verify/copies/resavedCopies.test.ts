@@ -91,3 +91,18 @@ describe('re-saved and printed copies of a genuine certificate', () => {
     expect(r.notOriginal).toBeUndefined();
   });
 });
+
+describe('the QR check link of a copy', () => {
+  it('is only given when the copy carries exactly the facts of our stored document (no enumeration by 管理号)', async () => {
+    const link = qrCheckLinkFor({ registry: env.s.registry, qrKey: env.s.keys.qrKey, publicUrl: env.s.publicUrl });
+    const stored = (await import('../../../src/verify/embeddedData')).embeddedDataOfStoredPdf(pdf)!;
+    expect(await link(managementNo, 1, stored)).toMatch(/\/v\/\d+$/);
+    expect(await link(managementNo, 1, { ...stored, holderName: '随便猜' })).toBeUndefined();
+    // a crafted file naming this 管理号 with other facts gets no link
+    const crafted = Buffer.from(`%PDF-1.7\n1 0 obj\n${JSON.stringify({ format: 'ecert-certificate/1', ...stored, holderName: '随便猜' })}\nendobj\n%%EOF\n`);
+    const r = await verifyPdf(crafted, deps());
+    expect(r.notOriginal).toBe(true);
+    expect(r.copyOf?.managementNo).toBe(managementNo);
+    expect(r.copyOf?.qrCheckUrl).toBeUndefined();
+  });
+});
