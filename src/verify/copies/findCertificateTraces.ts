@@ -13,6 +13,8 @@ export interface CertificateTraces {
 /** Bounds: a hostile file must not make this scan expensive. */
 const MAX_STREAMS = 400;
 const MAX_INFLATED = 256 * 1024;
+/** Total inflated bytes looked at per file (a zip-bomb-like file costs at most this). */
+const MAX_TOTAL_INFLATED = 4 * 1024 * 1024;
 const MARKER = `"format":"${EMBEDDED_DATA_FORMAT}"`;
 const URL_TOKEN = /\/v\/([0-9]{40,700}|[A-Za-z0-9_-]{10,200}\.[A-Za-z0-9_-]{10,1000}\.[A-Za-z0-9_-]{20,200})/i;
 
@@ -37,7 +39,8 @@ export function findCertificateTraces(bytes: Buffer): CertificateTraces {
   try {
     look(bytes.toString('utf8'));
     let from = 0;
-    for (let i = 0; i < MAX_STREAMS && !(out.data && out.token); i++) {
+    let budget = MAX_TOTAL_INFLATED;
+    for (let i = 0; i < MAX_STREAMS && budget > 0 && !(out.data && out.token); i++) {
       const s = bytes.indexOf('stream', from, 'latin1');
       if (s < 0) break;
       let p = s + 6;
@@ -48,7 +51,9 @@ export function findCertificateTraces(bytes: Buffer): CertificateTraces {
       from = e + 9;
       if (bytes[s - 1] === 0x64 /* "endstream" itself */) continue;
       try {
-        look(inflateSync(bytes.subarray(p, e), { maxOutputLength: MAX_INFLATED }).toString('utf8'));
+        const text = inflateSync(bytes.subarray(p, e), { maxOutputLength: Math.min(MAX_INFLATED, budget) });
+        budget -= text.length;
+        look(text.toString('utf8'));
       } catch {
         // not Flate, or truncated: ignore
       }
