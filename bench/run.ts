@@ -165,7 +165,7 @@ for (let i = 0; i < 300; i++) {
 }
 lat.sort((a, b) => a - b);
 const pdf = Buffer.from(await (await fetch(`${url}/api/v1/certificates/${firstNo}/pdf`, { headers: { authorization: `Bearer ${apiKey}` } })).arrayBuffer());
-const token = /\/v\/([\w.-]+)/.exec(execFileSync('zbarimg', ['--quiet', '--raw', renderPng(pdf)], { encoding: 'utf8' }))![1];
+const token = /\/v\/([\w.-]+)/i.exec(execFileSync('zbarimg', ['--quiet', '--raw', renderPng(pdf)], { encoding: 'utf8' }))![1];
 const load = (path: string, opts: Partial<autocannon.Options>) =>
   autocannon({ url: url + path, connections: 16, pipelining: 1, duration: SECONDS, ...opts });
 const tokenRun = await load(`/api/v1/verify/token/${token}`, {});

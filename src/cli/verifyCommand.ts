@@ -37,6 +37,7 @@ export function verifyCommand(program: Command, setCode: (c: number) => void): v
       try {
         if (bytes.subarray(0, 1024).indexOf('%PDF-') < 0) {
           report = {
+            evidence: 'pdf',
             indication: 'TOTAL_FAILED',
             subIndication: 'FORMAT_FAILURE',
             checks: [{ id: 'pdf-structure', passed: false, detail: 'not a PDF file' }],

@@ -69,6 +69,9 @@ export const ERROR_CODES = {
   ERR_CATALOG_INVALID: { status: 500, zh: '职业资格目录数据无效', en: 'Qualification catalog is invalid' },
   ERR_KEYS_MISSING: { status: 500, zh: '缺少签名密钥', en: 'Signing keys are missing' },
   ERR_CONFIG: { status: 500, zh: '配置错误', en: 'Configuration error' },
+  // issue 11: QR images on POST /api/v1/verify, the directory look-up
+  ERR_QR_NOT_FOUND: { status: 422, zh: '图片中没有可识别的证书二维码，请上传证书 PDF 或清晰的二维码图片', en: 'No readable certificate QR code in the image: upload the certificate PDF or a sharp image of its QR code' },
+  ERR_DIRECTORY_QUERY: { status: 400, zh: '请输入要查询的职业资格名称（1–60 个字）', en: 'Give the qualification name to look up (1–60 characters)' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -8,6 +8,7 @@ import { requestContext } from './requestContext';
 import { metricsAuth } from './metricsAuth';
 import { batchRoutes } from './routes/batchRoutes';
 import { certificateRoutes } from './routes/certificateRoutes';
+import { directoryRoutes } from './routes/directoryRoutes';
 import { holderRoutes } from './routes/holderRoutes';
 import { pageRoutes } from './routes/pageRoutes';
 import { publicRoutes } from './routes/publicRoutes';
@@ -36,6 +37,7 @@ export function createApp(s: Services): Express {
     res.type(metrics.registry.contentType).set('Cache-Control', 'no-store').send(await metrics.registry.metrics());
   });
   app.use(publicRoutes(s));
+  app.use(directoryRoutes());
   app.use(verifyRoutes(s, (kind, report) => metrics.verifications.inc({ kind, indication: report.indication, sub_indication: report.subIndication ?? '' })));
   app.use(holderRoutes(s));
   app.use(certificateRoutes(s, (qualification) => metrics.issuances.inc({ qualification })));

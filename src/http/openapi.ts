@@ -51,8 +51,9 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
         },
         VerificationReport: {
           type: 'object',
-          required: ['indication', 'checks', 'message'],
+          required: ['evidence', 'indication', 'checks', 'message'],
           properties: {
+            evidence: { enum: ['pdf', 'qr'], description: 'pdf: the file’s seal, bytes and the registry; qr: only the token (compare the facts with the document in hand)' },
             indication: { enum: ['TOTAL_PASSED', 'TOTAL_FAILED', 'INDETERMINATE'] },
             subIndication: { type: 'string' },
             certificate: { type: 'object', description: 'facts of the certificate; the ID number masked' },
@@ -95,12 +96,19 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
       '/api/v1/holder/lookup': { post: { summary: 'Holder download (one generic 404 for every miss; rate-limited)', requestBody: { required: true, ...json({ $ref: '#/components/schemas/HolderLookup' }) }, responses: { 200: pdf, ...errors(404, 422, 429) } } },
       '/api/v1/verify': {
         post: {
-          summary: 'Verify an uploaded PDF',
-          requestBody: { required: true, content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } }, 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } } } },
-          responses: { 200: json(reportRef), ...errors(400, 413, 415) },
+          summary: 'Verify an uploaded PDF, or a PNG/JPEG/WebP image of its QR code (→ the token report)',
+          requestBody: { required: true, content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } }, 'image/png': { schema: { type: 'string', format: 'binary' } }, 'image/jpeg': { schema: { type: 'string', format: 'binary' } }, 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } } } },
+          responses: { 200: json(reportRef), ...errors(400, 413, 415, 422) },
         },
       },
       '/api/v1/verify/token/{token}': { get: { summary: 'Verify a QR token', parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: json(reportRef) } } },
+      '/api/v1/directory': {
+        get: {
+          summary: 'The national qualification directory (国家职业资格目录 2021): in it, former name, removed, named fake, suggestions or not in it',
+          parameters: [{ name: 'q', in: 'query', required: true, schema: { type: 'string', minLength: 1, maxLength: 60 } }],
+          responses: { 200: json({ type: 'object', required: ['query', 'inDirectory', 'answer', 'matches', 'message', 'source'] }), ...errors(400) },
+        },
+      },
       '/.well-known/jwks.json': { get: { summary: 'Public keys of QR tokens', responses: { 200: json({ type: 'object' }) } } },
       '/api/v1/trust-anchors': { get: { summary: 'Root certificates (PEM)', responses: { 200: { description: 'PEM', content: { 'application/x-pem-file': {} } } } } },
       '/healthz': { get: { summary: 'Liveness and registry reachability', responses: { 200: json({ type: 'object' }), 503: json({ type: 'object' }) } } },

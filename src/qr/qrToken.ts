@@ -4,6 +4,7 @@ import { parseBoundedJson } from '../core/boundedJson';
 import { canonicalJson } from '../core/canonicalJson';
 import type { CertificateData } from '../core/types';
 import { EcertError } from '../core/errors';
+import { COMPACT_TOKEN_SHAPE, signCompactToken, verifyCompactToken } from './compactToken';
 
 /**
  * The QR token: a compact JWS (RFC 7515) with `kid`, ES256 (RFC 7518 §3.4), over the
@@ -11,24 +12,27 @@ import { EcertError } from '../core/errors';
  * scan at a 3 cm print. No full ID number: only the masked form.
  */
 export interface QrClaims {
-  /** token format version */
-  v: 1;
+  /** token format: 1 = compact JWS (issued before issue 11), 2 = compact numeric (src/qr/compactToken) */
+  v: 1 | 2;
   /** 管理号 */
   n: string;
   /** document version */
   r: number;
-  /** qualification code */
-  q: string;
+  /** qualification code (JWS form only; the compact form has it in the 管理号's serial) */
+  q?: string;
   /** holder name */
   h: string;
-  /** masked ID number */
-  i: string;
+  /** masked ID number (JWS form only) */
+  i?: string;
   /** approval date */
   a: string;
   /** issue date */
   d: string;
   /** base64url SHA-256 (first 128 bits) of the canonical certificate data */
   s: string;
+  /** 性别 and 出生年月 (compact form) */
+  x?: '男' | '女';
+  b?: string;
 }
 
 export function certificateDigest(data: CertificateData): string {
@@ -46,11 +50,35 @@ export function qrClaimsOf(data: CertificateData): QrClaims {
     a: data.approvalDate,
     d: data.issueDate,
     s: certificateDigest(data),
+    x: data.sex,
+    b: data.birth,
   };
 }
 
+/**
+ * The token printed in new certificates: the compact numeric form (src/qr/compactToken), which
+ * makes a QR symbol of about half the modules. `signJwsQrToken` keeps the earlier form (tests
+ * of certificates issued before the change).
+ */
 export async function signQrToken(claims: QrClaims, key: { kid: string; privateKey: KeyObject }): Promise<string> {
-  return new CompactSign(Buffer.from(JSON.stringify(claims), 'utf8'))
+  return signCompactToken(
+    {
+      managementNo: claims.n,
+      version: claims.r,
+      approvalDate: claims.a,
+      issueDate: claims.d,
+      birth: claims.b ?? '',
+      sex: claims.x ?? '男',
+      digest: Buffer.from(claims.s, 'base64url').subarray(0, 8).toString('base64url'),
+      holderName: claims.h,
+    },
+    key,
+  );
+}
+
+export async function signJwsQrToken(claims: QrClaims, key: { kid: string; privateKey: KeyObject }): Promise<string> {
+  const { x: _x, b: _b, ...jws } = claims;
+  return new CompactSign(Buffer.from(JSON.stringify(jws), 'utf8'))
     .setProtectedHeader({ alg: 'ES256', kid: key.kid })
     .sign(key.privateKey);
 }
@@ -59,6 +87,10 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{10,200}\.[A-Za-z0-9_-]{10,1000}\.[A-Za-z0-9_
 
 /** Verify a token against the published keys; throws ERR_TOKEN_INVALID with the reason. */
 export async function verifyQrToken(token: string, jwks: JSONWebKeySet): Promise<QrClaims> {
+  if (COMPACT_TOKEN_SHAPE.test(token)) {
+    const c = verifyCompactToken(token, jwks);
+    return { v: 2, n: c.managementNo, r: c.version, h: c.holderName, a: c.approvalDate, d: c.issueDate, s: c.digest, x: c.sex, b: c.birth };
+  }
   if (!TOKEN_SHAPE.test(token)) throw new EcertError('ERR_TOKEN_INVALID', { zh: '格式错误', en: 'malformed token' });
   let header;
   try {

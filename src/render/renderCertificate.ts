@@ -105,9 +105,12 @@ export function renderCertificate(view: CertificateView, opts: RenderOptions): P
   });
 
   const q = layout.qr;
-  ops += qrArtwork(view.verifyUrl, q.x, q.y, q.size).ops;
+  const qrArt = qrArtwork(view.verifyUrl, q.x, q.y, q.size);
+  ops += qrArt.ops;
+  // the caption below the 4-module quiet zone (ISO/IEC 18004 §6.3.8), which lies outside q.size
+  const captionTop = q.y - 4 * qrArt.moduleSize;
   q.caption.forEach((c, i) => {
-    ops += text.drawCentered(c, q.x + q.size / 2, q.y - 12 - i * 11, { size: i === 0 ? 9 : 7.5 });
+    ops += text.drawCentered(c, q.x + q.size / 2, captionTop - 9 - i * 11, { size: i === 0 ? 9 : 7.5 });
   });
   ops += 'Q\n';
 

@@ -40,9 +40,34 @@ export interface ReportCertificate {
   issuer: string;
   status: 'valid' | 'revoked' | 'superseded' | 'unknown';
   revokedAt?: string;
+  // issue 11: every printed fact, in the certificate's order, and the superseding version
+  sex?: string;
+  birth?: string;
+  specialty?: string;
+  /** The registry's current version when this one was superseded (SUPERSEDED). */
+  currentVersion?: number;
+  /** 制发日期 of the current version (SUPERSEDED). */
+  currentIssueDate?: string;
+  /** Names of the fields the current version changed (SUPERSEDED), e.g. holderName. */
+  changedFields?: string[];
+}
+
+/** What was checked (issue 11): the file's seal, bytes and registry, or only the QR token. */
+export type Evidence = 'pdf' | 'qr';
+
+/**
+ * A file that is not the sealed original but carries one of our certificates' data or QR URL
+ * (a re-saved or printed copy): where the verifier can check that certificate instead.
+ */
+export interface CopyHint {
+  managementNo?: string;
+  version?: number;
+  /** `/v/{token}` of that certificate, when the registry holds it. */
+  qrCheckUrl?: string;
 }
 
 export interface VerificationReport {
+  evidence: Evidence;
   indication: Indication;
   subIndication?: SubIndication;
   certificate?: ReportCertificate;
@@ -50,6 +75,11 @@ export interface VerificationReport {
   checks: Check[];
   message: { zh: string; en: string };
   verifiedAt: string;
+  /** SHA-256 of the verified file (evidence pdf). */
+  documentSha256?: string;
+  /** The file is not the sealed original (re-saved or printed copy); see CopyHint. */
+  notOriginal?: boolean;
+  copyOf?: CopyHint;
 }
 
 const MESSAGES: Record<Indication | SubIndication, { zh: string; en: string }> = {
@@ -75,19 +105,88 @@ export function messageFor(indication: Indication, sub?: SubIndication): { zh: s
   return MESSAGES[sub ?? indication];
 }
 
-export function makeReport(
-  indication: Indication,
-  sub: SubIndication | undefined,
-  checks: Check[],
-  now: Date,
-  extra: Pick<VerificationReport, 'certificate' | 'signer'> = {},
-): VerificationReport {
-  return {
+type ReportExtra = Pick<VerificationReport, 'evidence'> & Partial<Pick<VerificationReport, 'certificate' | 'signer' | 'documentSha256' | 'notOriginal' | 'copyOf'>>;
+
+export function makeReport(indication: Indication, sub: SubIndication | undefined, checks: Check[], now: Date, extra: ReportExtra): VerificationReport {
+  const r: VerificationReport = {
+    ...extra,
     indication,
     ...(sub ? { subIndication: sub } : {}),
-    ...extra,
     checks,
     message: messageFor(indication, sub),
     verifiedAt: now.toISOString(),
   };
+  r.message = verdictMessage(r);
+  return r;
+}
+
+/** Names of certificate fields as printed, for "which fields changed". */
+export const FIELD_LABELS: Record<string, { zh: string; en: string }> = {
+  holderName: { zh: '姓名', en: 'name' },
+  idNumberMasked: { zh: '证件号码', en: 'ID number' },
+  idType: { zh: '证件类型', en: 'ID type' },
+  sex: { zh: '性别', en: 'sex' },
+  birth: { zh: '出生年月', en: 'date of birth' },
+  specialty: { zh: '专业', en: 'specialty' },
+  approvalDate: { zh: '批准日期', en: 'approval date' },
+  issueDate: { zh: '制发日期', en: 'issue date' },
+  qualification: { zh: '职业资格', en: 'qualification' },
+};
+
+/**
+ * The message of a report (issue 11): a QR verdict speaks only of the token and the registry,
+ * never of the document in hand; a superseded version names the current one; a file that is
+ * not the sealed original is not called forged, it is sent to the QR code or a 管理号 look-up.
+ */
+export function verdictMessage(r: Pick<VerificationReport, 'evidence' | 'indication' | 'subIndication' | 'certificate' | 'notOriginal' | 'copyOf'>): { zh: string; en: string } {
+  const c = r.certificate;
+  if (r.subIndication === 'SUPERSEDED' && c) {
+    const n = c.currentVersion ?? c.version;
+    const date = c.currentIssueDate ?? c.issueDate;
+    const changed = c.changedFields ?? [];
+    const zhChanged = changed.length ? `更正的项目：${changed.map((f) => FIELD_LABELS[f]?.zh ?? f).join('、')}。` : '';
+    const enChanged = changed.length ? ` Corrected fields: ${changed.map((f) => FIELD_LABELS[f]?.en ?? f).join(', ')}.` : '';
+    const what = r.evidence === 'qr' ? { zh: '此二维码属于证书的较早版本', en: 'This QR code belongs to an earlier version of the certificate' } : { zh: '此文件是证书的较早版本', en: 'This file is an earlier version of the certificate' };
+    return {
+      zh: `${what.zh}（第 ${c.version ?? '?'} 版），已被更正后的第 ${n} 版（${date} 制发）取代。该职业资格在第 ${n} 版中有效。${zhChanged}请向持证人索取最新版本。`,
+      en: `${what.en} (version ${c.version ?? '?'}); it was replaced by the corrected version ${n} of ${date}. The qualification is valid in version ${n}.${enChanged} Ask the holder for the current version.`,
+    };
+  }
+  if (r.evidence === 'qr') {
+    if (r.indication === 'TOTAL_PASSED') {
+      return {
+        zh: '二维码真实：登记库中有这份证书，状态为有效。请逐项核对下列信息与您手中的证书是否一致；扫码查验只检查二维码，不能证明纸面或图片上的其余内容。',
+        en: 'The QR code is genuine: the registry holds this certificate, and it is valid. Compare every fact below with the document in hand; a QR check covers the QR code only, not the rest of the paper or image.',
+      };
+    }
+    if (r.subIndication === 'REVOKED') {
+      return {
+        zh: '二维码真实，但登记库中这份证书已撤销，不再有效。请核对下列信息。',
+        en: 'The QR code is genuine, but the registry shows this certificate as revoked: it is no longer valid. Compare the facts below.',
+      };
+    }
+    if (r.subIndication === 'SIG_CRYPTO_FAILURE') {
+      return {
+        zh: '此二维码不是本系统签发的，或已损坏：不能用它确认任何证书。请上传证书 PDF 或用管理号查询。',
+        en: 'This QR code was not issued by this service, or is damaged: it confirms no certificate. Upload the certificate PDF or look it up by 管理号 (management number).',
+      };
+    }
+    if (r.subIndication === 'REGISTRY_MISMATCH') {
+      return {
+        zh: '二维码中的信息与登记库中的证书不一致：不能确认。下面是登记库中的信息。',
+        en: 'The facts in the QR code differ from the certificate in the registry: not confirmed. The registry’s facts are shown below.',
+      };
+    }
+    if (r.subIndication === 'UNKNOWN_CERTIFICATE') {
+      return { zh: '登记库中没有此二维码所指的证书。', en: 'The registry holds no certificate for this QR code.' };
+    }
+  }
+  if (r.notOriginal) {
+    const link = r.copyOf?.managementNo ? { zh: `文件中带有管理号 ${r.copyOf.managementNo} 的证书数据，可直接用下方链接扫码查验该证书。`, en: ` The file carries the data of certificate ${r.copyOf.managementNo}: use the QR check link below for it.` } : { zh: '', en: '' };
+    return {
+      zh: `此文件不是加盖电子印章的原件（可能经过另存、转换或打印为 PDF），因此无法检查其印章，也不能据此确认内容。请扫描证书上的二维码查验，或用管理号和姓名查询。${link.zh}`,
+      en: `This file is not the sealed original (it may have been re-saved, converted or printed to PDF), so its seal cannot be checked and its content cannot be confirmed from it. Scan the QR code on the certificate, or look it up by 管理号 (management number) and name.${link.en}`,
+    };
+  }
+  return messageFor(r.indication, r.subIndication);
 }

@@ -2,23 +2,31 @@ import type { Catalog } from '../catalog/Catalog';
 import { isEcertError } from '../core/errors';
 import { maskIdNumber } from '../core/maskIdNumber';
 import type { CertificateRecord, RegistryStore } from '../registry/RegistryStore';
+import { embeddedDataOfStoredPdf } from './embeddedData';
 import type { Check, ReportCertificate, SubIndication } from './VerificationReport';
 
-export type RegistryReader = Pick<RegistryStore, 'getCertificate' | 'findDocumentBySha256'>;
+export type RegistryReader = Pick<RegistryStore, 'getCertificate' | 'findDocumentBySha256'> & Partial<Pick<RegistryStore, 'getDocument'>>;
 
 /** The facts a document or token claims, to be compared with the registry's record. */
 export interface ClaimedFacts {
   managementNo: string;
   version?: number;
-  qualification: string;
+  /** absent in a compact QR token (the 管理号's serial names it) */
+  qualification?: string;
   holderName: string;
-  idNumberMasked: string;
+  /** absent in a compact QR token */
+  idNumberMasked?: string;
   approvalDate: string;
   issueDate: string;
+  // optional: compared when present (a compact QR token carries fewer facts)
+  sex?: string;
+  birth?: string;
+  specialty?: string;
+  idType?: string;
 }
 
-/** The facts a document or token claims that must agree with the registry's current version. */
-const FACTS = ['qualification', 'holderName', 'idNumberMasked', 'approvalDate', 'issueDate'] as const;
+/** The facts of a version that a re-issue may have corrected, compared field by field. */
+const CORRECTABLE = ['holderName', 'idType', 'idNumberMasked', 'sex', 'birth', 'specialty', 'approvalDate', 'issueDate'] as const;
 
 export interface RegistryOutcome {
   /** undefined = everything agrees and the certificate is valid */
@@ -69,8 +77,10 @@ export async function registryStatus(
   }
 
   // masked forms compare in their current public form (earlier certificates carry an earlier mask)
-  const publicForm = (f: ClaimedFacts | CertificateRecord, k: (typeof FACTS)[number]) => (k === 'idNumberMasked' ? maskIdNumber(f[k]) : f[k]);
-  const mismatched = FACTS.filter((k) => publicForm(claimed, k) !== publicForm(record!, k));
+  const publicForm = (v: string | undefined, k: string) => (k === 'idNumberMasked' && v !== undefined ? maskIdNumber(v) : v);
+  const mismatched = (['qualification', 'holderName', 'idNumberMasked', 'approvalDate', 'issueDate', 'sex', 'birth'] as const).filter(
+    (k) => claimed[k] !== undefined && publicForm(claimed[k], k) !== publicForm(record![k], k),
+  );
   if (mismatched.length && version === record.currentVersion) {
     checks.push({ id: 'registry-fields', passed: false, detail: `differs from the registry in: ${mismatched.join(', ')}` });
     return { sub: 'REGISTRY_MISMATCH', certificate, checks };
@@ -82,7 +92,17 @@ export async function registryStatus(
   }
   if (version !== undefined && version !== record.currentVersion) {
     checks.push({ id: 'registry-current-version', passed: false, detail: `version ${version} was superseded by version ${record.currentVersion}` });
-    return { sub: 'SUPERSEDED', certificate: { ...certificate, status: 'superseded', version }, checks };
+    // the earlier version's own facts: from our stored document of that version when we can read it
+    let earlier: Partial<Record<(typeof CORRECTABLE)[number], unknown>> = claimed;
+    const stored = registry.getDocument ? await registry.getDocument(record.managementNo, version).catch(() => undefined) : undefined;
+    const data = stored ? embeddedDataOfStoredPdf(stored.pdf) : undefined;
+    if (data) earlier = data;
+    const changedFields = CORRECTABLE.filter((k) => earlier[k] !== undefined && (earlier[k] ?? '') !== (record![k] ?? ''));
+    return {
+      sub: 'SUPERSEDED',
+      certificate: { ...certificate, status: 'superseded', version, currentVersion: record.currentVersion, currentIssueDate: record.issueDate, changedFields },
+      checks,
+    };
   }
   if (!mismatched.length) checks.push({ id: 'registry-fields', passed: true, detail: 'the facts agree with the registry' });
   checks.push({ id: 'registry-status', passed: true, detail: 'status valid' });
@@ -102,6 +122,9 @@ function reportCertificate(r: CertificateRecord, catalog: Catalog): ReportCertif
     approvalDate: r.approvalDate,
     issueDate: r.issueDate,
     issuer: issuerName ?? r.issuerBody,
+    sex: r.sex,
+    birth: r.birth,
+    ...(r.specialty ? { specialty: r.specialty } : {}),
     status: r.status,
     ...(r.revokedAt ? { revokedAt: new Date(r.revokedAt).toISOString() } : {}),
   };

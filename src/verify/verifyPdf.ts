@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Catalog } from '../catalog/Catalog';
 import type { Clock } from '../core/clock';
-import { parseBoundedJson } from '../core/boundedJson';
 import { isEcertError } from '../core/errors';
 import { EMBEDDED_DATA_NAME } from '../sign/pdfConstants';
+import type { CertificateData } from '../core/types';
+import { findCertificateTraces } from './copies/findCertificateTraces';
+import { parseEmbeddedData } from './embeddedData';
 import { verifyCms } from './cms/verifyCms';
 import { checkCoverage } from './pdf/checkCoverage';
 import { inspectSignatures } from './pdf/inspectSignatures';
@@ -16,6 +18,11 @@ export interface VerifyPdfDeps {
   /** Omit for an offline check (signature and structure only): the result is then at best INDETERMINATE. */
   registry?: RegistryReader;
   clock: Clock;
+  /**
+   * The QR check link (`/v/{token}`) of a certificate in the registry, for a copy that is not
+   * the sealed original but carries that certificate's data (issue 11). Optional.
+   */
+  qrCheckLinkFor?: (managementNo: string, version?: number, claimed?: CertificateData) => Promise<string | undefined>;
 }
 
 /**
@@ -27,7 +34,26 @@ export interface VerifyPdfDeps {
 export async function verifyPdf(bytes: Buffer, deps: VerifyPdfDeps): Promise<VerificationReport> {
   const now = deps.clock();
   const checks: Check[] = [];
-  const fail = (sub: Parameters<typeof makeReport>[1], extra = {}) => makeReport('TOTAL_FAILED', sub, checks, now, extra);
+  const documentSha256 = createHash('sha256').update(bytes).digest('hex');
+  const base = { evidence: 'pdf' as const, documentSha256 };
+  const fail = (sub: Parameters<typeof makeReport>[1], extra = {}) => makeReport('TOTAL_FAILED', sub, checks, now, { ...base, ...extra });
+  /** Not the sealed original (issue 11): no verdict on the content; point to the certificate it copies. */
+  const notOriginal = async (sub: Parameters<typeof makeReport>[1]) => {
+    const traces = findCertificateTraces(bytes);
+    const managementNo = traces.data?.managementNo;
+    let qrCheckUrl: string | undefined;
+    if (managementNo && deps.qrCheckLinkFor) qrCheckUrl = await deps.qrCheckLinkFor(managementNo, traces.data?.version, traces.data).catch(() => undefined);
+    if (!qrCheckUrl && traces.token) qrCheckUrl = `/v/${traces.token}`;
+    checks.push({
+      id: 'sealed-original',
+      passed: false,
+      detail: managementNo || traces.token
+        ? `not the sealed original; the file carries ${managementNo ? `the data of certificate ${managementNo}` : 'a QR verification URL'}`
+        : 'not the sealed original (no intact seal): the seal cannot be checked',
+    });
+    const copyOf = managementNo || qrCheckUrl ? { ...(managementNo ? { managementNo, version: traces.data?.version } : {}), ...(qrCheckUrl ? { qrCheckUrl } : {}) } : undefined;
+    return fail(sub, { notOriginal: true, ...(copyOf ? { copyOf } : {}) });
+  };
 
   // 1. structure (bounded) and the coverage rule of security.md
   let inspection;
@@ -36,12 +62,12 @@ export async function verifyPdf(bytes: Buffer, deps: VerifyPdfDeps): Promise<Ver
   } catch (e) {
     if (!isEcertError(e)) throw e;
     checks.push({ id: 'pdf-structure', passed: false, detail: e.bilingual.en });
-    return fail('FORMAT_FAILURE');
+    return notOriginal('FORMAT_FAILURE');
   }
   checks.push({ id: 'pdf-structure', passed: true, detail: `parsed ${inspection.revisions} revision(s)` });
   const coverage = checkCoverage(inspection, bytes.length);
   checks.push(...coverage.checks);
-  if (!coverage.ok) return fail(coverage.subIndication ?? 'FORMAT_FAILURE');
+  if (!coverage.ok) return notOriginal(coverage.subIndication ?? 'FORMAT_FAILURE');
   const sig = inspection.signatures[0];
 
   // 2. the CMS signature over exactly the ByteRange
@@ -64,7 +90,7 @@ export async function verifyPdf(bytes: Buffer, deps: VerifyPdfDeps): Promise<Ver
   if (!cms.ok) return fail(cms.subIndication ?? 'SIG_CRYPTO_FAILURE', { signer });
 
   // 3. the certificate data the document carries, and the seal that must have signed it
-  const claimed = readClaimedData(inspection.embeddedFiles.get(EMBEDDED_DATA_NAME));
+  const claimed = readClaimedData(inspection.embeddedFiles.get(EMBEDDED_DATA_NAME)) as unknown as EmbeddedData | undefined;
   if (!claimed) {
     checks.push({ id: 'certificate-data', passed: false, detail: `no valid ${EMBEDDED_DATA_NAME} in the document` });
     return fail('FORMAT_FAILURE', { signer });
@@ -81,32 +107,23 @@ export async function verifyPdf(bytes: Buffer, deps: VerifyPdfDeps): Promise<Ver
   // 4. the registry
   if (!deps.registry) {
     checks.push({ id: 'registry-record', passed: false, detail: 'not checked (offline)' });
-    return makeReport('INDETERMINATE', 'TRY_LATER', checks, now, { signer });
+    return makeReport('INDETERMINATE', 'TRY_LATER', checks, now, { ...base, signer });
   }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const reg = await registryStatus(claimed, deps.registry, deps.catalog, sha256);
+  const reg = await registryStatus(claimed, deps.registry, deps.catalog, documentSha256);
   checks.push(...reg.checks);
-  const extra = { signer, ...(reg.certificate ? { certificate: reg.certificate } : {}) };
+  const extra = { ...base, signer, ...(reg.certificate ? { certificate: reg.certificate } : {}) };
   if (reg.indeterminate) return makeReport('INDETERMINATE', reg.sub, checks, now, extra);
   if (reg.sub) return fail(reg.sub, extra);
   return makeReport('TOTAL_PASSED', undefined, checks, now, extra);
 }
 
 interface EmbeddedData extends ClaimedFacts {
+  qualification: string;
+  idNumberMasked: string;
   sealId: string;
 }
 
-function readClaimedData(json: Buffer | undefined): EmbeddedData | undefined {
-  if (!json || json.length > 64 * 1024) return undefined;
-  try {
-    const d = parseBoundedJson(json.toString('utf8'), 4) as Record<string, unknown> & EmbeddedData;
-    const strings = ['managementNo', 'qualification', 'holderName', 'idNumberMasked', 'approvalDate', 'issueDate', 'sealId'];
-    if (d?.format !== 'ecert-certificate/1' || !strings.every((k) => typeof d[k] === 'string') || typeof d.version !== 'number') return undefined;
-    return d as EmbeddedData;
-  } catch {
-    return undefined;
-  }
-}
+const readClaimedData = parseEmbeddedData;
 
 /** The signer certificate's CN must be the full name of the seal the catalog gives this qualification. */
 function sealMatches(claimed: EmbeddedData, signerCN: string | undefined, catalog: Catalog): boolean {

@@ -23,7 +23,7 @@ export async function verifyToken(token: string, deps: VerifyTokenDeps): Promise
   } catch (e) {
     if (!isEcertError(e)) throw e;
     checks.push({ id: 'token-signature', passed: false, detail: e.bilingual.en });
-    return makeReport('TOTAL_FAILED', 'SIG_CRYPTO_FAILURE', checks, now);
+    return makeReport('TOTAL_FAILED', 'SIG_CRYPTO_FAILURE', checks, now, { evidence: 'qr' });
   }
   checks.push({ id: 'token-signature', passed: true, detail: 'signed by a published QR key' });
   const reg = await registryStatus(
@@ -35,12 +35,14 @@ export async function verifyToken(token: string, deps: VerifyTokenDeps): Promise
       idNumberMasked: claims.i,
       approvalDate: claims.a,
       issueDate: claims.d,
+      ...(claims.x ? { sex: claims.x } : {}),
+      ...(claims.b ? { birth: claims.b } : {}),
     },
     deps.registry,
     deps.catalog,
   );
   checks.push(...reg.checks);
-  const extra = reg.certificate ? { certificate: reg.certificate } : {};
+  const extra = { evidence: 'qr' as const, ...(reg.certificate ? { certificate: reg.certificate } : {}) };
   if (reg.indeterminate) return makeReport('INDETERMINATE', reg.sub, checks, now, extra);
   if (reg.sub) return makeReport('TOTAL_FAILED', reg.sub, checks, now, extra);
   return makeReport('TOTAL_PASSED', undefined, checks, now, extra);

@@ -1,11 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { exportJWK } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { certificateDigest, qrClaimsOf, signQrToken, verifyQrToken, verifyUrlFor } from '../../src/qr/qrToken';
+import { certificateDigest, qrClaimsOf, signJwsQrToken, signQrToken, verifyQrToken, verifyUrlFor } from '../../src/qr/qrToken';
+import { qrSegments } from '../../src/render/artwork/qrArtwork';
+import QRCode from 'qrcode';
 import type { CertificateData } from '../../src/core/types';
 
 const data: CertificateData = {
-  managementNo: '202500100000019',
+  managementNo: '202500100000011',
   version: 1,
   qualification: 'tax-adviser',
   holderName: '张三',
@@ -24,10 +26,35 @@ async function keyPair(kid: string) {
   return { key: { kid, privateKey }, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' } };
 }
 
-describe('QR token', () => {
-  it('round-trips the claims, carries no full ID number, and stays short enough for a small QR', async () => {
+describe('QR token, compact form (issue 11)', () => {
+  it('round-trips the claims offline against the published key, carries no ID number, and makes a QR of version ≤ 8', async () => {
     const { key, jwk } = await keyPair('k1');
     const token = await signQrToken(qrClaimsOf(data), key);
+    expect(token).toMatch(/^\d+$/);
+    expect(token).not.toContain('002X');
+    const claims = await verifyQrToken(token, { keys: [jwk] });
+    expect(claims).toEqual({ v: 2, n: data.managementNo, r: 1, h: '张三', a: '2025-06-30', d: '2025-08-15', s: Buffer.from(certificateDigest(data), 'base64url').subarray(0, 8).toString('base64url'), x: '女', b: '1949-12' });
+    const qr = QRCode.create(qrSegments(verifyUrlFor('https://ecert.mohrss.gov.cn', token)) as never, { errorCorrectionLevel: 'M' });
+    expect(qr.version).toBeLessThanOrEqual(8);
+  });
+
+  it('fails a compact token with one changed digit, another key, or garbage', async () => {
+    const { key, jwk } = await keyPair('k1');
+    const other = await keyPair('k2');
+    const token = await signQrToken(qrClaimsOf(data), key);
+    // change the name's last byte (inside the payload, before the 64-byte signature)
+    const big = BigInt(token) + (1n << 520n);
+    await expect(verifyQrToken(big.toString(), { keys: [jwk] })).rejects.toMatchObject({ code: 'ERR_TOKEN_INVALID', details: { reason: 'BAD_SIGNATURE' } });
+    await expect(verifyQrToken(token, { keys: [other.jwk] })).rejects.toMatchObject({ code: 'ERR_TOKEN_INVALID', details: { reason: 'UNKNOWN_KID' } });
+    await expect(verifyQrToken('1' + '0'.repeat(60), { keys: [jwk] })).rejects.toMatchObject({ code: 'ERR_TOKEN_INVALID' });
+    await expect(verifyQrToken('9'.repeat(900), { keys: [jwk] })).rejects.toMatchObject({ code: 'ERR_TOKEN_INVALID' });
+  });
+});
+
+describe('QR token, JWS form of certificates issued before issue 11 (still verifies)', () => {
+  it('round-trips the claims, carries no full ID number, and stays short enough for a small QR', async () => {
+    const { key, jwk } = await keyPair('k1');
+    const token = await signJwsQrToken(qrClaimsOf(data), key);
     expect(token).not.toContain('11010519491231002X');
     expect(Buffer.from(token.split('.')[1], 'base64url').toString()).not.toMatch(/\d{17}[\dX]/);
     expect(verifyUrlFor('https://ecert.example.cn/', token).length).toBeLessThan(360);
@@ -38,7 +65,7 @@ describe('QR token', () => {
   it('fails a token with a changed claim, an unknown kid, or garbage', async () => {
     const { key, jwk } = await keyPair('k1');
     const other = await keyPair('k2');
-    const token = await signQrToken(qrClaimsOf(data), key);
+    const token = await signJwsQrToken(qrClaimsOf(data), key);
     const [h, p, sig] = token.split('.');
     const changed = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), h: '李四' })).toString('base64url');
     await expect(verifyQrToken(`${h}.${changed}.${sig}`, { keys: [jwk] })).rejects.toMatchObject({ code: 'ERR_TOKEN_INVALID', details: { reason: 'BAD_SIGNATURE' } });

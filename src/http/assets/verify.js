@@ -36,7 +36,7 @@
     var isImage = /^image\//.test(file.type);
     (isImage ? decodeImage(file) : Promise.resolve(null)).then(function (text) {
       if (text) {
-        var m = /\/v\/([A-Za-z0-9_.-]+)\s*$/.exec(text);
+        var m = /\/v\/([A-Za-z0-9_.-]+)\s*$/i.exec(text);
         if (m) { window.location.href = '/v/' + m[1]; return; }
       }
       var fd = new FormData();

@@ -14,7 +14,7 @@ export function page(title: string, body: string, opts: { scripts?: string[] } =
 <link rel="stylesheet" href="/assets/app.css">
 </head>
 <body>
-<header class="top"><a href="/" class="brand">专业技术人员职业资格电子证书<span>Professional Qualification E-Certificates</span></a>
+<header class="top"><a href="/" class="brand">专业技术人员职业资格电子证书<span lang="en">Professional Qualification E-Certificates</span></a>
 <nav><a href="/verify">查验 Verify</a><a href="/holder">下载 Download</a></nav></header>
 <main>
 ${body}

@@ -1,46 +1,48 @@
 import { esc, page } from './html';
 import { reportView } from './reportView';
+import { directorySection, lookupSection } from './directoryView';
 import type { VerificationReport } from '../../verify/VerificationReport';
 
 export function homePage(): string {
   return page(
     '首页 Home',
-    `<section class="hero"><h1>专业技术人员职业资格电子证书</h1><p class="en">Electronic certificates of professional qualifications, sealed and verifiable</p></section>
+    `<section class="hero"><h1>专业技术人员职业资格电子证书</h1><p class="en" lang="en">Electronic certificates of professional qualifications, sealed and verifiable</p></section>
 <div class="cards">
-<a class="card" href="/verify"><h2>查验证书</h2><p>上传电子证书 PDF，或上传二维码照片/截图</p><p class="en">Verify: upload the PDF, or a photo or screenshot of its QR code</p></a>
-<a class="card" href="/holder"><h2>下载我的证书</h2><p>凭姓名、证件号码和管理号下载</p><p class="en">Holders: download your certificate with name, ID number and management number</p></a>
+<a class="card" href="/verify"><h2>查验证书</h2><p>上传电子证书 PDF，或上传二维码照片/截图</p><p class="en" lang="en">Verify: upload the PDF, or a photo or screenshot of its QR code</p></a>
+<a class="card" href="/holder"><h2>下载我的证书</h2><p>凭姓名、证件号码和管理号下载</p><p class="en" lang="en">Holders: download your certificate with name, ID number and management number</p></a>
 </div>`,
   );
 }
 
-/** The upload page; `resultHtml` is a rendered verdict or error to show under the form. */
-export function verifyPage(resultHtml = ''): string {
+/** The upload page; `resultHtml` is a rendered verdict or error to show under the form; `extra` the directory and 管理号 sections. */
+export function verifyPage(resultHtml = '', extra = `${directorySection()}\n${lookupSection()}`): string {
   return page(
     '查验 Verify',
-    `<h1>查验电子证书 <span class="en">Verify a certificate</span></h1>
+    `<h1>查验电子证书 <span class="en" lang="en">Verify a certificate</span></h1>
 <form id="verify-form" class="panel" method="post" action="/verify" enctype="multipart/form-data">
-<label for="file">选择证书 PDF 或二维码图片 <span class="en">Choose the certificate PDF, or an image of its QR code</span></label>
+<label for="file">选择证书 PDF 或二维码图片 <span class="en" lang="en">Choose the certificate PDF, or an image of its QR code</span></label>
 <input id="file" name="file" type="file" accept="application/pdf,.pdf,image/png,image/jpeg,image/webp" required>
 <button type="submit">查验 Verify</button>
-<p class="hint">文件只用于本次查验。 <span class="en">The file is only used for this check.</span></p>
+<p class="hint">文件只用于本次查验。 <span class="en" lang="en">The file is only used for this check.</span></p>
 </form>
-<div id="result" aria-live="polite">${resultHtml}</div>`,
+<div id="result" aria-live="polite">${resultHtml}</div>
+${extra}`,
     { scripts: ['/assets/jsQR.js', '/assets/verify.js'] },
   );
 }
 
-export function tokenPage(result: VerificationReport): string {
-  return page('扫码查验 QR verification', `<h1>扫码查验 <span class="en">QR verification</span></h1>\n<div id="result">${reportView(result)}</div>`);
+export function tokenPage(result: VerificationReport, link?: string): string {
+  return page('扫码查验 QR verification', `<h1>扫码查验 <span class="en" lang="en">QR verification</span></h1>\n<div id="result">${reportView(result, { link })}</div>`);
 }
 
 export function holderPage(error?: { zh: string; en: string }): string {
   return page(
     '下载证书 Download',
-    `<h1>下载我的电子证书 <span class="en">Download my certificate</span></h1>
+    `<h1>下载我的电子证书 <span class="en" lang="en">Download my certificate</span></h1>
 <form class="panel" method="post" action="/holder">
-<label for="name">姓名 <span class="en">Name</span></label><input id="name" name="name" required maxlength="64" autocomplete="name">
-<label for="idNumber">证件号码 <span class="en">ID number</span></label><input id="idNumber" name="idNumber" required maxlength="32" autocomplete="off">
-<label for="managementNo">管理号 <span class="en">Management number</span></label><input id="managementNo" name="managementNo" required maxlength="32" autocomplete="off">
+<label for="name">姓名 <span class="en" lang="en">Name</span></label><input id="name" name="name" required maxlength="64" autocomplete="name">
+<label for="idNumber">证件号码 <span class="en" lang="en">ID number</span></label><input id="idNumber" name="idNumber" required maxlength="32" autocomplete="off">
+<label for="managementNo">管理号 <span class="en" lang="en">Management number</span></label><input id="managementNo" name="managementNo" required maxlength="32" autocomplete="off">
 <input type="hidden" name="challenge" id="challenge" disabled><input type="hidden" name="nonce" id="nonce" disabled>
 <button type="submit">下载 Download</button>
 <p class="hint" id="holder-status" aria-live="polite"></p>
@@ -51,5 +53,5 @@ ${error ? errorView(error) : ''}`,
 }
 
 export function errorView(e: { zh: string; en: string }): string {
-  return `<section class="verdict fail" role="alert"><p>${esc(e.zh)}<br><span class="en">${esc(e.en)}</span></p></section>`;
+  return `<section class="verdict fail" role="alert"><p>${esc(e.zh)}<br><span class="en" lang="en">${esc(e.en)}</span></p></section>`;
 }

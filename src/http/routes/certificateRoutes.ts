@@ -8,6 +8,7 @@ import { reissueCertificate } from '../../issue/reissueCertificate';
 import { EcertError } from '../../core/errors';
 import type { CertificateRecord } from '../../registry/RegistryStore';
 import { requireIssuer } from '../auth';
+import { verifyLinkOfRecord } from '../../verify/copies/verifyLinkOfRecord';
 
 /** Issuer endpoints: issue, read, download, revoke, re-issue. Thin: parse → use case → HTTP. */
 export function certificateRoutes(s: Services, onIssued?: (qualification: string) => void): Router {
@@ -18,7 +19,9 @@ export function certificateRoutes(s: Services, onIssued?: (qualification: string
   r.post('/api/v1/certificates', json, async (req, res) => {
     const result = await issueCertificate(req.body, req.issuer!, s);
     if (result.created) onIssued?.(result.record.qualification);
-    const body = { managementNo: result.record.managementNo, documentSha256: result.documentSha256, status: result.record.status, created: result.created, links: links(result.record.managementNo, s) };
+    // links.verify: the /v/{token} page of this certificate (issue 11)
+    const verify = await verifyLinkOfRecord(result.record, { catalog: s.catalog, qrKey: s.keys.qrKey, publicUrl: s.publicUrl });
+    const body = { managementNo: result.record.managementNo, documentSha256: result.documentSha256, status: result.record.status, created: result.created, links: { ...links(result.record.managementNo, s), verify } };
     res.status(result.created ? 201 : 200).location(`/api/v1/certificates/${result.record.managementNo}`).json(body);
   });
 

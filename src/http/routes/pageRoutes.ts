@@ -4,13 +4,19 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Services } from '../../services';
 import { isEcertError } from '../../core/errors';
-import { verifyPdf } from '../../verify/verifyPdf';
 import { verifyToken } from '../../verify/verifyToken';
-import { decodeQrImage, tokenFromUrl } from '../../qr/decodeQrImage';
+import { verifyUpload } from '../../verify/verifyUpload';
+import { verifyUrlFor } from '../../qr/qrToken';
+import { verifyDeps } from './verifyRoutes';
 import { lookupHolderDocument } from '../../issue/lookupHolderDocument';
-import { isPdf, readUploadedFile } from '../readUpload';
+import { readUploadedFile } from '../readUpload';
 import { RateLimiter } from '../rateLimiter';
 import { errorView, holderPage, homePage, tokenPage, verifyPage } from '../pages/pages';
+import { directorySection, lookupSection } from '../pages/directoryView';
+import { loadDirectory } from '../../directory/Directory';
+import { lookupDirectory } from '../../directory/lookupDirectory';
+import { isValidManagementNo } from '../../registry/managementNumber';
+import { qrCheckLinkFor } from '../../verify/copies/qrCheckLinkFor';
 import { reportView } from '../pages/reportView';
 import { sendPdf } from './certificateRoutes';
 
@@ -42,7 +48,36 @@ export function pageRoutes(s: Services): Router {
   });
 
   r.get('/', (_req, res) => html(res, homePage()));
-  r.get('/verify', (_req, res) => html(res, verifyPage()));
+  const directory = loadDirectory();
+  r.get('/verify', (req, res) => {
+    const q = typeof req.query.q === 'string' ? req.query.q : undefined;
+    const no = typeof req.query.no === 'string' ? req.query.no.slice(0, 32) : undefined;
+    if (q === undefined) return html(res, verifyPage('', `${directorySection()}\n${lookupSection(undefined, no)}`));
+    try {
+      html(res, verifyPage('', `${directorySection(lookupDirectory(q, directory), undefined, q)}\n${lookupSection()}`));
+    } catch (e) {
+      if (!isEcertError(e) || e.status >= 500) throw e;
+      html(res, verifyPage('', `${directorySection(undefined, e.bilingual, q)}\n${lookupSection()}`), e.status);
+    }
+  });
+
+  // 管理号 + name → the QR check of that certificate (issue 11): both must match; rate-limited per client
+  const byLookupClient = new RateLimiter(20, 60_000);
+  r.post('/verify/lookup', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
+    const miss = { zh: '未找到匹配的证书，请核对管理号和姓名', en: 'No matching certificate: check the management number and the name' };
+    try {
+      byLookupClient.hit(req.ip ?? 'unknown');
+      const no = String(req.body?.managementNo ?? '').trim().toUpperCase();
+      const name = String(req.body?.name ?? '').trim();
+      const record = isValidManagementNo(no) && name ? await s.registry.getCertificate(no) : undefined;
+      const link = record && record.holderName === name ? await qrCheckLinkFor({ registry: s.registry, qrKey: s.keys.qrKey, publicUrl: '' })(no) : undefined;
+      if (link) return res.redirect(303, link);
+      html(res, verifyPage('', `${directorySection()}\n${lookupSection(miss)}`), 404);
+    } catch (e) {
+      if (!isEcertError(e) || e.status >= 500) throw e;
+      html(res, verifyPage('', `${directorySection()}\n${lookupSection(e.bilingual)}`), e.status);
+    }
+  });
 
   r.post('/verify', async (req, res) => {
     const fragment = req.query.fragment === '1';
@@ -54,28 +89,19 @@ export function pageRoutes(s: Services): Router {
       if (!isEcertError(e)) throw e;
       return respond(errorView(e.bilingual), e.status);
     }
-    if (isPdf(file)) {
-      const report = await verifyPdf(file, { trustAnchors: s.keys.trustAnchors, catalog: s.catalog, registry: s.registry, clock: s.clock });
-      return respond(reportView(report));
-    }
-    let text: string | undefined;
     try {
-      text = await decodeQrImage(file);
+      const report = await verifyUpload(file, verifyDeps(s));
+      respond(reportView(report));
     } catch (e) {
-      if (!isEcertError(e)) throw e;
-      return respond(errorView(e.bilingual), e.status);
+      if (!isEcertError(e) || e.status >= 500) throw e;
+      respond(errorView(e.bilingual), e.status);
     }
-    const token = text ? tokenFromUrl(text) : undefined;
-    if (!token) {
-      return respond(errorView({ zh: '无法识别：请上传证书 PDF，或清晰的二维码图片', en: 'Not recognised: upload the certificate PDF or a sharp image of its QR code' }), 422);
-    }
-    const report = await verifyToken(token, { jwks: s.keys.jwks(), catalog: s.catalog, registry: s.registry, clock: s.clock });
-    respond(reportView(report));
   });
 
   r.get('/v/:token', async (req, res) => {
-    const report = await verifyToken(String(req.params.token), { jwks: s.keys.jwks(), catalog: s.catalog, registry: s.registry, clock: s.clock });
-    html(res, tokenPage(report));
+    const token = String(req.params.token);
+    const report = await verifyToken(token, verifyDeps(s));
+    html(res, tokenPage(report, verifyUrlFor(s.publicUrl, token)));
   });
 
   r.get('/holder', (_req, res) => html(res, holderPage()));
