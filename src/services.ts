@@ -5,8 +5,8 @@ import type { Catalog } from './catalog/Catalog';
 import type { Config } from './config';
 import { systemClock, type Clock } from './core/clock';
 import { IdDigester } from './issue/idDigest';
-import { InProcessBuilder, type DocumentBuilder } from './issue/DocumentBuilder';
-import { RenderPool } from './issue/RenderPool';
+import { InProcessBuilder, type DocumentBuilder } from './render/pool/DocumentBuilder';
+import { RenderPool } from './render/pool/RenderPool';
 import { generateKeyMaterial, keyMaterialExists, loadKeyStore } from './keys';
 import type { KeyStore } from './keys/KeyStore';
 import { openRegistry } from './registry/openRegistry';
@@ -54,6 +54,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   mkdirSync(config.dataDir, { recursive: true });
   const registry = await openRegistry({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   await registry.migrate();
+  // a process that stopped between the two phases of an issuance left reserved numbers: void them (issue 12)
+  await registry.voidExpiredReservations(clock());
   // with a render pool the fonts live in the workers only (memory of large batches)
   let documents: DocumentBuilder;
   if (opts.renderThreads) {

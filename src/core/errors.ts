@@ -62,6 +62,11 @@ export const ERROR_CODES = {
   ERR_CATALOG_INVALID: { status: 500, zh: '职业资格目录数据无效', en: 'Qualification catalog is invalid' },
   ERR_KEYS_MISSING: { status: 500, zh: '缺少签名密钥', en: 'Signing keys are missing' },
   ERR_CONFIG: { status: 500, zh: '配置错误', en: 'Configuration error' },
+  // --- issue 12: two-phase issuance, conflicts, credentials
+  ERR_CONFLICTS_WITH_EXISTING: { status: 409, zh: '与已签发的证书冲突（同一人、同一资格、同一批准日期，但其他信息不同），如需更正请重新制发', en: 'Conflicts with an issued certificate (same holder, qualification and approval date, other details differ); use a re-issue to correct it' },
+  ERR_CONCURRENT_UPDATE: { status: 409, zh: '证书已被同时修改，请重试', en: 'The certificate was changed concurrently, try again' },
+  ERR_RESERVATION_LOST: { status: 503, zh: '管理号预留已过期，请重试', en: 'The management number reservation expired, try again' },
+  ERR_ISSUER_DISABLED: { status: 401, zh: '发证机构凭据已停用', en: 'The issuer credential is disabled' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -111,15 +111,33 @@ export interface AuditVerdict {
   headHash?: string;
 }
 
-export interface IssueArgs {
-  /** Identity of "the same certificate" (computed by the caller); issuing it again returns the existing one. */
+/** Phase 1 of an issuance: draw the 管理号 (issue 12, two-phase issuance). */
+export interface ReserveArgs {
+  /** Identity of "the same certificate" (computed by the caller). */
   dedupKey: string;
   /** Issue year and catalog serial: the first 7 digits of the 管理号. */
   year: number;
   qualificationSerial: number;
+  actor: string;
+  now: Date;
+  /** The reservation is voided by the next reserve/claim after this long without a commit. */
+  leaseMs: number;
+}
+
+export type Reservation =
+  /**
+   * The identity is already issued: nothing drawn. `retired`: the identity is one a re-issue
+   * corrected away from (the certificate now carries other details).
+   */
+  | { existing: CertificateRecord; retired?: boolean }
+  | { managementNo: string };
+
+/** Phase 2: the rendered and signed document committed under its reserved 管理号. */
+export interface CommitIssueArgs {
+  managementNo: string;
+  dedupKey: string;
   record: NewRecord;
-  /** Render and sign the document for this 管理号 (version 1). Called at most once, inside the transaction. */
-  build: (managementNo: string) => Promise<BuiltDocument>;
+  built: BuiltDocument;
   actor: string;
   now: Date;
   /** The batch row this issuance completes (marked done in the same transaction). */
@@ -128,11 +146,29 @@ export interface IssueArgs {
 
 export interface ReissueArgs {
   managementNo: string;
+  /** The version the document was built on top of (built.data.version = expectedVersion + 1). */
+  expectedVersion: number;
   changes: ReissueChanges;
-  build: (managementNo: string, version: number) => Promise<BuiltDocument>;
+  /** The corrected identity: later issue requests with it find this certificate. */
+  dedupKey?: string;
+  built: BuiltDocument;
   actor: string;
   now: Date;
   reason: string;
+}
+
+/** `ecert audit verify`: every 管理号 drawn, accounted for. */
+export interface NumberAccount {
+  ok: boolean;
+  /** Numbers drawn (Σ last_seq over every year and qualification). */
+  drawn: number;
+  issued: number;
+  void: number;
+  /** Reserved and still within their lease (a document being built right now). */
+  reserved: number;
+  /** Reserved, lease run out (a crashed process): voided by the next reserve or claim. */
+  expired: number;
+  problems: string[];
 }
 
 /**
@@ -152,19 +188,38 @@ export interface RegistryStore {
   close(): Promise<void>;
 
   /**
-   * ONE transaction: when `dedupKey` is known → `{ created: false }` with the existing record
-   * (`build` not called; the batch row, if any, is marked done with that 管理号). Otherwise the
-   * next sequence of (year, qualificationSerial) is taken under a row lock, `build` renders and
-   * signs, and record + document v1 + audit entry + batch row are committed together. A failure
-   * anywhere (build included) rolls everything back, the sequence too: numbers have no gaps.
+   * Phase 1, one short transaction: when `dedupKey` is issued → `{ existing }` (nothing drawn).
+   * Otherwise the next sequence of (year, qualificationSerial) is drawn and recorded as
+   * `reserved` until now + leaseMs. Expired reservations (a crashed process) are voided first.
+   * The registry never renders: the caller builds the document with no lock held.
    */
-  issue(args: IssueArgs): Promise<{ created: boolean; record: CertificateRecord }>;
+  reserve(args: ReserveArgs): Promise<Reservation>;
+  /**
+   * Phase 2, one short transaction: record + document v1 + audit entry + batch row, and the
+   * number marked issued. When a concurrent issue of the same identity committed first, this
+   * number is voided (reason given) and the winner returned with `created: false`.
+   * ERR_RESERVATION_LOST (503) when the reservation was voided meanwhile (lease expired).
+   */
+  commitIssue(args: CommitIssueArgs): Promise<{ created: boolean; record: CertificateRecord }>;
+  /** A reserved number that will not be committed (the build failed): void with its reason, never reused. */
+  voidReservation(args: { managementNo: string; reason: string; actor: string; now: Date }): Promise<void>;
+  /** Void every reservation whose lease has run out (called at start and by claims). Returns how many. */
+  voidExpiredReservations(now: Date): Promise<number>;
+  /** Every 管理号 drawn is issued, void or reserved; every certificate's number is issued. */
+  accountNumbers(now: Date): Promise<NumberAccount>;
+  /** Mark a pending batch row done with an existing certificate (an identical re-submission). */
+  completeBatchRow(args: BatchRowRef & { managementNo: string; now: Date }): Promise<void>;
 
   /**
-   * A new document version under the same 管理号, in one transaction; the previous version is
-   * marked superseded. ERR_NOT_FOUND, or ERR_CERTIFICATE_REVOKED for a revoked certificate.
+   * A new document version under the same 管理号, in one short transaction (the document was
+   * built beforehand on top of `expectedVersion`); the previous version is marked superseded
+   * and the identity key replaced by `dedupKey`. ERR_NOT_FOUND, ERR_CERTIFICATE_REVOKED, or
+   * ERR_CONCURRENT_UPDATE (409) when another re-issue committed since `expectedVersion`;
+   * ERR_CONFLICTS_WITH_EXISTING when the corrected identity is another certificate's.
    */
   reissue(args: ReissueArgs): Promise<CertificateRecord>;
+  /** The certificate holding an identity key. */
+  findByDedupKey(dedupKey: string): Promise<CertificateRecord | undefined>;
 
   /** Who, when, why. ERR_NOT_FOUND, or ERR_CERTIFICATE_REVOKED when already revoked. */
   revoke(args: { managementNo: string; reason: string; actor: string; now: Date }): Promise<CertificateRecord>;
