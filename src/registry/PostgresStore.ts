@@ -103,7 +103,8 @@ export class PostgresStore extends SqlRegistryStore {
     return t.all(
       `WITH picked AS (
          SELECT batch_id, row_no FROM batch_rows
-         WHERE state = 'pending' AND (lease_until IS NULL OR lease_until <= ?) ${a.batchId !== undefined ? 'AND batch_id = ?' : ''}
+         WHERE state = 'pending' AND (lease_until IS NULL OR lease_until <= ?)
+           ${a.batchId !== undefined ? 'AND batch_id = ?' : 'AND batch_id NOT IN (SELECT id FROM batches WHERE owner IS NOT NULL)'}
          ORDER BY batch_id, row_no LIMIT ?
          FOR UPDATE SKIP LOCKED)
        UPDATE batch_rows r SET lease_owner = ?, lease_until = ?

@@ -88,6 +88,8 @@ export interface BatchStatus {
   errors: Array<{ row: number; code: string; message: string }>;
   createdAt: string;
   finishedAt?: string;
+  /** Set while a CLI run claims the batch exclusively. */
+  owner?: string;
 }
 
 /** getBatch lists at most this many failed rows (a 100 000-row batch may fail entirely). */
@@ -236,8 +238,21 @@ export interface RegistryStore {
   /** ERR_NOT_FOUND for an unknown id. */
   disableIssuer(id: string, actor: string, now: Date): Promise<void>;
 
-  /** Store a batch and its rows (pending). Idempotent: an existing batch id is left as it is. */
-  createBatch(args: { id: string; issuerId: string; rows: Array<{ rowNo: number; payload: unknown }>; now: Date }): Promise<void>;
+  /**
+   * Store a batch and its rows (pending), with its `batch.submit` audit entry when `actor` is
+   * given, in one transaction. Idempotent, also under concurrent identical submissions: an
+   * existing batch id is left as it is (→ false). `owner`: the batch is claimed exclusively
+   * by that owner (a CLI run); claims without a batchId skip owned batches.
+   */
+  createBatch(args: { id: string; issuerId: string; rows: Array<{ rowNo: number; payload: unknown }>; now: Date; actor?: string; owner?: string }): Promise<boolean>;
+  /** Set (or clear with null) the exclusive owner of a batch. */
+  setBatchOwner(batchId: string, owner: string | null): Promise<void>;
+  /**
+   * A row whose issuance failed for a non-validation reason (signer, registry, I/O): retried
+   * after a back-off (its lease is moved to now + backoffMs·2^(attempts-1)); after
+   * `maxAttempts` it is failed with that error. Returns 'retry' or 'failed'.
+   */
+  deferBatchRow(args: BatchRowRef & { code: string; message: string; now: Date; maxAttempts: number; backoffMs: number }): Promise<'retry' | 'failed'>;
   /**
    * Lease up to `limit` pending rows (of one batch, or of any) whose lease is free or expired,
    * in row order. Concurrent claimers, in any process or instance, never get the same row

@@ -121,6 +121,9 @@ export abstract class SqlRegistryStore implements RegistryStore {
         if (reservation?.state !== 'reserved') {
           throw new EcertError('ERR_RESERVATION_LOST', { details: { managementNo: a.managementNo, state: reservation?.state ?? 'unknown' } });
         }
+        // a credential disabled between the two phases issues nothing more
+        const issuer = await first(t, 'SELECT disabled FROM issuers WHERE id = ?', [a.record.issuerId]);
+        if (issuer && Number(issuer.disabled)) throw new EcertError('ERR_ISSUER_DISABLED', { details: { issuerId: a.record.issuerId } });
         // a concurrent issue of the same certificate committed between our two phases
         winner = await this.byDedupKey(t, a.dedupKey);
         if (winner) {
@@ -358,23 +361,70 @@ export abstract class SqlRegistryStore implements RegistryStore {
         if (!(await first(t, 'SELECT 1 AS x FROM issuers WHERE id = ?', [id]))) throw new EcertError('ERR_NOT_FOUND', { details: { issuerId: id } });
         return; // already disabled
       }
-      await this.audit(t, { actor, action: 'issuer.disable', target: id, now });
+      // its queued batch rows fail at once (issue 12): nothing more is issued in its name
+      const e = new EcertError('ERR_ISSUER_DISABLED');
+      const message = `${e.bilingual.zh} / ${e.bilingual.en}`;
+      const at = now.toISOString();
+      const affected = await t.all(
+        `SELECT batch_id, COUNT(*) AS n FROM batch_rows WHERE state = 'pending' AND batch_id IN (SELECT id FROM batches WHERE issuer_id = ?) GROUP BY batch_id ORDER BY batch_id`,
+        [id],
+      );
+      await t.run(
+        `UPDATE batch_rows SET state = 'failed', error_code = 'ERR_ISSUER_DISABLED', error_message = ?, payload = NULL, lease_owner = NULL, lease_until = NULL
+         WHERE state = 'pending' AND batch_id IN (SELECT id FROM batches WHERE issuer_id = ?)`,
+        [message, id],
+      );
+      for (const b of affected) {
+        await t.run(
+          `UPDATE batches SET failed = failed + ?, finished_at = CASE WHEN finished_at IS NULL AND done + failed + ? >= total THEN ? ELSE finished_at END WHERE id = ?`,
+          [Number(b.n), Number(b.n), at, b.batch_id],
+        );
+      }
+      await this.audit(t, { actor, action: 'issuer.disable', target: id, details: { batchRowsFailed: affected.reduce((x, b) => x + Number(b.n), 0) }, now });
     });
   }
 
   // ---------------------------------------------------------------- batches
 
-  async createBatch(a: { id: string; issuerId: string; rows: Array<{ rowNo: number; payload: unknown }>; now: Date }): Promise<void> {
+  async createBatch(a: { id: string; issuerId: string; rows: Array<{ rowNo: number; payload: unknown }>; now: Date; actor?: string; owner?: string }): Promise<boolean> {
     for (const r of a.rows) {
       if (!Number.isSafeInteger(r.rowNo) || r.rowNo < 1) throw new RangeError(`batch row number must be a positive integer: ${r.rowNo}`);
     }
     const at = a.now.toISOString();
-    await this.transaction(async (t) => {
-      const inserted = await t.run('INSERT INTO batches (id, issuer_id, total, created_at, finished_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING', [
-        a.id, a.issuerId, a.rows.length, at, a.rows.length ? null : at,
+    return this.transaction(async (t) => {
+      const inserted = await t.run('INSERT INTO batches (id, issuer_id, total, created_at, finished_at, owner) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING', [
+        a.id, a.issuerId, a.rows.length, at, a.rows.length ? null : at, a.owner ?? null,
       ]);
-      if (!inserted) return; // the same batch, submitted twice
+      if (!inserted) return false; // the same batch, submitted twice (or at the same time)
       await this.insertBatchRows(t, a.id, a.rows.map((r) => ({ rowNo: r.rowNo, payload: JSON.stringify(r.payload ?? null) })));
+      if (a.actor) await this.audit(t, { actor: a.actor, action: 'batch.submit', target: a.id, details: { rows: a.rows.length }, now: a.now });
+      return true;
+    });
+  }
+
+  async setBatchOwner(batchId: string, owner: string | null): Promise<void> {
+    await this.transaction((t) => t.run('UPDATE batches SET owner = ? WHERE id = ?', [owner, batchId]));
+  }
+
+  async deferBatchRow(a: BatchRowRef & { code: string; message: string; now: Date; maxAttempts: number; backoffMs: number }): Promise<'retry' | 'failed'> {
+    const at = a.now.toISOString();
+    return this.transaction(async (t) => {
+      const row = await first(t, `SELECT attempts, state FROM batch_rows WHERE batch_id = ? AND row_no = ?${this.forUpdate}`, [a.batchId, a.rowNo]);
+      if (!row || row.state !== 'pending') return 'failed';
+      const attempts = Number(row.attempts) + 1;
+      if (attempts >= a.maxAttempts) {
+        await t.run(
+          `UPDATE batch_rows SET state = 'failed', attempts = ?, error_code = ?, error_message = ?, payload = NULL, lease_owner = NULL, lease_until = NULL
+           WHERE batch_id = ? AND row_no = ?`,
+          [attempts, a.code, `${a.message} (${attempts} attempts)`.slice(0, MAX_ERROR_MESSAGE), a.batchId, a.rowNo],
+        );
+        await this.countRow(t, a.batchId, 'failed', at);
+        return 'failed';
+      }
+      await t.run('UPDATE batch_rows SET attempts = ?, lease_owner = NULL, lease_until = ? WHERE batch_id = ? AND row_no = ?', [
+        attempts, a.now.getTime() + a.backoffMs * 2 ** (attempts - 1), a.batchId, a.rowNo,
+      ]);
+      return 'retry';
     });
   }
 
@@ -420,6 +470,7 @@ export abstract class SqlRegistryStore implements RegistryStore {
       errors: errors.map((e) => ({ row: Number(e.row_no), code: String(e.error_code), message: String(e.error_message) })),
       createdAt: String(b.created_at),
       ...(b.finished_at != null ? { finishedAt: String(b.finished_at) } : {}),
+      ...(b.owner != null ? { owner: String(b.owner) } : {}),
     };
   }
 

@@ -115,7 +115,8 @@ export class SqliteStore extends SqlRegistryStore {
       `UPDATE batch_rows SET lease_owner = ?, lease_until = ?
        WHERE rowid IN (
          SELECT rowid FROM batch_rows
-         WHERE state = 'pending' AND (lease_until IS NULL OR lease_until <= ?) ${a.batchId !== undefined ? 'AND batch_id = ?' : ''}
+         WHERE state = 'pending' AND (lease_until IS NULL OR lease_until <= ?)
+           ${a.batchId !== undefined ? 'AND batch_id = ?' : 'AND batch_id NOT IN (SELECT id FROM batches WHERE owner IS NOT NULL)'}
          ORDER BY batch_id, row_no LIMIT ?)
        RETURNING batch_id, row_no, payload`,
       [a.workerId, now + a.leaseMs, now, ...(a.batchId !== undefined ? [a.batchId] : []), a.limit],
