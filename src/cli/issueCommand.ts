@@ -119,7 +119,7 @@ function shellQuote(s: string): string {
   return /^[\w./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-async function operatorIssuer(s: Services): Promise<Issuer> {
+export async function operatorIssuer(s: Services): Promise<Issuer> {
   const all = s.catalog.list().map((q) => q.code);
   const found = (await s.registry.listIssuers()).find((i) => i.id === OPERATOR_ID);
   if (found) return found;

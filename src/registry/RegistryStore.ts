@@ -220,6 +220,11 @@ export interface RegistryStore {
    * ERR_CONFLICTS_WITH_EXISTING when the corrected identity is another certificate's.
    */
   reissue(args: ReissueArgs): Promise<CertificateRecord>;
+  /**
+   * Certificates matching every given criterion (holder name exact, ID digest, qualification,
+   * status), newest first, at most `limit` (≤ 1000).
+   */
+  searchCertificates(q: { holderName?: string; idNumberDigest?: string; qualification?: string; status?: 'valid' | 'revoked'; limit: number }): Promise<CertificateRecord[]>;
   /** The certificate holding an identity key. */
   findByDedupKey(dedupKey: string): Promise<CertificateRecord | undefined>;
 

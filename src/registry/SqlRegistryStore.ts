@@ -178,6 +178,21 @@ export abstract class SqlRegistryStore implements RegistryStore {
     await this.transaction((t) => this.completeRow(t, a, a.managementNo, a.now.toISOString()));
   }
 
+  async searchCertificates(q: { holderName?: string; idNumberDigest?: string; qualification?: string; status?: 'valid' | 'revoked'; limit: number }): Promise<CertificateRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (col: string, v: string | undefined) => v !== undefined && (where.push(`${col} = ?`), params.push(v));
+    add('holder_name', q.holderName);
+    add('id_number_digest', q.idNumberDigest);
+    add('qualification', q.qualification);
+    add('status', q.status);
+    const limit = Math.max(1, Math.min(1000, Math.floor(q.limit) || 1));
+    const rows = await this.db.all(`SELECT management_no FROM certificates ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, management_no DESC LIMIT ${limit}`, params);
+    const out: CertificateRecord[] = [];
+    for (const r of rows) out.push((await this.getCertificate(String(r.management_no)))!);
+    return out;
+  }
+
   async findByDedupKey(dedupKey: string): Promise<CertificateRecord | undefined> {
     const no = await this.byDedupKey(this.db, dedupKey);
     return no ? this.getCertificate(no) : undefined;

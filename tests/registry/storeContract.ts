@@ -400,6 +400,55 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     );
 
     it(
+      'batch bookkeeping (issue 12): submission + audit in one transaction under concurrent submissions, owned batches, bounded retries, disabled issuers',
+      withStore(async (h) => {
+        await h.store.createIssuer({ id: 'iss_b', bodyCode: 'cctaa', name: 'B', qualifications: [], keyHash: 'hb', actor: 'cli', now });
+        const rows = range(1, 5).map((i) => ({ rowNo: i, payload: { i } }));
+        const other = await h.another();
+        try {
+          const created = await Promise.all(range(0, 6).map((j) => (j % 2 ? other : h.store).createBatch({ id: 'same', issuerId: 'iss_b', rows, now, actor: 'iss_b' })));
+          expect(created.filter(Boolean)).toHaveLength(1);
+        } finally {
+          await other.close();
+        }
+        expect(await count(h, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'batch.submit' AND target = 'same'")).toBe(1);
+        expect(await count(h, "SELECT COUNT(*) AS n FROM batch_rows WHERE batch_id = 'same'")).toBe(5);
+
+        // a batch owned by a CLI run is skipped by claims for any batch, taken by claims naming it
+        await h.store.createBatch({ id: 'owned', issuerId: 'iss_b', rows, now, owner: 'cli:1@host' });
+        expect(await h.store.getBatch('owned')).toMatchObject({ owner: 'cli:1@host' });
+        const any = await h.store.claimBatchRows({ limit: 100, workerId: 'svc', now, leaseMs: 60_000 });
+        expect(new Set(any.map((r) => r.batchId))).toEqual(new Set(['same']));
+        expect((await h.store.claimBatchRows({ batchId: 'owned', limit: 100, workerId: 'cli', now, leaseMs: 60_000 })).length).toBe(5);
+        await h.store.setBatchOwner('owned', null);
+        expect((await h.store.getBatch('owned'))!.owner).toBeUndefined();
+
+        // non-validation failures: retried after a growing back-off, failed after maxAttempts
+        const defer = (at: Date) => h.store.deferBatchRow({ batchId: 'same', rowNo: 1, code: 'ERR_REGISTRY_UNAVAILABLE', message: 'down', now: at, maxAttempts: 3, backoffMs: 1000 });
+        expect(await defer(now)).toBe('retry');
+        const claimAt = (ms: number) => h.store.claimBatchRows({ batchId: 'same', limit: 100, workerId: 'w', now: new Date(now.getTime() + ms), leaseMs: 1 });
+        expect((await claimAt(999)).map((r) => r.rowNo)).not.toContain(1);
+        expect((await claimAt(1000)).map((r) => r.rowNo)).toContain(1);
+        expect(await defer(new Date(now.getTime() + 1000))).toBe('retry'); // next after 2 s
+        expect((await claimAt(2999)).map((r) => r.rowNo)).not.toContain(1);
+        expect(await defer(new Date(now.getTime() + 3000))).toBe('failed');
+        expect(await h.store.getBatch('same')).toMatchObject({ failed: 1, errors: [{ row: 1, code: 'ERR_REGISTRY_UNAVAILABLE', message: 'down (3 attempts)' }] });
+
+        // disabling the credential fails its queued rows at once; nothing commits in its name
+        const r = await h.store.reserve({ dedupKey: 'late', year: 2025, qualificationSerial: SERIAL, actor: 'iss_b', now, leaseMs: 60_000 });
+        await h.store.disableIssuer('iss_b', 'cli', now);
+        expect(await h.store.getBatch('same')).toMatchObject({ failed: 5, pending: 0, finishedAt: now.toISOString() });
+        expect(await h.store.getBatch('owned')).toMatchObject({ failed: 5, pending: 0 });
+        expect((await h.store.getBatch('owned'))!.errors.every((e) => e.code === 'ERR_ISSUER_DISABLED')).toBe(true);
+        if (!('managementNo' in r)) throw new Error('expected a reservation');
+        await expect(
+          h.store.commitIssue({ managementNo: r.managementNo, dedupKey: 'late', record: record(9, { issuerId: 'iss_b' }), built: builtDocument(r.managementNo, 1, '9'), actor: 'iss_b', now }),
+        ).rejects.toMatchObject({ code: 'ERR_ISSUER_DISABLED' });
+        expect(await h.store.getCertificate(r.managementNo)).toBeUndefined();
+      }),
+    );
+
+    it(
       'streams the certificates of a large batch page by page, in row order',
       withStore(async (h) => {
         await h.store.createIssuer({ id: 'iss_b', bodyCode: 'cctaa', name: 'B', qualifications: [], keyHash: 'hb', actor: 'cli', now });
