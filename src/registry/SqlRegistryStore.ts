@@ -380,15 +380,15 @@ export abstract class SqlRegistryStore implements RegistryStore {
       const e = new EcertError('ERR_ISSUER_DISABLED');
       const message = `${e.bilingual.zh} / ${e.bilingual.en}`;
       const at = now.toISOString();
-      const affected = await t.all(
-        `SELECT batch_id, COUNT(*) AS n FROM batch_rows WHERE state = 'pending' AND batch_id IN (SELECT id FROM batches WHERE issuer_id = ?) GROUP BY batch_id ORDER BY batch_id`,
-        [id],
-      );
-      await t.run(
+      // counted from the rows actually changed (a concurrent commit may complete one meanwhile)
+      const changedRows = await t.all(
         `UPDATE batch_rows SET state = 'failed', error_code = 'ERR_ISSUER_DISABLED', error_message = ?, payload = NULL, lease_owner = NULL, lease_until = NULL
-         WHERE state = 'pending' AND batch_id IN (SELECT id FROM batches WHERE issuer_id = ?)`,
+         WHERE state = 'pending' AND batch_id IN (SELECT id FROM batches WHERE issuer_id = ?) RETURNING batch_id`,
         [message, id],
       );
+      const perBatch = new Map<string, number>();
+      for (const r of changedRows) perBatch.set(String(r.batch_id), (perBatch.get(String(r.batch_id)) ?? 0) + 1);
+      const affected = [...perBatch].sort(([x], [y]) => (x < y ? -1 : 1)).map(([batch_id, n]) => ({ batch_id, n }));
       for (const b of affected) {
         await t.run(
           `UPDATE batches SET failed = failed + ?, finished_at = CASE WHEN finished_at IS NULL AND done + failed + ? >= total THEN ? ELSE finished_at END WHERE id = ?`,

@@ -92,4 +92,40 @@ describe.each(engines)('conflicting issue requests on $engine', ({ engine }) => 
     expect(old.status).toBe(409);
     expect((await old.json()).error.details.fields).toEqual(expect.arrayContaining(['holder.idNumber']));
   });
+
+  it('a disabled credential: 401 at once, its queued batch rows fail with ERR_ISSUER_DISABLED, nothing more in its name, issued certificates stay valid', async () => {
+    const entry = env.s.catalog.list().find((x) => x.style === 1 && !x.specialties?.length)!;
+    const own = await env.keyFor(entry.issuingBody);
+    const asOwn = (path: string, init: RequestInit = {}) => fetch(env.url + path, { ...init, headers: { authorization: `Bearer ${own}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+    const single = await (await asOwn('/api/v1/certificates', { method: 'POST', body: JSON.stringify(issueBody(q, 46)) })).json();
+    const header = 'qualification,name,idNumber,sex,birth,approvalDate,issueDate';
+    const rows = Array.from({ length: 300 }, (_, i) => {
+      const h = holder(2000 + i);
+      return [q, h.name, h.idNumber, h.sex, h.birth, '2025-06-30', '2025-08-15'].join(',');
+    });
+    const sub = await asOwn('/api/v1/batches', { method: 'POST', body: [header, ...rows].join('\n'), headers: { 'content-type': 'text/csv' } });
+    expect(sub.status).toBe(202);
+    const { batchId } = await sub.json();
+    const issuerId = (await env.s.registry.getCertificate(single.managementNo))!.issuerId;
+    await env.s.registry.disableIssuer(issuerId, 'test', env.s.clock());
+
+    const refused = await asOwn(`/api/v1/batches/${batchId}`);
+    expect(refused.status).toBe(401);
+    expect((await asOwn('/api/v1/certificates', { method: 'POST', body: JSON.stringify(issueBody(q, 47)) })).status).toBe(401);
+
+    const status = (await env.s.registry.getBatch(batchId))!;
+    expect(status.pending).toBe(0);
+    expect(status.failed).toBeGreaterThan(0);
+    expect(status.errors.every((e) => e.code === 'ERR_ISSUER_DISABLED')).toBe(true);
+    const issuedBy = async () => (await env.s.registry.searchCertificates({ qualification: q, limit: 1000 })).filter((c) => c.issuerId === issuerId).length;
+    const n = await issuedBy();
+    expect(n).toBe(1 + status.done);
+    await new Promise((r) => setTimeout(r, 1500)); // a claim cycle and more: nothing further in its name
+    expect(await issuedBy()).toBe(n);
+
+    // its certificates stay valid: the public verifier passes the PDF issued before
+    const pdf = (await env.s.registry.getDocument(single.managementNo))!.pdf;
+    const report = await (await fetch(`${env.url}/api/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: new Uint8Array(pdf) })).json();
+    expect(report.indication).toBe('TOTAL_PASSED');
+  });
 });
