@@ -64,11 +64,13 @@ export class PostgresStore extends SqlRegistryStore {
     await this.pool.end();
   }
 
-  protected async transaction<T>(fn: (t: SqlSession) => Promise<T>): Promise<T> {
+  protected async transaction<T>(fn: (t: SqlSession) => Promise<T>, opts: { durable?: boolean } = {}): Promise<T> {
     const client = await guard(() => this.pool.connect());
     let broken: unknown;
     try {
       await guard(() => client.query('BEGIN'));
+      // not waiting for the WAL flush: a later durable commit flushes it too (the WAL is written in order)
+      if (opts.durable === false) await guard(() => client.query('SET LOCAL synchronous_commit TO OFF'));
       const result = await fn(new PgSession(client));
       await guard(() => client.query('COMMIT'));
       return result;
