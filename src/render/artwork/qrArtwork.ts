@@ -1,5 +1,6 @@
 import QRCode from 'qrcode';
 import { num } from '../pdf/PdfWriter';
+import { selectMask } from './qrMask';
 
 /**
  * QR code symbol (ISO/IEC 18004) as vector rectangles in module units: one `cm` scales a
@@ -10,9 +11,10 @@ import { num } from '../pdf/PdfWriter';
  * The URL is one byte-mode segment (no segmentation search).
  */
 export function qrArtwork(text: string, x: number, y: number, size: number): { ops: string; modules: number } {
-  const qr = QRCode.create([{ data: Buffer.from(text, 'utf8'), mode: 'byte' }], { errorCorrectionLevel: 'M' });
+  // built once with mask 0, then the best mask chosen by qrMask.ts (same choice as the package's search, faster)
+  const qr = QRCode.create([{ data: Buffer.from(text, 'utf8'), mode: 'byte' }], { errorCorrectionLevel: 'M', maskPattern: 0 });
   const n = qr.modules.size;
-  const data = qr.modules.data;
+  const data = selectMask(qr.modules.data, (qr.modules as unknown as { reservedBit: Uint8Array }).reservedBit, n, 0, 'M').modules;
   const quiet = 4;
   const m = size / (n + 2 * quiet);
   let s = `q 1 1 1 rg ${num(x)} ${num(y)} ${num(size)} ${num(size)} re f\n0 0 0 rg ${num(m)} 0 0 ${num(m)} ${num(x + quiet * m)} ${num(y + quiet * m)} cm\n`;
