@@ -93,58 +93,49 @@ export function selectMask(modules: Uint8Array, reserved: Uint8Array, size: numb
 
 /** N1 + N2 + N3 + N4 of §7.8.3 Table 11, as computed by the `qrcode` package. */
 export function penaltyOf(d: Uint8Array, size: number): number {
-  let points = 0;
-  // N1: runs of ≥ 5 same-colour modules in a row or column: 3 + (run − 5)
-  for (let r = 0; r < size; r++) {
-    let runRow = 0;
-    let runCol = 0;
-    let lastRow = -1;
-    let lastCol = -1;
-    for (let c = 0; c < size; c++) {
-      const a = d[r * size + c];
-      if (a === lastRow) runRow++;
-      else {
-        if (runRow >= 5) points += 3 + (runRow - 5);
-        lastRow = a;
-        runRow = 1;
-      }
-      const b = d[c * size + r];
-      if (b === lastCol) runCol++;
-      else {
-        if (runCol >= 5) points += 3 + (runCol - 5);
-        lastCol = b;
-        runCol = 1;
-      }
-    }
-    if (runRow >= 5) points += 3 + (runRow - 5);
-    if (runCol >= 5) points += 3 + (runCol - 5);
-  }
-  // N2: 2×2 blocks of one colour: 3 each
+  // columns are scored as the rows of the transposed symbol (sequential memory access)
+  const t = new Uint8Array(d.length);
+  for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) t[c * size + r] = d[r * size + c];
+  let points = linePenalty(d, size) + linePenalty(t, size);
+  // N2: 2×2 blocks of one colour: 3 each; N4: dark proportion away from 50 %: 10 per 5 %
   let blocks = 0;
-  for (let r = 0; r < size - 1; r++) {
+  let dark = 0;
+  for (let r = 0; r < size; r++) {
+    const k0 = r * size;
+    for (let c = 0; c < size; c++) dark += d[k0 + c];
+    if (r === size - 1) break;
     for (let c = 0; c < size - 1; c++) {
-      const k = r * size + c;
+      const k = k0 + c;
       const s = d[k] + d[k + 1] + d[k + size] + d[k + size + 1];
       if (s === 4 || s === 0) blocks++;
     }
   }
   points += blocks * 3;
-  // N3: 1:1:3:1:1 finder-like patterns with 4 light modules on one side: 40 each
-  let finders = 0;
-  for (let r = 0; r < size; r++) {
-    let bitsRow = 0;
-    let bitsCol = 0;
-    for (let c = 0; c < size; c++) {
-      bitsRow = ((bitsRow << 1) & 0x7ff) | d[r * size + c];
-      if (c >= 10 && (bitsRow === 0x5d0 || bitsRow === 0x05d)) finders++;
-      bitsCol = ((bitsCol << 1) & 0x7ff) | d[c * size + r];
-      if (c >= 10 && (bitsCol === 0x5d0 || bitsCol === 0x05d)) finders++;
-    }
-  }
-  points += finders * 40;
-  // N4: dark proportion away from 50 %: 10 per 5 %
-  let dark = 0;
-  for (let k = 0; k < d.length; k++) dark += d[k];
   points += Math.abs(Math.ceil((dark * 100) / d.length / 5) - 10) * 10;
   return points;
+}
+
+/** N1 (runs of ≥ 5 same-colour modules: 3 + (run − 5)) and N3 (1:1:3:1:1 patterns with 4 light modules: 40) along rows. */
+function linePenalty(d: Uint8Array, size: number): number {
+  let points = 0;
+  let finders = 0;
+  for (let r = 0; r < size; r++) {
+    const k0 = r * size;
+    let run = 0;
+    let last = -1;
+    let bits = 0;
+    for (let c = 0; c < size; c++) {
+      const a = d[k0 + c];
+      if (a === last) run++;
+      else {
+        if (run >= 5) points += run - 2;
+        last = a;
+        run = 1;
+      }
+      bits = ((bits << 1) & 0x7ff) | a;
+      if (c >= 10 && (bits === 0x5d0 || bits === 0x05d)) finders++;
+    }
+    if (run >= 5) points += run - 2;
+  }
+  return points + finders * 40;
 }
