@@ -15,7 +15,8 @@ import { generateKeyMaterial, loadKeyStore } from '../src/keys';
 import { buildCertificateDocument } from '../src/issue/buildCertificateDocument';
 import { validateIssueRequest } from '../src/issue/validateIssueRequest';
 import { makeResidentId } from '../src/issue/residentId';
-import { RenderPool } from '../src/issue/RenderPool';
+import { RenderPool } from '../src/render/pool/RenderPool';
+import { issueTwoPhase } from '../src/issue/issueTwoPhase';
 import { FontSet } from '../src/render/fonts/FontSet';
 import { openRegistry } from '../src/registry/openRegistry';
 import { verifyPdf } from '../src/verify/verifyPdf';
@@ -106,7 +107,7 @@ await registry.migrate();
 const issued: Buffer[] = [];
 for (let i = 0; i < 200; i++) {
   const r = request(10_000 + i);
-  const { record } = await registry.issue({
+  const { record } = await issueTwoPhase(registry, {
     dedupKey: `b${i}`, year: 2025, qualificationSerial: q.serial, actor: 'bench', now: new Date(),
     record: { qualification: q.code, holderName: r.holder.name, idType: r.holder.idType, idNumberMasked: r.holder.idNumber.slice(0, 6) + '********' + r.holder.idNumber.slice(-4), idNumberDigest: String(i), sex: r.holder.sex, birth: r.holder.birth, approvalDate: r.approvalDate, issueDate: r.issueDate, issuerBody: q.issuingBody, issuerId: 'bench' },
     build: (n) => buildCertificateDocument(r, { managementNo: n, version: 1, signingTime: new Date() }, { catalog, keys, fonts, publicUrl: 'http://localhost:3000' }),

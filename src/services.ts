@@ -6,8 +6,8 @@ import type { Config } from './config';
 import { systemClock, type Clock } from './core/clock';
 import { IdDigester, loadOrCreateSecret } from './issue/idDigest';
 import { HolderLookupGuard } from './issue/holderLookupGuard';
-import { InProcessBuilder, type DocumentBuilder } from './issue/DocumentBuilder';
-import { RenderPool } from './issue/RenderPool';
+import { InProcessBuilder, type DocumentBuilder } from './render/pool/DocumentBuilder';
+import { RenderPool } from './render/pool/RenderPool';
 import { generateKeyMaterial, keyMaterialExists, loadKeyStore } from './keys';
 import type { KeyStore } from './keys/KeyStore';
 import { openRegistry } from './registry/openRegistry';
@@ -61,6 +61,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   mkdirSync(config.dataDir, { recursive: true });
   const registry = await openRegistry({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   await registry.migrate();
+  // a process that stopped between the two phases of an issuance left reserved numbers: void them (issue 12)
+  await registry.voidExpiredReservations(clock());
   // with a render pool the fonts live in the workers only (memory of large batches)
   let documents: DocumentBuilder;
   if (opts.renderThreads) {

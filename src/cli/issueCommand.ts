@@ -1,13 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../config';
 import { createServices, type Services } from '../services';
 import { submitBatch } from '../issue/batch/submitBatch';
 import { BatchWorker } from '../issue/batch/BatchWorker';
-import type { Issuer } from '../registry/RegistryStore';
+import type { BatchStatus, Issuer } from '../registry/RegistryStore';
 
 /** The local operator issues on behalf of every body (it holds the keys anyway). */
 const OPERATOR_ID = 'iss_cli-operator';
@@ -34,7 +34,10 @@ async function runIssue(s: Services, opts: { file: string; out?: string }): Prom
   const body = readFileSync(opts.file);
   const type = extname(opts.file).toLowerCase() === '.json' ? 'application/json' : 'text/csv';
   const operator = await operatorIssuer(s);
-  const { batchId, total, existing } = await submitBatch(body, type, operator, s);
+  // the batch is claimed exclusively: a service on the same registry leaves it to this run
+  const owner = `cli:${process.pid}@${hostname()}`;
+  const { batchId, total, existing } = await submitBatch(body, type, operator, s, { owner });
+  if (existing) await s.registry.setBatchOwner(batchId, owner);
   await s.registry.releaseBatchLeases(batchId);
   const before = (await s.registry.getBatch(batchId))!;
   process.stderr.write(`${existing ? 'resuming' : 'started'} batch ${batchId}: ${total} rows, ${before.done} issued, ${before.failed} failed before this run\n`);
@@ -45,28 +48,48 @@ async function runIssue(s: Services, opts: { file: string; out?: string }): Prom
     cliProgress.Presets.shades_classic,
   );
   const started = Date.now();
-  let processed = before.done + before.failed;
-  bar.start(total, processed, { rate: '0' });
-  const worker = new BatchWorker(s, {
-    batchId,
-    untilEmpty: true,
-    claim: 8 * Math.max(1, (s.documents as { size?: number }).size ?? 1),
-    leaseMs: 60_000,
-    onRow: () => {
-      processed++;
-      bar.update(processed, { rate: (((processed - before.done - before.failed) * 1000) / Math.max(1, Date.now() - started)).toFixed(0) });
-    },
-  }).start();
-  await worker.done();
-  bar.stop();
+  const already = before.done + before.failed;
+  bar.start(total, already, { rate: '0' });
+  // the bar shows the registry's counters (rows finished by anyone), not this process's guesses
+  const refresh = async () => {
+    const b = await s.registry.getBatch(batchId);
+    if (!b) return b;
+    const finished = b.done + b.failed;
+    bar.update(finished, { rate: (((finished - already) * 1000) / Math.max(1, Date.now() - started)).toFixed(0) });
+    return b;
+  };
+  const timer = setInterval(() => void refresh().catch(() => undefined), 500);
+  let after: BatchStatus;
+  try {
+    for (;;) {
+      const worker = new BatchWorker(s, {
+        batchId,
+        untilEmpty: true,
+        claim: 8 * Math.max(1, (s.documents as { size?: number }).size ?? 1),
+        leaseMs: 60_000,
+      }).start();
+      await worker.done();
+      after = (await refresh())!;
+      if (after.pending === 0) break;
+      // rows still leased elsewhere (a process that stopped) or waiting for a retry: follow them
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    clearInterval(timer);
+    bar.stop();
+    await s.registry.setBatchOwner(batchId, null).catch(() => undefined);
+  }
 
-  const after = (await s.registry.getBatch(batchId))!;
+  let written = 0;
   if (opts.out) {
     const dir = resolve(opts.out);
     mkdirSync(dir, { recursive: true });
     for await (const { rowNo, managementNo } of s.registry.listBatchCertificates(batchId)) {
       const doc = await s.registry.getDocument(managementNo);
-      if (doc) writeFileSync(join(dir, `${String(rowNo).padStart(6, '0')}-${managementNo}.pdf`), doc.pdf);
+      if (doc) {
+        writeFileSync(join(dir, `${String(rowNo).padStart(6, '0')}-${managementNo}.pdf`), doc.pdf);
+        written++;
+      }
     }
   }
   const secs = (Date.now() - started) / 1000;
@@ -74,14 +97,29 @@ async function runIssue(s: Services, opts: { file: string; out?: string }): Prom
     `\n批次 batch ${batchId}\n` +
       `  总数 total     ${after.total}\n  已签发 issued  ${after.done}\n  失败 failed    ${after.failed}\n  待处理 pending ${after.pending}\n` +
       `  本次用时 this run ${secs.toFixed(1)} s\n` +
-      (opts.out ? `  PDFs → ${resolve(opts.out)}\n` : ''),
+      (opts.out ? `  PDFs → ${resolve(opts.out)} (${written})\n` : ''),
   );
-  for (const e of after.errors.slice(0, 20)) process.stdout.write(`  行 row ${e.row}: ${e.code} ${e.message}\n`);
-  if (after.errors.length > 20) process.stdout.write(`  … ${after.errors.length - 20} more errors\n`);
+  const conflicts = after.errors.filter((e) => e.code === 'ERR_CONFLICTS_WITH_EXISTING');
+  const others = after.errors.filter((e) => e.code !== 'ERR_CONFLICTS_WITH_EXISTING');
+  for (const e of others.slice(0, 20)) process.stdout.write(`  行 row ${e.row}: ${e.code} ${e.message}\n`);
+  if (others.length > 20) process.stdout.write(`  … ${others.length - 20} more errors\n`);
+  if (conflicts.length) {
+    process.stdout.write(`\n  与已签发证书冲突 conflicts with issued certificates (${conflicts.length}); to correct one, re-issue it:\n`);
+    for (const e of conflicts.slice(0, 50)) {
+      const no = /\d{14}[\dX]/.exec(e.message)?.[0] ?? '<管理号>';
+      const fields = /(?:differing fields|不同字段)[:：]\s*([^/]+?)(?:\s*\/|$)/.exec(e.message)?.[1]?.trim() ?? '';
+      process.stdout.write(`  行 row ${e.row}: ${no} (${fields})\n    ecert certificates reissue ${no} --file ${shellQuote(opts.file)} --row ${e.row} --reason "更正 correction"\n`);
+    }
+    if (conflicts.length > 50) process.stdout.write(`  … ${conflicts.length - 50} more conflicts\n`);
+  }
   return after.failed > 0 || after.pending > 0 ? 1 : 0;
 }
 
-async function operatorIssuer(s: Services): Promise<Issuer> {
+function shellQuote(s: string): string {
+  return /^[\w./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export async function operatorIssuer(s: Services): Promise<Issuer> {
   const all = s.catalog.list().map((q) => q.code);
   const found = (await s.registry.listIssuers()).find((i) => i.id === OPERATOR_ID);
   if (found) return found;

@@ -31,12 +31,29 @@ export function issuersCommand(program: Command, setCode: (c: number) => void): 
       }
     });
   issuers
+    .command('disable <issuerId>')
+    .description('disable a credential at once: its key gets 401, its queued batch rows fail with ERR_ISSUER_DISABLED; issued certificates stay valid')
+    .option('--json', 'print {"issuerId":…, "disabled":true}')
+    .action(async (issuerId: string, opts: { json?: boolean }) => {
+      const s = await createServices(loadConfig(), { ensureKeys: false });
+      try {
+        await s.registry.disableIssuer(issuerId, `cli:${process.env.USER ?? 'operator'}`, s.clock());
+        if (opts.json) process.stdout.write(JSON.stringify({ issuerId, disabled: true }) + '\n');
+        else process.stdout.write(`issuer ${issuerId} disabled\n`);
+        setCode(0);
+      } finally {
+        await s.registry.close();
+      }
+    });
+  issuers
     .command('list')
     .description('list issuer credentials (never their keys)')
-    .action(async () => {
+    .option('--json', 'print a JSON array')
+    .action(async (opts: { json?: boolean }) => {
       const s = await createServices(loadConfig());
       try {
-        for (const i of await s.registry.listIssuers()) {
+        if (opts.json) process.stdout.write(JSON.stringify(await s.registry.listIssuers()) + '\n');
+        else for (const i of await s.registry.listIssuers()) {
           process.stdout.write(`${i.id}\t${i.bodyCode}\t${i.disabled ? 'disabled' : 'active'}\t${i.qualifications.join(',')}\n`);
         }
       } finally {

@@ -7,6 +7,8 @@ import { verifyCommand } from './verifyCommand';
 import { samplesCommand } from './samplesCommand';
 import { issueCommand } from './issueCommand';
 import { auditCommand } from './auditCommand';
+import { certificatesCommand } from './certificatesCommand';
+import { batchesCommand } from './batchesCommand';
 
 /**
  * `ecert <command>` (contract.md "Command line"). Each command lives in its own module and
@@ -30,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
   verifyCommand(program, setCode);
   samplesCommand(program, setCode);
   auditCommand(program, setCode);
+  certificatesCommand(program, setCode);
+  batchesCommand(program, setCode);
   try {
     await program.parseAsync(argv);
     return code;

@@ -17,7 +17,8 @@ export function serveCommand(program: Command): void {
       const running = await startServer(s, config.port);
       if (!config.publicUrl) s.publicUrl = running.url;
       const dev = await ensureDevIssuers(s);
-      const workers = startBatchWorkers(s, config.batchWorkers);
+      // rows in flight per worker: enough to keep every render thread busy between claims
+      const workers = startBatchWorkers(s, config.batchWorkers, { claim: 8 * Math.max(1, (s.documents as { size?: number }).size ?? 1) });
       process.stdout.write(
         `ecert listening on ${running.url}  (registry: ${s.registry.engine}, keys: ${config.keysDir})\n` +
           (dev ? `development issuer API keys: ${dev}\n` : ''),

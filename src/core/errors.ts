@@ -72,6 +72,11 @@ export const ERROR_CODES = {
   // issue 11: QR images on POST /api/v1/verify, the directory look-up
   ERR_QR_NOT_FOUND: { status: 422, zh: '图片中没有可识别的证书二维码，请上传证书 PDF 或清晰的二维码图片', en: 'No readable certificate QR code in the image: upload the certificate PDF or a sharp image of its QR code' },
   ERR_DIRECTORY_QUERY: { status: 400, zh: '请输入要查询的职业资格名称（1–60 个字）', en: 'Give the qualification name to look up (1–60 characters)' },
+  // --- issue 12: two-phase issuance, conflicts, credentials
+  ERR_CONFLICTS_WITH_EXISTING: { status: 409, zh: '与已签发的证书冲突（同一人、同一资格、同一批准日期，但其他信息不同），如需更正请重新制发', en: 'Conflicts with an issued certificate (same holder, qualification and approval date, other details differ); use a re-issue to correct it' },
+  ERR_CONCURRENT_UPDATE: { status: 409, zh: '证书已被同时修改，请重试', en: 'The certificate was changed concurrently, try again' },
+  ERR_RESERVATION_LOST: { status: 503, zh: '管理号预留已过期，请重试', en: 'The management number reservation expired, try again' },
+  ERR_ISSUER_DISABLED: { status: 401, zh: '发证机构凭据已停用', en: 'The issuer credential is disabled' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { maskIdNumber } from '../core/maskIdNumber';
 import type { IssueRequest } from '../core/types';
-import type { CertificateRecord, Issuer } from '../registry/RegistryStore';
+import type { CertificateRecord, Issuer, NewRecord } from '../registry/RegistryStore';
 import type { Services } from '../services';
 import { assertIssuerScope } from './authorizeIssuer';
+import { conflictError, conflictingFields } from './conflictingFields';
+import { issueTwoPhase } from './issueTwoPhase';
 import { validateIssueRequest } from './validateIssueRequest';
 
 export interface IssueResult {
@@ -12,16 +14,21 @@ export interface IssueResult {
   documentSha256: string;
 }
 
+/** What issuing uses of the composition root. */
+export type IssueDeps = Pick<Services, 'catalog' | 'registry' | 'ids' | 'documents' | 'publicUrl' | 'clock' | 'nameFits'>;
+
 /**
- * Issue one certificate: validate → check the issuer's scope → in ONE registry transaction
- * allocate the 管理号, render, seal and sign, and store record + document + hash + audit.
- * The same qualification (and specialty) for the same ID number and approval date is not
- * issued twice: the existing certificate is returned with created = false.
+ * Issue one certificate: validate → check the issuer's scope → reserve the 管理号 → render,
+ * seal and sign with no registry lock held → commit record + document + hash + audit
+ * (issueTwoPhase.ts). The same qualification (and specialty) for the same ID number and
+ * approval date is not issued twice: an identical request returns the existing certificate
+ * with created = false; one whose other details differ is refused with
+ * ERR_CONFLICTS_WITH_EXISTING naming the 管理号 and the fields (a correction is a re-issue).
  */
 export async function issueCertificate(
   body: unknown,
   issuer: Issuer,
-  s: Services,
+  s: IssueDeps,
   batchRow?: { batchId: string; rowNo: number },
 ): Promise<IssueResult> {
   const now = s.clock();
@@ -33,31 +40,32 @@ export async function issueCertificate(
 export async function issueValidated(
   req: IssueRequest,
   issuer: Issuer,
-  s: Services,
+  s: IssueDeps,
   now: Date,
   batchRow?: { batchId: string; rowNo: number },
 ): Promise<IssueResult> {
   const q = s.catalog.get(req.qualification);
   const idNumberDigest = s.ids.digest(req.holder.idNumber);
+  const record: NewRecord = {
+    qualification: q.code,
+    specialty: req.specialty,
+    holderName: req.holder.name,
+    idType: req.holder.idType,
+    idNumberMasked: maskIdNumber(req.holder.idNumber),
+    idNumberDigest,
+    sex: req.holder.sex,
+    birth: req.holder.birth,
+    approvalDate: req.approvalDate,
+    issueDate: req.issueDate,
+    issuerBody: q.issuingBody,
+    issuerId: issuer.id,
+  };
   let documentSha256 = '';
-  const { created, record } = await s.registry.issue({
+  const result = await issueTwoPhase(s.registry, {
     dedupKey: dedupKeyOf(req, idNumberDigest),
     year: Number(req.issueDate.slice(0, 4)),
     qualificationSerial: q.serial,
-    record: {
-      qualification: q.code,
-      specialty: req.specialty,
-      holderName: req.holder.name,
-      idType: req.holder.idType,
-      idNumberMasked: maskIdNumber(req.holder.idNumber),
-      idNumberDigest,
-      sex: req.holder.sex,
-      birth: req.holder.birth,
-      approvalDate: req.approvalDate,
-      issueDate: req.issueDate,
-      issuerBody: q.issuingBody,
-      issuerId: issuer.id,
-    },
+    record,
     build: async (managementNo) => {
       const built = await s.documents.build(req, { managementNo, version: 1, signingTime: now }, s.publicUrl);
       documentSha256 = built.sha256;
@@ -67,12 +75,17 @@ export async function issueValidated(
     now,
     batchRow,
   });
-  if (!created) documentSha256 = record.documents.find((d) => d.version === record.currentVersion)?.sha256 ?? '';
-  return { created, record, documentSha256 };
+  if (!result.created) {
+    const fields = conflictingFields(result.record, record);
+    if (fields.length || result.retired) throw conflictError(result.record.managementNo, fields.length ? fields : ['identity']);
+    if (batchRow) await s.registry.completeBatchRow({ ...batchRow, managementNo: result.record.managementNo, now });
+    documentSha256 = result.record.documents.find((d) => d.version === result.record.currentVersion)?.sha256 ?? '';
+  }
+  return { created: result.created, record: result.record, documentSha256 };
 }
 
 /** Identity of "the same certificate": qualification, specialty, holder ID and approval date. */
-export function dedupKeyOf(req: IssueRequest, idNumberDigest: string): string {
+export function dedupKeyOf(req: Pick<IssueRequest, 'qualification' | 'specialty' | 'approvalDate'>, idNumberDigest: string): string {
   return createHash('sha256')
     .update([req.qualification, req.specialty ?? '', idNumberDigest, req.approvalDate].join('\u001f'))
     .digest('hex');

@@ -19,7 +19,7 @@ export async function certificateInScope(managementNo: string, issuer: Issuer, s
 }
 
 /** Revoke: who, when and why are kept; from then on the certificate verifies as revoked. */
-export async function revokeCertificate(managementNo: string, body: unknown, issuer: Issuer, s: Services): Promise<CertificateRecord> {
+export async function revokeCertificate(managementNo: string, body: unknown, issuer: Issuer, s: Pick<Services, 'registry' | 'clock'>): Promise<CertificateRecord> {
   const { reason } = parseWith(revokeRequestSchema, body);
   const record = await certificateInScope(managementNo, issuer, s);
   if (record.status === 'revoked') throw new EcertError('ERR_CERTIFICATE_REVOKED', { details: { managementNo } });

@@ -64,11 +64,13 @@ export class PostgresStore extends SqlRegistryStore {
     await this.pool.end();
   }
 
-  protected async transaction<T>(fn: (t: SqlSession) => Promise<T>): Promise<T> {
+  protected async transaction<T>(fn: (t: SqlSession) => Promise<T>, opts: { durable?: boolean } = {}): Promise<T> {
     const client = await guard(() => this.pool.connect());
     let broken: unknown;
     try {
       await guard(() => client.query('BEGIN'));
+      // not waiting for the WAL flush: a later durable commit flushes it too (the WAL is written in order)
+      if (opts.durable === false) await guard(() => client.query('SET LOCAL synchronous_commit TO OFF'));
       const result = await fn(new PgSession(client));
       await guard(() => client.query('COMMIT'));
       return result;
@@ -103,7 +105,8 @@ export class PostgresStore extends SqlRegistryStore {
     return t.all(
       `WITH picked AS (
          SELECT batch_id, row_no FROM batch_rows
-         WHERE state = 'pending' AND (lease_until IS NULL OR lease_until <= ?) ${a.batchId !== undefined ? 'AND batch_id = ?' : ''}
+         WHERE state = 'pending' AND (lease_until IS NULL OR lease_until <= ?)
+           ${a.batchId !== undefined ? 'AND batch_id = ?' : 'AND batch_id NOT IN (SELECT id FROM batches WHERE owner IS NOT NULL)'}
          ORDER BY batch_id, row_no LIMIT ?
          FOR UPDATE SKIP LOCKED)
        UPDATE batch_rows r SET lease_owner = ?, lease_until = ?

@@ -88,6 +88,8 @@ export interface BatchStatus {
   errors: Array<{ row: number; code: string; message: string }>;
   createdAt: string;
   finishedAt?: string;
+  /** Set while a CLI run claims the batch exclusively. */
+  owner?: string;
 }
 
 /** getBatch lists at most this many failed rows (a 100 000-row batch may fail entirely). */
@@ -111,15 +113,33 @@ export interface AuditVerdict {
   headHash?: string;
 }
 
-export interface IssueArgs {
-  /** Identity of "the same certificate" (computed by the caller); issuing it again returns the existing one. */
+/** Phase 1 of an issuance: draw the 管理号 (issue 12, two-phase issuance). */
+export interface ReserveArgs {
+  /** Identity of "the same certificate" (computed by the caller). */
   dedupKey: string;
   /** Issue year and catalog serial: the first 7 digits of the 管理号. */
   year: number;
   qualificationSerial: number;
+  actor: string;
+  now: Date;
+  /** The reservation is voided by the next reserve/claim after this long without a commit. */
+  leaseMs: number;
+}
+
+export type Reservation =
+  /**
+   * The identity is already issued: nothing drawn. `retired`: the identity is one a re-issue
+   * corrected away from (the certificate now carries other details).
+   */
+  | { existing: CertificateRecord; retired?: boolean }
+  | { managementNo: string };
+
+/** Phase 2: the rendered and signed document committed under its reserved 管理号. */
+export interface CommitIssueArgs {
+  managementNo: string;
+  dedupKey: string;
   record: NewRecord;
-  /** Render and sign the document for this 管理号 (version 1). Called at most once, inside the transaction. */
-  build: (managementNo: string) => Promise<BuiltDocument>;
+  built: BuiltDocument;
   actor: string;
   now: Date;
   /** The batch row this issuance completes (marked done in the same transaction). */
@@ -128,11 +148,29 @@ export interface IssueArgs {
 
 export interface ReissueArgs {
   managementNo: string;
+  /** The version the document was built on top of (built.data.version = expectedVersion + 1). */
+  expectedVersion: number;
   changes: ReissueChanges;
-  build: (managementNo: string, version: number) => Promise<BuiltDocument>;
+  /** The corrected identity: later issue requests with it find this certificate. */
+  dedupKey?: string;
+  built: BuiltDocument;
   actor: string;
   now: Date;
   reason: string;
+}
+
+/** `ecert audit verify`: every 管理号 drawn, accounted for. */
+export interface NumberAccount {
+  ok: boolean;
+  /** Numbers drawn (Σ last_seq over every year and qualification). */
+  drawn: number;
+  issued: number;
+  void: number;
+  /** Reserved and still within their lease (a document being built right now). */
+  reserved: number;
+  /** Reserved, lease run out (a crashed process): voided by the next reserve or claim. */
+  expired: number;
+  problems: string[];
 }
 
 /**
@@ -152,19 +190,43 @@ export interface RegistryStore {
   close(): Promise<void>;
 
   /**
-   * ONE transaction: when `dedupKey` is known → `{ created: false }` with the existing record
-   * (`build` not called; the batch row, if any, is marked done with that 管理号). Otherwise the
-   * next sequence of (year, qualificationSerial) is taken under a row lock, `build` renders and
-   * signs, and record + document v1 + audit entry + batch row are committed together. A failure
-   * anywhere (build included) rolls everything back, the sequence too: numbers have no gaps.
+   * Phase 1, one short transaction: when `dedupKey` is issued → `{ existing }` (nothing drawn).
+   * Otherwise the next sequence of (year, qualificationSerial) is drawn and recorded as
+   * `reserved` until now + leaseMs. Expired reservations (a crashed process) are voided first.
+   * The registry never renders: the caller builds the document with no lock held.
    */
-  issue(args: IssueArgs): Promise<{ created: boolean; record: CertificateRecord }>;
+  reserve(args: ReserveArgs): Promise<Reservation>;
+  /**
+   * Phase 2, one short transaction: record + document v1 + audit entry + batch row, and the
+   * number marked issued. When a concurrent issue of the same identity committed first, this
+   * number is voided (reason given) and the winner returned with `created: false`.
+   * ERR_RESERVATION_LOST (503) when the reservation was voided meanwhile (lease expired).
+   */
+  commitIssue(args: CommitIssueArgs): Promise<{ created: boolean; record: CertificateRecord }>;
+  /** A reserved number that will not be committed (the build failed): void with its reason, never reused. */
+  voidReservation(args: { managementNo: string; reason: string; actor: string; now: Date }): Promise<void>;
+  /** Void every reservation whose lease has run out (called at start and by claims). Returns how many. */
+  voidExpiredReservations(now: Date): Promise<number>;
+  /** Every 管理号 drawn is issued, void or reserved; every certificate's number is issued. */
+  accountNumbers(now: Date): Promise<NumberAccount>;
+  /** Mark a pending batch row done with an existing certificate (an identical re-submission). */
+  completeBatchRow(args: BatchRowRef & { managementNo: string; now: Date }): Promise<void>;
 
   /**
-   * A new document version under the same 管理号, in one transaction; the previous version is
-   * marked superseded. ERR_NOT_FOUND, or ERR_CERTIFICATE_REVOKED for a revoked certificate.
+   * A new document version under the same 管理号, in one short transaction (the document was
+   * built beforehand on top of `expectedVersion`); the previous version is marked superseded
+   * and the identity key replaced by `dedupKey`. ERR_NOT_FOUND, ERR_CERTIFICATE_REVOKED, or
+   * ERR_CONCURRENT_UPDATE (409) when another re-issue committed since `expectedVersion`;
+   * ERR_CONFLICTS_WITH_EXISTING when the corrected identity is another certificate's.
    */
   reissue(args: ReissueArgs): Promise<CertificateRecord>;
+  /**
+   * Certificates matching every given criterion (holder name exact, ID digest, qualification,
+   * status), newest first, at most `limit` (≤ 1000).
+   */
+  searchCertificates(q: { holderName?: string; idNumberDigest?: string; qualification?: string; status?: 'valid' | 'revoked'; limit: number }): Promise<CertificateRecord[]>;
+  /** The certificate holding an identity key. */
+  findByDedupKey(dedupKey: string): Promise<CertificateRecord | undefined>;
 
   /** Who, when, why. ERR_NOT_FOUND, or ERR_CERTIFICATE_REVOKED when already revoked. */
   revoke(args: { managementNo: string; reason: string; actor: string; now: Date }): Promise<CertificateRecord>;
@@ -181,8 +243,21 @@ export interface RegistryStore {
   /** ERR_NOT_FOUND for an unknown id. */
   disableIssuer(id: string, actor: string, now: Date): Promise<void>;
 
-  /** Store a batch and its rows (pending). Idempotent: an existing batch id is left as it is. */
-  createBatch(args: { id: string; issuerId: string; rows: Array<{ rowNo: number; payload: unknown }>; now: Date }): Promise<void>;
+  /**
+   * Store a batch and its rows (pending), with its `batch.submit` audit entry when `actor` is
+   * given, in one transaction. Idempotent, also under concurrent identical submissions: an
+   * existing batch id is left as it is (→ false). `owner`: the batch is claimed exclusively
+   * by that owner (a CLI run); claims without a batchId skip owned batches.
+   */
+  createBatch(args: { id: string; issuerId: string; rows: Array<{ rowNo: number; payload: unknown }>; now: Date; actor?: string; owner?: string }): Promise<boolean>;
+  /** Set (or clear with null) the exclusive owner of a batch. */
+  setBatchOwner(batchId: string, owner: string | null): Promise<void>;
+  /**
+   * A row whose issuance failed for a non-validation reason (signer, registry, I/O): retried
+   * after a back-off (its lease is moved to now + backoffMs·2^(attempts-1)); after
+   * `maxAttempts` it is failed with that error. Returns 'retry' or 'failed'.
+   */
+  deferBatchRow(args: BatchRowRef & { code: string; message: string; now: Date; maxAttempts: number; backoffMs: number }): Promise<'retry' | 'failed'>;
   /**
    * Lease up to `limit` pending rows (of one batch, or of any) whose lease is free or expired,
    * in row order. Concurrent claimers, in any process or instance, never get the same row

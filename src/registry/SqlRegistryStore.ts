@@ -12,7 +12,10 @@ import {
   type BuiltDocument,
   type CertificateRecord,
   type ClaimedRow,
-  type IssueArgs,
+  type CommitIssueArgs,
+  type NumberAccount,
+  type Reservation,
+  type ReserveArgs,
   type Issuer,
   type RegistryStore,
   type ReissueArgs,
@@ -39,7 +42,7 @@ export interface ClaimArgs {
  * The registry in SQL, written once for both engines. An engine supplies an autocommit reader
  * (`db`), transactions, row locking (`forUpdate`), the batch-row claim and bulk insert, and its
  * error classification. Every write is one transaction; lock order is always
- * sequence row → certificate row → batch row → batch → audit head, so concurrent writers
+ * sequence row → 管理号 rows → certificate row → batch row → batch → audit head, so concurrent writers
  * queue instead of deadlocking.
  */
 export abstract class SqlRegistryStore implements RegistryStore {
@@ -48,7 +51,12 @@ export abstract class SqlRegistryStore implements RegistryStore {
   protected abstract readonly db: SqlSession;
   /** `' FOR UPDATE'` where the engine locks rows (PostgreSQL); `''` where the transaction locks the database (SQLite). */
   protected abstract readonly forUpdate: string;
-  protected abstract transaction<T>(fn: (t: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * `durable: false`: the commit need not be flushed before it returns (a 管理号 reservation:
+   * lost in a power cut only together with everything after it, since logs are written in
+   * order, and then nothing was issued under it).
+   */
+  protected abstract transaction<T>(fn: (t: SqlSession) => Promise<T>, opts?: { durable?: boolean }): Promise<T>;
   /** Serialise concurrent migrations (and create what must exist before schema_migrations). */
   protected abstract beginMigration(t: SqlSession): Promise<void>;
   protected abstract insertBatchRows(t: SqlSession, batchId: string, rows: Array<{ rowNo: number; payload: string }>): Promise<void>;
@@ -83,69 +91,207 @@ export abstract class SqlRegistryStore implements RegistryStore {
 
   // ---------------------------------------------------------------- certificates
 
-  async issue(a: IssueArgs): Promise<{ created: boolean; record: CertificateRecord }> {
+  async reserve(a: ReserveArgs): Promise<Reservation> {
     const at = a.now.toISOString();
+    const existing = await this.byDedupKey(this.db, a.dedupKey);
+    if (existing) return { existing: (await this.getCertificate(existing))! };
+    const retired = await first(this.db, 'SELECT management_no FROM retired_identities WHERE dedup_key = ?', [a.dedupKey]);
+    if (retired) return { existing: (await this.getCertificate(String(retired.management_no)))!, retired: true };
+    return this.transaction(async (t) => {
+      // the sequence row is locked only for this short transaction (no rendering inside)
+      const [seqRow] = await t.all(
+        `INSERT INTO certificate_sequences (year, qualification_serial, last_seq) VALUES (?, ?, 1)
+         ON CONFLICT (year, qualification_serial) DO UPDATE SET last_seq = certificate_sequences.last_seq + 1
+         RETURNING last_seq`,
+        [a.year, a.qualificationSerial],
+      );
+      const seq = Number(seqRow.last_seq);
+      const managementNo = formatManagementNo(a.year, a.qualificationSerial, seq);
+      await t.run(
+        `INSERT INTO management_numbers (management_no, year, qualification_serial, seq, state, dedup_key, reserved_by, reserved_at, lease_until)
+         VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?)`,
+        [managementNo, a.year, a.qualificationSerial, seq, a.dedupKey, a.actor, at, a.now.getTime() + a.leaseMs],
+      );
+      return { managementNo };
+    }, { durable: false }).then(async (r) => (await this.voidExpiredReservations(a.now), r));
+  }
+
+  async commitIssue(a: CommitIssueArgs): Promise<{ created: boolean; record: CertificateRecord }> {
+    const at = a.now.toISOString();
+    checkBuilt(a.built, a.managementNo, 1);
+    let winner: string | undefined;
     try {
       return await this.transaction(async (t) => {
-        const existing = await this.byDedupKey(t, a.dedupKey);
-        if (existing) {
-          if (a.batchRow) await this.completeRow(t, a.batchRow, existing, at);
-          return { created: false, record: (await this.loadCertificate(t, existing))! };
+        const reservation = await first(t, `SELECT state FROM management_numbers WHERE management_no = ?${this.forUpdate}`, [a.managementNo]);
+        if (reservation?.state !== 'reserved') {
+          throw new EcertError('ERR_RESERVATION_LOST', { details: { managementNo: a.managementNo, state: reservation?.state ?? 'unknown' } });
         }
-        // the sequence row stays locked until commit: numbers are gapless and in commit order
-        const [seqRow] = await t.all(
-          `INSERT INTO certificate_sequences (year, qualification_serial, last_seq) VALUES (?, ?, 1)
-           ON CONFLICT (year, qualification_serial) DO UPDATE SET last_seq = certificate_sequences.last_seq + 1
-           RETURNING last_seq`,
-          [a.year, a.qualificationSerial],
-        );
-        const managementNo = formatManagementNo(a.year, a.qualificationSerial, Number(seqRow.last_seq));
-        // a concurrent issue of the same certificate may have committed while we waited for that lock
-        const raced = await this.byDedupKey(t, a.dedupKey);
-        if (raced) throw new DedupRace(raced);
-
-        const built = await a.build(managementNo);
-        checkBuilt(built, managementNo, 1);
+        // a credential disabled between the two phases issues nothing more
+        const issuer = await first(t, 'SELECT disabled FROM issuers WHERE id = ?', [a.record.issuerId]);
+        if (issuer && Number(issuer.disabled)) throw new EcertError('ERR_ISSUER_DISABLED', { details: { issuerId: a.record.issuerId } });
+        // a concurrent issue of the same certificate committed between our two phases
+        winner = await this.byDedupKey(t, a.dedupKey);
+        if (winner) {
+          await this.voidNumber(t, a.managementNo, `duplicate: the same certificate was committed concurrently as ${winner}`, a.actor, a.now);
+          return { created: false, record: (await this.loadCertificate(t, winner))! };
+        }
         const r = a.record;
         await t.run(
           `INSERT INTO certificates (management_no, dedup_key, qualification, specialty, holder_name, id_type, id_number_masked, id_number_digest,
              sex, birth, approval_date, issue_date, issuer_body, issuer_id, status, current_version, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'valid', 1, ?)`,
-          [managementNo, a.dedupKey, r.qualification, r.specialty ?? null, r.holderName, r.idType, r.idNumberMasked, r.idNumberDigest,
+          [a.managementNo, a.dedupKey, r.qualification, r.specialty ?? null, r.holderName, r.idType, r.idNumberMasked, r.idNumberDigest,
             r.sex, r.birth, r.approvalDate, r.issueDate, r.issuerBody, r.issuerId, at],
         );
-        await t.run('INSERT INTO documents (management_no, version, sha256, pdf, created_at) VALUES (?, 1, ?, ?, ?)', [managementNo, built.sha256, built.pdf, at]);
-        if (a.batchRow) await this.completeRow(t, a.batchRow, managementNo, at);
+        await t.run('INSERT INTO documents (management_no, version, sha256, pdf, created_at) VALUES (?, 1, ?, ?, ?)', [a.managementNo, a.built.sha256, a.built.pdf, at]);
+        await t.run(`UPDATE management_numbers SET state = 'issued', lease_until = NULL WHERE management_no = ?`, [a.managementNo]);
+        if (a.batchRow) await this.completeRow(t, a.batchRow, a.managementNo, at);
         await this.audit(t, {
           actor: a.actor,
           action: 'certificate.issue',
-          target: managementNo,
-          details: { qualification: r.qualification, version: 1, sha256: built.sha256, ...(a.batchRow ? { batchId: a.batchRow.batchId, rowNo: a.batchRow.rowNo } : {}) },
+          target: a.managementNo,
+          details: { qualification: r.qualification, version: 1, sha256: a.built.sha256, ...(a.batchRow ? { batchId: a.batchRow.batchId, rowNo: a.batchRow.rowNo } : {}) },
           now: a.now,
         });
-        return { created: true, record: (await this.loadCertificate(t, managementNo))! };
+        return { created: true, record: (await this.loadCertificate(t, a.managementNo))! };
       });
     } catch (e) {
-      // lost a race for the same dedup key (PostgreSQL, or another process): the winner's certificate
-      const winner = e instanceof DedupRace ? e.managementNo : this.isUniqueViolation(e) ? await this.byDedupKey(this.db, a.dedupKey) : undefined;
-      if (!winner) throw e;
-      return this.transaction(async (t) => {
-        if (a.batchRow) await this.completeRow(t, a.batchRow, winner, at);
-        return { created: false, record: (await this.loadCertificate(t, winner))! };
-      });
+      // PostgreSQL: the same identity inserted by another instance after our check
+      if (!this.isUniqueViolation(e)) throw e;
+      const other = await this.byDedupKey(this.db, a.dedupKey);
+      if (!other) throw e;
+      await this.voidReservation({ managementNo: a.managementNo, reason: `duplicate: the same certificate was committed concurrently as ${other}`, actor: a.actor, now: a.now });
+      return { created: false, record: (await this.getCertificate(other))! };
     }
+  }
+
+  async voidReservation(a: { managementNo: string; reason: string; actor: string; now: Date }): Promise<void> {
+    await this.transaction(async (t) => {
+      const row = await first(t, `SELECT state FROM management_numbers WHERE management_no = ?${this.forUpdate}`, [a.managementNo]);
+      if (row?.state === 'reserved') await this.voidNumber(t, a.managementNo, a.reason, a.actor, a.now);
+    });
+  }
+
+  async voidExpiredReservations(now: Date): Promise<number> {
+    // a cheap read first: almost always there is nothing to void and no write transaction is needed
+    const any = await first(this.db, `SELECT 1 AS x FROM management_numbers WHERE state = 'reserved' AND lease_until <= ? LIMIT 1`, [now.getTime()]);
+    if (!any) return 0;
+    return this.transaction((t) => this.voidExpired(t, now));
+  }
+
+  async completeBatchRow(a: BatchRowRef & { managementNo: string; now: Date }): Promise<void> {
+    await this.transaction((t) => this.completeRow(t, a, a.managementNo, a.now.toISOString()));
+  }
+
+  async searchCertificates(q: { holderName?: string; idNumberDigest?: string; qualification?: string; status?: 'valid' | 'revoked'; limit: number }): Promise<CertificateRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (col: string, v: string | undefined) => v !== undefined && (where.push(`${col} = ?`), params.push(v));
+    add('holder_name', q.holderName);
+    add('id_number_digest', q.idNumberDigest);
+    add('qualification', q.qualification);
+    add('status', q.status);
+    const limit = Math.max(1, Math.min(1000, Math.floor(q.limit) || 1));
+    const rows = await this.db.all(`SELECT management_no FROM certificates ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, management_no DESC LIMIT ${limit}`, params);
+    const out: CertificateRecord[] = [];
+    for (const r of rows) out.push((await this.getCertificate(String(r.management_no)))!);
+    return out;
+  }
+
+  async findByDedupKey(dedupKey: string): Promise<CertificateRecord | undefined> {
+    const no = await this.byDedupKey(this.db, dedupKey);
+    return no ? this.getCertificate(no) : undefined;
+  }
+
+  async accountNumbers(now: Date): Promise<NumberAccount> {
+    const problems: string[] = [];
+    const ranges = await this.db.all(
+      `SELECT s.year, s.qualification_serial, s.last_seq, COUNT(m.management_no) AS n, MAX(m.seq) AS mx
+       FROM certificate_sequences s LEFT JOIN management_numbers m ON m.year = s.year AND m.qualification_serial = s.qualification_serial
+       GROUP BY s.year, s.qualification_serial, s.last_seq ORDER BY s.year, s.qualification_serial`,
+    );
+    let drawn = 0;
+    for (const r of ranges) {
+      const last = Number(r.last_seq);
+      drawn += last;
+      // (year, serial, seq) is unique and seq ≥ 1, so n = max = last_seq means 1..last_seq all present
+      if (Number(r.n) !== last || Number(r.mx ?? 0) !== last) {
+        problems.push(`${r.year}/${String(r.qualification_serial).padStart(3, '0')}: ${last} numbers drawn, ${r.n} accounted for`);
+      }
+    }
+    const counts = await this.db.all(
+      `SELECT state, CASE WHEN state = 'reserved' AND lease_until <= ? THEN 1 ELSE 0 END AS expired, COUNT(*) AS n FROM management_numbers GROUP BY 1, 2`,
+      [now.getTime()],
+    );
+    const count = (state: string, expired = 0) => counts.filter((c) => c.state === state && Number(c.expired) === expired).reduce((x, c) => x + Number(c.n), 0);
+    const orphanNumbers = await this.db.all(
+      `SELECT m.management_no FROM management_numbers m LEFT JOIN certificates c ON c.management_no = m.management_no
+       WHERE m.state = 'issued' AND c.management_no IS NULL ORDER BY m.management_no LIMIT 20`,
+    );
+    for (const o of orphanNumbers) problems.push(`${o.management_no} is marked issued but has no certificate`);
+    const unaccounted = await this.db.all(
+      `SELECT c.management_no, m.state FROM certificates c LEFT JOIN management_numbers m ON m.management_no = c.management_no
+       WHERE m.state IS NULL OR m.state <> 'issued' ORDER BY c.management_no LIMIT 20`,
+    );
+    for (const u of unaccounted) problems.push(`certificate ${u.management_no} has number state ${u.state ?? 'missing'}`);
+    const issued = count('issued');
+    const voided = count('void');
+    return { ok: problems.length === 0, drawn, issued, void: voided, reserved: count('reserved'), expired: count('reserved', 1), problems };
+  }
+
+  /**
+   * Void the reservations whose lease has run out (a process that stopped between its two
+   * phases), locked in 管理号 order (PostgreSQL: rows another transaction holds are skipped,
+   * the next call gets them) so that concurrent calls never deadlock.
+   */
+  private async voidExpired(t: SqlSession, now: Date): Promise<number> {
+    const skip = this.engine === 'postgres' ? ' SKIP LOCKED' : '';
+    const expired = await t.all(
+      `SELECT management_no FROM management_numbers WHERE state = 'reserved' AND lease_until <= ? ORDER BY management_no LIMIT ${PAGE}${this.forUpdate}${skip}`,
+      [now.getTime()],
+    );
+    for (const r of expired) {
+      await this.voidNumber(t, String(r.management_no), 'reservation lease expired without a commit (the issuing process stopped)', 'registry', now);
+    }
+    return expired.length;
+  }
+
+  private async voidNumber(t: SqlSession, managementNo: string, reason: string, actor: string, now: Date): Promise<void> {
+    await t.run(`UPDATE management_numbers SET state = 'void', voided_at = ?, void_reason = ?, lease_until = NULL WHERE management_no = ?`, [
+      now.toISOString(), reason.slice(0, MAX_ERROR_MESSAGE), managementNo,
+    ]);
+    await this.audit(t, { actor, action: 'number.void', target: managementNo, details: { reason: reason.slice(0, MAX_ERROR_MESSAGE) }, now });
   }
 
   async reissue(a: ReissueArgs): Promise<CertificateRecord> {
     const at = a.now.toISOString();
     return this.transaction(async (t) => {
       const current = await this.lockValidCertificate(t, a.managementNo);
+      if (current.currentVersion !== a.expectedVersion) {
+        throw new EcertError('ERR_CONCURRENT_UPDATE', { details: { managementNo: a.managementNo, currentVersion: current.currentVersion } });
+      }
       const version = current.currentVersion + 1;
-      const built = await a.build(a.managementNo, version);
-      checkBuilt(built, a.managementNo, version);
+      checkBuilt(a.built, a.managementNo, version);
       const c = a.changes;
       const pick = <K extends keyof typeof c>(k: K) => (k in c ? c[k] : current[k]);
       const changed = (Object.keys(c) as Array<keyof typeof c>).filter((k) => REISSUE_FIELDS.includes(k) && c[k] !== current[k]);
+      if (a.dedupKey !== undefined) {
+        const holder = await this.byDedupKey(t, a.dedupKey);
+        if (holder && holder !== a.managementNo) {
+          throw new EcertError('ERR_CONFLICTS_WITH_EXISTING', {
+            zh: `更正后的信息与管理号 ${holder} 的证书相同`,
+            en: `the corrected identity is that of certificate ${holder}`,
+            details: { managementNo: holder },
+          });
+        }
+        const [old] = await t.all('SELECT dedup_key FROM certificates WHERE management_no = ?', [a.managementNo]);
+        if (old.dedup_key !== a.dedupKey) {
+          await t.run('DELETE FROM retired_identities WHERE dedup_key = ?', [a.dedupKey]);
+          await t.run('INSERT INTO retired_identities (dedup_key, management_no, retired_at) VALUES (?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING', [old.dedup_key, a.managementNo, at]);
+        }
+        await t.run('UPDATE certificates SET dedup_key = ? WHERE management_no = ?', [a.dedupKey, a.managementNo]);
+        await t.run('UPDATE management_numbers SET dedup_key = ? WHERE management_no = ?', [a.dedupKey, a.managementNo]);
+      }
       await t.run(
         `UPDATE certificates SET current_version = ?, specialty = ?, holder_name = ?, id_type = ?, id_number_masked = ?, id_number_digest = ?,
            sex = ?, birth = ?, approval_date = ?, issue_date = ? WHERE management_no = ?`,
@@ -153,8 +299,8 @@ export abstract class SqlRegistryStore implements RegistryStore {
           pick('sex'), pick('birth'), pick('approvalDate'), pick('issueDate'), a.managementNo],
       );
       await t.run('UPDATE documents SET superseded_at = ? WHERE management_no = ? AND superseded_at IS NULL', [at, a.managementNo]);
-      await t.run('INSERT INTO documents (management_no, version, sha256, pdf, created_at) VALUES (?, ?, ?, ?, ?)', [a.managementNo, version, built.sha256, built.pdf, at]);
-      await this.audit(t, { actor: a.actor, action: 'certificate.reissue', target: a.managementNo, details: { version, reason: a.reason, sha256: built.sha256, changed }, now: a.now });
+      await t.run('INSERT INTO documents (management_no, version, sha256, pdf, created_at) VALUES (?, ?, ?, ?, ?)', [a.managementNo, version, a.built.sha256, a.built.pdf, at]);
+      await this.audit(t, { actor: a.actor, action: 'certificate.reissue', target: a.managementNo, details: { version, reason: a.reason, sha256: a.built.sha256, changed }, now: a.now });
       return (await this.loadCertificate(t, a.managementNo))!;
     });
   }
@@ -235,28 +381,76 @@ export abstract class SqlRegistryStore implements RegistryStore {
         if (!(await first(t, 'SELECT 1 AS x FROM issuers WHERE id = ?', [id]))) throw new EcertError('ERR_NOT_FOUND', { details: { issuerId: id } });
         return; // already disabled
       }
-      await this.audit(t, { actor, action: 'issuer.disable', target: id, now });
+      // its queued batch rows fail at once (issue 12): nothing more is issued in its name
+      const e = new EcertError('ERR_ISSUER_DISABLED');
+      const message = `${e.bilingual.zh} / ${e.bilingual.en}`;
+      const at = now.toISOString();
+      // counted from the rows actually changed (a concurrent commit may complete one meanwhile)
+      const changedRows = await t.all(
+        `UPDATE batch_rows SET state = 'failed', error_code = 'ERR_ISSUER_DISABLED', error_message = ?, payload = NULL, lease_owner = NULL, lease_until = NULL
+         WHERE state = 'pending' AND batch_id IN (SELECT id FROM batches WHERE issuer_id = ?) RETURNING batch_id`,
+        [message, id],
+      );
+      const perBatch = new Map<string, number>();
+      for (const r of changedRows) perBatch.set(String(r.batch_id), (perBatch.get(String(r.batch_id)) ?? 0) + 1);
+      const affected = [...perBatch].sort(([x], [y]) => (x < y ? -1 : 1)).map(([batch_id, n]) => ({ batch_id, n }));
+      for (const b of affected) {
+        await t.run(
+          `UPDATE batches SET failed = failed + ?, finished_at = CASE WHEN finished_at IS NULL AND done + failed + ? >= total THEN ? ELSE finished_at END WHERE id = ?`,
+          [Number(b.n), Number(b.n), at, b.batch_id],
+        );
+      }
+      await this.audit(t, { actor, action: 'issuer.disable', target: id, details: { batchRowsFailed: affected.reduce((x, b) => x + Number(b.n), 0) }, now });
     });
   }
 
   // ---------------------------------------------------------------- batches
 
-  async createBatch(a: { id: string; issuerId: string; rows: Array<{ rowNo: number; payload: unknown }>; now: Date }): Promise<void> {
+  async createBatch(a: { id: string; issuerId: string; rows: Array<{ rowNo: number; payload: unknown }>; now: Date; actor?: string; owner?: string }): Promise<boolean> {
     for (const r of a.rows) {
       if (!Number.isSafeInteger(r.rowNo) || r.rowNo < 1) throw new RangeError(`batch row number must be a positive integer: ${r.rowNo}`);
     }
     const at = a.now.toISOString();
-    await this.transaction(async (t) => {
-      const inserted = await t.run('INSERT INTO batches (id, issuer_id, total, created_at, finished_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING', [
-        a.id, a.issuerId, a.rows.length, at, a.rows.length ? null : at,
+    return this.transaction(async (t) => {
+      const inserted = await t.run('INSERT INTO batches (id, issuer_id, total, created_at, finished_at, owner) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING', [
+        a.id, a.issuerId, a.rows.length, at, a.rows.length ? null : at, a.owner ?? null,
       ]);
-      if (!inserted) return; // the same batch, submitted twice
+      if (!inserted) return false; // the same batch, submitted twice (or at the same time)
       await this.insertBatchRows(t, a.id, a.rows.map((r) => ({ rowNo: r.rowNo, payload: JSON.stringify(r.payload ?? null) })));
+      if (a.actor) await this.audit(t, { actor: a.actor, action: 'batch.submit', target: a.id, details: { rows: a.rows.length }, now: a.now });
+      return true;
+    });
+  }
+
+  async setBatchOwner(batchId: string, owner: string | null): Promise<void> {
+    await this.transaction((t) => t.run('UPDATE batches SET owner = ? WHERE id = ?', [owner, batchId]));
+  }
+
+  async deferBatchRow(a: BatchRowRef & { code: string; message: string; now: Date; maxAttempts: number; backoffMs: number }): Promise<'retry' | 'failed'> {
+    const at = a.now.toISOString();
+    return this.transaction(async (t) => {
+      const row = await first(t, `SELECT attempts, state FROM batch_rows WHERE batch_id = ? AND row_no = ?${this.forUpdate}`, [a.batchId, a.rowNo]);
+      if (!row || row.state !== 'pending') return 'failed';
+      const attempts = Number(row.attempts) + 1;
+      if (attempts >= a.maxAttempts) {
+        await t.run(
+          `UPDATE batch_rows SET state = 'failed', attempts = ?, error_code = ?, error_message = ?, payload = NULL, lease_owner = NULL, lease_until = NULL
+           WHERE batch_id = ? AND row_no = ?`,
+          [attempts, a.code, `${a.message} (${attempts} attempts)`.slice(0, MAX_ERROR_MESSAGE), a.batchId, a.rowNo],
+        );
+        await this.countRow(t, a.batchId, 'failed', at);
+        return 'failed';
+      }
+      await t.run('UPDATE batch_rows SET attempts = ?, lease_owner = NULL, lease_until = ? WHERE batch_id = ? AND row_no = ?', [
+        attempts, a.now.getTime() + a.backoffMs * 2 ** (attempts - 1), a.batchId, a.rowNo,
+      ]);
+      return 'retry';
     });
   }
 
   async claimBatchRows(a: ClaimArgs): Promise<ClaimedRow[]> {
     if (!Number.isInteger(a.limit) || a.limit < 1) return [];
+    await this.voidExpiredReservations(a.now);
     const rows = await this.transaction((t) => this.claimRows(t, { ...a, limit: Math.min(a.limit, MAX_CLAIM) }));
     return rows
       .map((r) => ({ batchId: String(r.batch_id), rowNo: Number(r.row_no), payload: JSON.parse(String(r.payload)) as unknown, issuerId: String(r.issuer_id) }))
@@ -296,6 +490,7 @@ export abstract class SqlRegistryStore implements RegistryStore {
       errors: errors.map((e) => ({ row: Number(e.row_no), code: String(e.error_code), message: String(e.error_message) })),
       createdAt: String(b.created_at),
       ...(b.finished_at != null ? { finishedAt: String(b.finished_at) } : {}),
+      ...(b.owner != null ? { owner: String(b.owner) } : {}),
     };
   }
 
@@ -419,13 +614,6 @@ export abstract class SqlRegistryStore implements RegistryStore {
 
 /** The fields a re-issue may change (ReissueChanges). */
 const REISSUE_FIELDS: readonly string[] = ['specialty', 'holderName', 'idType', 'idNumberMasked', 'idNumberDigest', 'sex', 'birth', 'approvalDate', 'issueDate'];
-
-/** Thrown inside a transaction to roll it back when a concurrent issue of the same certificate won. */
-class DedupRace extends Error {
-  constructor(readonly managementNo: string) {
-    super('dedup race');
-  }
-}
 
 /** The document must be what it claims: its own hash, this 管理号, this version. */
 function checkBuilt(b: BuiltDocument, managementNo: string, version: number): void {

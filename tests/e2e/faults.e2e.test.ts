@@ -13,6 +13,7 @@ import { freshSchemaUrl, postgresAvailable, TEST_DATABASE_URL } from '../helpers
 import { openRegistry } from '../../src/registry/openRegistry';
 import { createIssuerCredential } from '../../src/issue/issuerCredentials';
 import { loadCatalog } from '../../src/catalog/loadCatalog';
+import { RESERVATION_LEASE_MS } from '../../src/issue/issueTwoPhase';
 
 const pgUp = await postgresAvailable();
 
@@ -113,6 +114,15 @@ describe('SIGKILL during issuance', () => {
     const registry = await openRegistry({ dataDir });
     await registry.migrate();
     for (const no of acknowledged) expect(await registry.getCertificate(no)).toBeDefined();
+    expect((await registry.verifyAudit()).ok).toBe(true);
+    // every 管理号 drawn is accounted for: numbers the killed process had reserved are voided once
+    // their lease has run out (two-phase issuance, issue 12), never reused, never a gap
+    const afterLease = new Date(Date.now() + RESERVATION_LEASE_MS + 1000);
+    await registry.voidExpiredReservations(afterLease);
+    const account = await registry.accountNumbers(afterLease);
+    expect(account).toMatchObject({ ok: true, reserved: 0, expired: 0, problems: [] });
+    expect(account.issued).toBeGreaterThanOrEqual(acknowledged.length);
+    expect(account.drawn).toBe(account.issued + account.void);
     expect((await registry.verifyAudit()).ok).toBe(true);
     await registry.close();
     // every certificate in the registry has its current document, and the stored hash is the PDF's

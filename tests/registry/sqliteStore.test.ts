@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parseManagementNo } from '../../src/registry/managementNumber';
 import { openRegistry, SQLITE_FILE_NAME } from '../../src/registry/openRegistry';
 import { SqliteStore } from '../../src/registry/SqliteStore';
+import { issueTwoPhase } from '../../src/issue/issueTwoPhase';
 import { builtDocument, record, storeContract, type Row } from './storeContract';
 
 function rawSql(file: string) {
@@ -62,7 +63,7 @@ describe('SqliteStore specifics', () => {
       child.stdin!.write('go\n');
       const mine: string[] = [];
       for (let i = 0; i < 30; i++) {
-        const r = await store.issue({
+        const r = await issueTwoPhase(store, {
           dedupKey: `parent-${i}`,
           year: 2025,
           qualificationSerial: 39,
@@ -108,13 +109,13 @@ describe('SqliteStore specifics', () => {
     const store = SqliteStore.open({ file, busyTimeoutMs: 150 });
     try {
       await store.migrate();
-      const first = await store.issue({ dedupKey: 'a', year: 2025, qualificationSerial: 39, record: record(1), build: async (no) => builtDocument(no, 1, 'a'), actor: 'x', now });
+      const first = await issueTwoPhase(store, { dedupKey: 'a', year: 2025, qualificationSerial: 39, record: record(1), build: async (no) => builtDocument(no, 1, 'a'), actor: 'x', now });
       const other = new Database(file); // stands for another process: its own connection and lock
       other.exec('BEGIN IMMEDIATE');
       let built = false;
       const t0 = Date.now();
       await expect(
-        store.issue({ dedupKey: 'b', year: 2025, qualificationSerial: 39, record: record(2), build: async (no) => ((built = true), builtDocument(no, 1, 'b')), actor: 'x', now }),
+        issueTwoPhase(store, { dedupKey: 'b', year: 2025, qualificationSerial: 39, record: record(2), build: async (no) => ((built = true), builtDocument(no, 1, 'b')), actor: 'x', now }),
       ).rejects.toMatchObject({ code: 'ERR_REGISTRY_UNAVAILABLE', status: 503 });
       expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
       expect(built).toBe(false);
@@ -122,7 +123,7 @@ describe('SqliteStore specifics', () => {
       expect((await store.getCertificate(first.record.managementNo))?.holderName).toBe('持证人1');
       other.exec('ROLLBACK');
       other.close();
-      const second = await store.issue({ dedupKey: 'b', year: 2025, qualificationSerial: 39, record: record(2), build: async (no) => builtDocument(no, 1, 'b'), actor: 'x', now });
+      const second = await issueTwoPhase(store, { dedupKey: 'b', year: 2025, qualificationSerial: 39, record: record(2), build: async (no) => builtDocument(no, 1, 'b'), actor: 'x', now });
       expect(second.created).toBe(true);
       expect((await store.verifyAudit()).ok).toBe(true);
     } finally {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CertificateData } from '../../src/core/types';
-import type { BuiltDocument, IssueArgs, NewRecord, RegistryStore } from '../../src/registry/RegistryStore';
+import type { BuiltDocument, NewRecord, RegistryStore } from '../../src/registry/RegistryStore';
+import { issueTwoPhase, type TwoPhaseArgs } from '../../src/issue/issueTwoPhase';
 import { auditHash, GENESIS_HASH } from '../../src/registry/auditChain';
 import { isValidManagementNo, parseManagementNo } from '../../src/registry/managementNumber';
 
@@ -57,8 +58,8 @@ export function builtDocument(managementNo: string, version: number, tag: string
   return { pdf, sha256: createHash('sha256').update(pdf).digest('hex'), data };
 }
 
-const issueOne = (store: RegistryStore, i: number, extra: Partial<IssueArgs> = {}) =>
-  store.issue({
+const issueOne = (store: RegistryStore, i: number, extra: Partial<TwoPhaseArgs> = {}) =>
+  issueTwoPhase(store, {
     dedupKey: `k${i}`,
     year: 2025,
     qualificationSerial: SERIAL,
@@ -104,7 +105,7 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         const other = await h.another();
         try {
           await Promise.all([h.store.migrate(), other.migrate(), h.store.migrate()]);
-          expect(await h.sql('SELECT version, name FROM schema_migrations ORDER BY version')).toEqual([{ version: 1, name: 'registry' }]);
+          expect((await h.sql('SELECT version, name FROM schema_migrations ORDER BY version')).slice(0, 2)).toEqual([{ version: 1, name: 'registry' }, { version: 2, name: 'two-phase issuance' }]);
           await h.store.ping();
         } finally {
           await other.close();
@@ -161,15 +162,20 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         try {
           const many = await Promise.all(range(100, 50).map((i) => issueOne(i % 2 ? other : h.store, i)));
           expect(many.every((m) => m.created)).toBe(true);
-          // numbers 2..51: distinct and without gaps (the sequence is taken inside the issuing transaction)
+          // numbers 2..51: distinct and without gaps (each drawn in its own short reserve transaction)
           expect(sorted(many.map((m) => seqOf(m.record.managementNo)))).toEqual(range(2, 50));
 
           const same = await Promise.all(range(0, 6).map((j) => issueOne(j % 2 ? other : h.store, 999)));
           expect(new Set(same.map((m) => m.record.managementNo)).size).toBe(1);
           expect(same.filter((m) => m.created)).toHaveLength(1);
-          expect(seqOf(same[0].record.managementNo)).toBe(52);
           expect(await count(h, 'SELECT COUNT(*) AS n FROM certificates')).toBe(52);
           expect(await count(h, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'certificate.issue'")).toBe(52);
+          // the concurrent duplicates that drew a number before the winner committed: void, with the reason
+          const voided = await h.sql("SELECT management_no, void_reason FROM management_numbers WHERE state = 'void'");
+          for (const v of voided) expect(String(v.void_reason)).toContain(`committed concurrently as ${same[0].record.managementNo}`);
+          const account = await h.store.accountNumbers(now);
+          expect(account).toMatchObject({ ok: true, issued: 52, void: voided.length, reserved: 0, drawn: 52 + voided.length, problems: [] });
+          expect(await count(h, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'number.void'")).toBe(voided.length);
         } finally {
           await other.close();
         }
@@ -177,12 +183,11 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     );
 
     it(
-      'writes nothing when build throws or returns a document that does not match: no record, no number used',
+      'a build that throws or a document that does not match: no certificate, the number recorded void with its reason, never reused',
       withStore(async (h) => {
         await issueOne(h.store, 1);
         await h.store.createIssuer({ id: 'iss_1', bodyCode: 'cctaa', name: 'A', qualifications: [], keyHash: 'h', actor: 'cli', now });
         await h.store.createBatch({ id: 'b', issuerId: 'iss_1', rows: [{ rowNo: 1, payload: { x: 1 } }], now });
-        const before = await h.sql('SELECT seq, hash FROM audit_head');
         let drawn = '';
         await expect(
           issueOne(h.store, 3, { batchRow: { batchId: 'b', rowNo: 1 }, build: async (no) => ((drawn = no), Promise.reject(new Error('signer down'))) }),
@@ -193,12 +198,46 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         await expect(issueOne(h.store, 3, { build: async () => builtDocument('202503900000017', 1, 'x') })).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
         expect(await count(h, 'SELECT COUNT(*) AS n FROM certificates')).toBe(1);
         expect(await count(h, 'SELECT COUNT(*) AS n FROM documents')).toBe(1);
-        expect(await h.sql('SELECT seq, hash FROM audit_head')).toEqual(before);
+        const voids = await h.sql("SELECT seq, state, void_reason FROM management_numbers WHERE state <> 'issued' ORDER BY seq");
+        expect(voids.map((v) => [Number(v.seq), v.state])).toEqual([[2, 'void'], [3, 'void'], [4, 'void']]);
+        expect(String(voids[0].void_reason)).toBe('build failed: signer down');
+        expect(String(voids[1].void_reason)).toMatch(/^commit failed: ERR_INTERNAL: .*sha256 does not match/);
+        expect((await h.sql("SELECT target FROM audit_log WHERE action = 'number.void' ORDER BY seq")).map((r) => seqOf(String(r.target)))).toEqual([2, 3, 4]);
         expect(await h.store.getBatch('b')).toMatchObject({ done: 0, failed: 0, pending: 1 });
-        // the number the failed attempts drew is the next one issued: no gap
+        // the next issue takes the next number: void numbers are never reused
         const ok = await issueOne(h.store, 3, { batchRow: { batchId: 'b', rowNo: 1 } });
-        expect(ok.record.managementNo).toBe(drawn);
+        expect(seqOf(ok.record.managementNo)).toBe(5);
         expect(await h.store.getBatch('b')).toMatchObject({ done: 1, pending: 0 });
+        expect(await h.store.accountNumbers(now)).toEqual({ ok: true, drawn: 5, issued: 2, void: 3, reserved: 0, expired: 0, problems: [] });
+        expect((await h.store.verifyAudit()).ok).toBe(true);
+      }),
+    );
+
+    it(
+      'a reservation never committed (a crashed process) is voided by the next reserve or claim after its lease; a late commit is refused',
+      withStore(async (h) => {
+        const r = await h.store.reserve({ dedupKey: 'crashed', year: 2025, qualificationSerial: SERIAL, actor: 'iss_1', now, leaseMs: 60_000 });
+        if (!('managementNo' in r)) throw new Error('expected a reservation');
+        expect(await h.store.accountNumbers(now)).toMatchObject({ ok: true, drawn: 1, reserved: 1, expired: 0 });
+        const later = new Date(now.getTime() + 61_000);
+        expect(await h.store.accountNumbers(later)).toMatchObject({ ok: true, drawn: 1, reserved: 0, expired: 1 });
+        // within the lease nothing is voided
+        expect(await h.store.claimBatchRows({ limit: 1, workerId: 'w', now, leaseMs: 1000 })).toEqual([]);
+        expect(await h.store.voidExpiredReservations(now)).toBe(0);
+        expect(await h.store.claimBatchRows({ limit: 1, workerId: 'w', now: later, leaseMs: 1000 })).toEqual([]);
+        const [row] = await h.sql(`SELECT state, void_reason FROM management_numbers WHERE management_no = '${r.managementNo}'`);
+        expect(row.state).toBe('void');
+        expect(String(row.void_reason)).toContain('lease expired');
+        await expect(
+          h.store.commitIssue({ managementNo: r.managementNo, dedupKey: 'crashed', record: record(7), built: builtDocument(r.managementNo, 1, '7'), actor: 'iss_1', now: later }),
+        ).rejects.toMatchObject({ code: 'ERR_RESERVATION_LOST' });
+        expect(await h.store.getCertificate(r.managementNo)).toBeUndefined();
+        const next = await issueOne(h.store, 8, { now: later });
+        expect(seqOf(next.record.managementNo)).toBe(2);
+        expect(await h.store.accountNumbers(later)).toEqual({ ok: true, drawn: 2, issued: 1, void: 1, reserved: 0, expired: 0, problems: [] });
+        // a gap (a number drawn with no account of it) is reported
+        await h.sql(`DELETE FROM management_numbers WHERE management_no = '${r.managementNo}'`);
+        expect(await h.store.accountNumbers(later)).toMatchObject({ ok: false, problems: [expect.stringContaining('2 numbers drawn, 1 accounted for')] });
       }),
     );
 
@@ -209,20 +248,26 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         const old = (await h.store.getDocument(r.managementNo))!;
         const later = new Date(now.getTime() + 86_400_000);
         await expect(
-          h.store.reissue({ managementNo: r.managementNo, changes: { holderName: 'x' }, build: async () => Promise.reject(new Error('boom')), actor: 'iss_1', now: later, reason: 'r' }),
-        ).rejects.toThrow('boom');
+          h.store.reissue({ managementNo: r.managementNo, expectedVersion: 1, changes: { holderName: 'x' }, built: builtDocument(r.managementNo, 3, 'x'), actor: 'iss_1', now: later, reason: 'r' }),
+        ).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
         expect(await h.store.getCertificate(r.managementNo)).toEqual(r);
+        await expect(
+          h.store.reissue({ managementNo: r.managementNo, expectedVersion: 0, changes: { holderName: 'x' }, built: builtDocument(r.managementNo, 1, 'x'), actor: 'iss_1', now: later, reason: 'r' }),
+        ).rejects.toMatchObject({ code: 'ERR_CONCURRENT_UPDATE' });
 
-        const versions: number[] = [];
         const re = await h.store.reissue({
           managementNo: r.managementNo,
+          expectedVersion: 1,
           changes: { holderName: '新名', specialty: undefined },
-          build: async (no, v) => (versions.push(v), builtDocument(no, v, '新名')),
+          built: builtDocument(r.managementNo, 2, '新名'),
           actor: 'iss_1',
           now: later,
           reason: '更名',
         });
-        expect(versions).toEqual([2]);
+        // a second re-issue built on the same version lost the race
+        await expect(
+          h.store.reissue({ managementNo: r.managementNo, expectedVersion: 1, changes: {}, built: builtDocument(r.managementNo, 2, 'late'), actor: 'iss_1', now: later, reason: 'r' }),
+        ).rejects.toMatchObject({ code: 'ERR_CONCURRENT_UPDATE' });
         expect(re).toMatchObject({ managementNo: r.managementNo, currentVersion: 2, holderName: '新名', idNumberDigest: r.idNumberDigest, status: 'valid' });
         expect(re.specialty).toBeUndefined();
         expect(re.documents).toEqual([
@@ -236,8 +281,25 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         const [entry] = await h.sql("SELECT details FROM audit_log WHERE action = 'certificate.reissue'");
         expect(JSON.parse(String(entry.details))).toMatchObject({ version: 2, reason: '更名', changed: ['holderName', 'specialty'] });
         await expect(
-          h.store.reissue({ managementNo: '202503900000099', changes: {}, build: async (no, v) => builtDocument(no, v, 'x'), actor: 'a', now, reason: 'r' }),
+          h.store.reissue({ managementNo: '202503900000099', expectedVersion: 1, changes: {}, built: builtDocument('202503900000099', 2, 'x'), actor: 'a', now, reason: 'r' }),
         ).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+      }),
+    );
+
+    it(
+      'a re-issue moves the identity key: the corrected identity finds the certificate, the identity of another certificate is refused',
+      withStore(async (h) => {
+        const a = (await issueOne(h.store, 1, { dedupKey: 'old-identity' })).record;
+        const b = (await issueOne(h.store, 2, { dedupKey: 'b-identity' })).record;
+        const later = new Date(now.getTime() + 1000);
+        await expect(
+          h.store.reissue({ managementNo: a.managementNo, expectedVersion: 1, changes: {}, dedupKey: 'b-identity', built: builtDocument(a.managementNo, 2, 'x'), actor: 'iss_1', now: later, reason: '更正' }),
+        ).rejects.toMatchObject({ code: 'ERR_CONFLICTS_WITH_EXISTING', details: { managementNo: b.managementNo } });
+        await h.store.reissue({ managementNo: a.managementNo, expectedVersion: 1, changes: { approvalDate: '2025-07-01' }, dedupKey: 'new-identity', built: builtDocument(a.managementNo, 2, 'x'), actor: 'iss_1', now: later, reason: '更正' });
+        expect((await h.store.findByDedupKey('new-identity'))?.managementNo).toBe(a.managementNo);
+        expect(await h.store.findByDedupKey('old-identity')).toBeUndefined();
+        const again = await h.store.reserve({ dedupKey: 'new-identity', year: 2025, qualificationSerial: SERIAL, actor: 'iss_1', now: later, leaseMs: 1000 });
+        expect('existing' in again && again.existing.managementNo).toBe(a.managementNo);
       }),
     );
 
@@ -251,11 +313,9 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         expect(await h.store.getCertificate(r.managementNo)).toEqual(rv);
         await expect(h.store.revoke({ managementNo: r.managementNo, reason: 'again', actor: 'x', now })).rejects.toMatchObject({ code: 'ERR_CERTIFICATE_REVOKED' });
         await expect(h.store.revoke({ managementNo: '202503900000099', reason: 'x', actor: 'x', now })).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
-        let built = false;
         await expect(
-          h.store.reissue({ managementNo: r.managementNo, changes: {}, build: async (no, v) => ((built = true), builtDocument(no, v, 'x')), actor: 'a', now, reason: 'r' }),
+          h.store.reissue({ managementNo: r.managementNo, expectedVersion: 1, changes: {}, built: builtDocument(r.managementNo, 2, 'x'), actor: 'a', now, reason: 'r' }),
         ).rejects.toMatchObject({ code: 'ERR_CERTIFICATE_REVOKED' });
-        expect(built).toBe(false);
         expect((await h.sql("SELECT actor, target, details FROM audit_log WHERE action = 'certificate.revoke'")).map((e) => ({ ...e, details: JSON.parse(String(e.details)) }))).toEqual([
           { actor: 'iss_9', target: r.managementNo, details: { reason: '违规取得' } },
         ]);
@@ -309,8 +369,11 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         const again = await h.store.claimBatchRows({ limit: 1000, workerId: 'w9', now: later, leaseMs: 60_000 });
         expect(again.map((r) => r.rowNo)).toEqual(range(1, 300));
 
-        await issueOne(h.store, 5, { batchRow: { batchId: 'b1', rowNo: 1 } });
-        await issueOne(h.store, 5, { batchRow: { batchId: 'b1', rowNo: 3 } }); // the same certificate again: done with its number
+        const five = await issueOne(h.store, 5, { batchRow: { batchId: 'b1', rowNo: 1 } });
+        // the same certificate again: reserve finds it, the row is completed with its number
+        const again5 = await h.store.reserve({ dedupKey: 'k5', year: 2025, qualificationSerial: SERIAL, actor: 'iss_1', now, leaseMs: 1000 });
+        expect(again5).toEqual({ existing: five.record });
+        await h.store.completeBatchRow({ batchId: 'b1', rowNo: 3, managementNo: five.record.managementNo, now });
         await h.store.failBatchRow({ batchId: 'b1', rowNo: 2, code: 'ERR_SEX', message: 'bad' });
         await h.store.failBatchRow({ batchId: 'b1', rowNo: 2, code: 'ERR_OTHER', message: 'twice' }); // no effect
         await h.store.failBatchRow({ batchId: 'b1', rowNo: 1, code: 'ERR_OTHER', message: 'done already' }); // no effect
@@ -333,6 +396,55 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
 
         await h.store.createBatch({ id: 'empty', issuerId: 'iss_b', rows: [], now });
         expect(await h.store.getBatch('empty')).toMatchObject({ total: 0, pending: 0, finishedAt: now.toISOString() });
+      }),
+    );
+
+    it(
+      'batch bookkeeping (issue 12): submission + audit in one transaction under concurrent submissions, owned batches, bounded retries, disabled issuers',
+      withStore(async (h) => {
+        await h.store.createIssuer({ id: 'iss_b', bodyCode: 'cctaa', name: 'B', qualifications: [], keyHash: 'hb', actor: 'cli', now });
+        const rows = range(1, 5).map((i) => ({ rowNo: i, payload: { i } }));
+        const other = await h.another();
+        try {
+          const created = await Promise.all(range(0, 6).map((j) => (j % 2 ? other : h.store).createBatch({ id: 'same', issuerId: 'iss_b', rows, now, actor: 'iss_b' })));
+          expect(created.filter(Boolean)).toHaveLength(1);
+        } finally {
+          await other.close();
+        }
+        expect(await count(h, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'batch.submit' AND target = 'same'")).toBe(1);
+        expect(await count(h, "SELECT COUNT(*) AS n FROM batch_rows WHERE batch_id = 'same'")).toBe(5);
+
+        // a batch owned by a CLI run is skipped by claims for any batch, taken by claims naming it
+        await h.store.createBatch({ id: 'owned', issuerId: 'iss_b', rows, now, owner: 'cli:1@host' });
+        expect(await h.store.getBatch('owned')).toMatchObject({ owner: 'cli:1@host' });
+        const any = await h.store.claimBatchRows({ limit: 100, workerId: 'svc', now, leaseMs: 60_000 });
+        expect(new Set(any.map((r) => r.batchId))).toEqual(new Set(['same']));
+        expect((await h.store.claimBatchRows({ batchId: 'owned', limit: 100, workerId: 'cli', now, leaseMs: 60_000 })).length).toBe(5);
+        await h.store.setBatchOwner('owned', null);
+        expect((await h.store.getBatch('owned'))!.owner).toBeUndefined();
+
+        // non-validation failures: retried after a growing back-off, failed after maxAttempts
+        const defer = (at: Date) => h.store.deferBatchRow({ batchId: 'same', rowNo: 1, code: 'ERR_REGISTRY_UNAVAILABLE', message: 'down', now: at, maxAttempts: 3, backoffMs: 1000 });
+        expect(await defer(now)).toBe('retry');
+        const claimAt = (ms: number) => h.store.claimBatchRows({ batchId: 'same', limit: 100, workerId: 'w', now: new Date(now.getTime() + ms), leaseMs: 1 });
+        expect((await claimAt(999)).map((r) => r.rowNo)).not.toContain(1);
+        expect((await claimAt(1000)).map((r) => r.rowNo)).toContain(1);
+        expect(await defer(new Date(now.getTime() + 1000))).toBe('retry'); // next after 2 s
+        expect((await claimAt(2999)).map((r) => r.rowNo)).not.toContain(1);
+        expect(await defer(new Date(now.getTime() + 3000))).toBe('failed');
+        expect(await h.store.getBatch('same')).toMatchObject({ failed: 1, errors: [{ row: 1, code: 'ERR_REGISTRY_UNAVAILABLE', message: 'down (3 attempts)' }] });
+
+        // disabling the credential fails its queued rows at once; nothing commits in its name
+        const r = await h.store.reserve({ dedupKey: 'late', year: 2025, qualificationSerial: SERIAL, actor: 'iss_b', now, leaseMs: 60_000 });
+        await h.store.disableIssuer('iss_b', 'cli', now);
+        expect(await h.store.getBatch('same')).toMatchObject({ failed: 5, pending: 0, finishedAt: now.toISOString() });
+        expect(await h.store.getBatch('owned')).toMatchObject({ failed: 5, pending: 0 });
+        expect((await h.store.getBatch('owned'))!.errors.every((e) => e.code === 'ERR_ISSUER_DISABLED')).toBe(true);
+        if (!('managementNo' in r)) throw new Error('expected a reservation');
+        await expect(
+          h.store.commitIssue({ managementNo: r.managementNo, dedupKey: 'late', record: record(9, { issuerId: 'iss_b' }), built: builtDocument(r.managementNo, 1, '9'), actor: 'iss_b', now }),
+        ).rejects.toMatchObject({ code: 'ERR_ISSUER_DISABLED' });
+        expect(await h.store.getCertificate(r.managementNo)).toBeUndefined();
       }),
     );
 

@@ -2,35 +2,50 @@ import { randomUUID } from 'node:crypto';
 import { isEcertError } from '../../core/errors';
 import type { Issuer } from '../../registry/RegistryStore';
 import type { Services } from '../../services';
-import { issueCertificate } from '../issueCertificate';
+import { issueCertificate, type IssueDeps } from '../issueCertificate';
 
 export interface BatchWorkerOptions {
-  /** Only this batch (the CLI); otherwise any batch. */
+  /** Only this batch (the CLI); otherwise any batch not owned by a CLI run. */
   batchId?: string;
-  /** Rows claimed at a time. */
+  /** Rows in flight at most (claimed as earlier ones finish). */
   claim?: number;
   /** A claimed row not finished within this time can be claimed by another worker. */
   leaseMs?: number;
   idleMs?: number;
   /** Stop when there is nothing left to claim (the CLI) instead of polling. */
   untilEmpty?: boolean;
-  onRow?: (outcome: 'issued' | 'failed', rowNo: number) => void;
+  /** Attempts of a row failing for a non-validation reason before it is failed (default 5). */
+  maxAttempts?: number;
+  /** Back-off before the first retry, doubled on each further one (default 2 s). */
+  backoffMs?: number;
+  onRow?: (outcome: 'issued' | 'failed' | 'retry', rowNo: number) => void;
 }
+
+export type BatchWorkerDeps = IssueDeps & Pick<Services, 'logger'>;
 
 /**
  * Claims batch rows from the registry and issues them. Every instance runs workers against
  * the same registry; rows are claimed with leases (PostgreSQL: FOR UPDATE SKIP LOCKED), and
- * a row is marked done in the same transaction that issues its certificate, so a crash at any
- * point leaves it either issued once or pending again: never twice, never lost.
+ * a row is marked done in the transaction that commits its certificate, so a crash at any
+ * point leaves it either issued once or pending again: never twice, never lost. Rows are a
+ * pipeline: a new claim as soon as half the rows in flight are finished, so the render pool
+ * never runs dry while the registry's short transactions go on.
+ *
+ * A row failing validation (4xx) fails at once with its code; any other failure (signer,
+ * registry) is retried with exponential back-off, then failed with its error after
+ * `maxAttempts`: never leased forever. Issuers are re-read on every claim, so a disabled
+ * credential's rows fail with ERR_ISSUER_DISABLED within one claim cycle (the registry also
+ * fails them when the credential is disabled, and refuses to commit in its name).
  */
 export class BatchWorker {
   readonly id = `w_${randomUUID()}`;
   private stopped = false;
   private loop?: Promise<void>;
-  private readonly issuers = new Map<string, Issuer>();
+  private issuers = new Map<string, Issuer>();
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
-    private readonly s: Services,
+    private readonly s: BatchWorkerDeps,
     private readonly opts: BatchWorkerOptions = {},
   ) {}
 
@@ -54,52 +69,63 @@ export class BatchWorker {
     while (!this.stopped) {
       let rows;
       try {
-        rows = await this.s.registry.claimBatchRows({ batchId: this.opts.batchId, limit: claim, workerId: this.id, now: this.s.clock(), leaseMs });
+        rows = await this.s.registry.claimBatchRows({ batchId: this.opts.batchId, limit: claim - this.inFlight.size, workerId: this.id, now: this.s.clock(), leaseMs });
+        if (rows.length) this.issuers = new Map((await this.s.registry.listIssuers()).map((i) => [i.id, i]));
       } catch (e) {
         this.s.logger.warn({ err: e }, 'batch worker: claim failed, retrying');
         await sleep(idleMs * 5);
         continue;
       }
-      if (!rows.length) {
+      for (const row of rows) {
+        const p: Promise<void> = this.issueRow(row).finally(() => this.inFlight.delete(p));
+        this.inFlight.add(p);
+      }
+      if (!rows.length && !this.inFlight.size) {
         if (this.opts.untilEmpty) return;
         await sleep(idleMs);
         continue;
       }
-      // rows are issued concurrently: with a render pool every core is busy, and each row's
-      // registry transaction stays its own
-      await Promise.all(rows.map((row) => this.issueRow(row)));
+      // claim again once half of what is in flight has finished (or everything, when nothing was claimable)
+      const target = rows.length ? Math.floor(claim / 2) : 0;
+      while (this.inFlight.size > target) await Promise.race(this.inFlight);
     }
+    await Promise.all(this.inFlight);
   }
 
   private async issueRow(row: { batchId: string; rowNo: number; payload: unknown; issuerId: string }): Promise<void> {
+    const ref = { batchId: row.batchId, rowNo: row.rowNo };
     try {
-      const issuer = await this.issuer(row.issuerId);
-      await issueCertificate(row.payload, issuer, this.s, { batchId: row.batchId, rowNo: row.rowNo });
+      const issuer = this.issuers.get(row.issuerId);
+      if (!issuer || issuer.disabled) {
+        await this.s.registry.failBatchRow({ ...ref, code: 'ERR_ISSUER_DISABLED', message: '发证机构凭据已停用 / The issuer credential is disabled' });
+        this.opts.onRow?.('failed', row.rowNo);
+        return;
+      }
+      await issueCertificate(row.payload, issuer, this.s, ref);
       this.opts.onRow?.('issued', row.rowNo);
     } catch (e) {
-      if (isEcertError(e) && e.status < 500) {
-        await this.s.registry.failBatchRow({ batchId: row.batchId, rowNo: row.rowNo, code: e.code, message: `${e.bilingual.zh} / ${e.bilingual.en}` });
-        this.opts.onRow?.('failed', row.rowNo);
-      } else {
-        // infrastructure trouble: leave the lease to expire, the row is retried
-        this.s.logger.error({ err: e, batchId: row.batchId, rowNo: row.rowNo }, 'batch row failed, will retry');
+      try {
+        if (isEcertError(e) && e.status < 500) {
+          await this.s.registry.failBatchRow({ ...ref, code: e.code, message: `${e.bilingual.zh} / ${e.bilingual.en}` });
+          this.opts.onRow?.('failed', row.rowNo);
+        } else {
+          // infrastructure trouble: retried after a back-off, failed after a bounded number of attempts
+          const code = isEcertError(e) ? e.code : 'ERR_INTERNAL';
+          const message = isEcertError(e) ? `${e.bilingual.zh} / ${e.bilingual.en}` : `服务器内部错误 / ${(e as Error)?.message ?? e}`;
+          const outcome = await this.s.registry.deferBatchRow({ ...ref, code, message, now: this.s.clock(), maxAttempts: this.opts.maxAttempts ?? 5, backoffMs: this.opts.backoffMs ?? 2000 });
+          this.s.logger.error({ err: e, ...ref, outcome }, 'batch row failed');
+          this.opts.onRow?.(outcome, row.rowNo);
+        }
+      } catch (e2) {
+        // the registry itself is down: the lease expires and the row is claimed again
+        this.s.logger.error({ err: e2, ...ref }, 'batch row: registry unavailable, the lease will expire');
       }
     }
   }
-
-  private async issuer(id: string): Promise<Issuer> {
-    let issuer = this.issuers.get(id);
-    if (!issuer) {
-      issuer = (await this.s.registry.listIssuers()).find((i) => i.id === id);
-      if (!issuer) throw new Error(`batch issuer ${id} not found`);
-      this.issuers.set(id, issuer);
-    }
-    return issuer;
-  }
 }
 
-export function startBatchWorkers(s: Services, count: number): { stop(): Promise<void> } {
-  const workers = Array.from({ length: count }, () => new BatchWorker(s).start());
+export function startBatchWorkers(s: BatchWorkerDeps, count: number, opts: BatchWorkerOptions = {}): { stop(): Promise<void> } {
+  const workers = Array.from({ length: count }, () => new BatchWorker(s, opts).start());
   return { stop: async () => void (await Promise.all(workers.map((w) => w.stop()))) };
 }
 

@@ -1,8 +1,9 @@
 import type { Migration } from './Migration';
 import { v1Registry } from './v1Registry';
+import { v2Issuance } from './v2Issuance';
 import { v3LookupGuard } from './v3LookupGuard';
 
 /** Every migration, in version order. */
-export const MIGRATIONS: readonly Migration[] = [v1Registry, v3LookupGuard];
+export const MIGRATIONS: readonly Migration[] = [v1Registry, v2Issuance, v3LookupGuard];
 
 export type { Migration };

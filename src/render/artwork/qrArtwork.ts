@@ -1,5 +1,6 @@
 import QRCode from 'qrcode';
 import { num } from '../pdf/PdfWriter';
+import { selectMask } from './qrMask';
 
 /** ISO/IEC 18004 §7.4.4 table 5: the 45 characters of alphanumeric mode. */
 const ALPHANUMERIC = /^[0-9A-Z $%*+\-./:]*$/;
@@ -27,9 +28,10 @@ export function qrSegments(text: string): Array<{ data: string | Buffer; mode: '
  * as large as the layout allows (≥ 0.6 mm at 88 pt for a compact token of version ≤ 8).
  */
 export function qrArtwork(text: string, x: number, y: number, size: number): { ops: string; modules: number; moduleSize: number } {
-  const qr = QRCode.create(qrSegments(text) as never, { errorCorrectionLevel: 'M' });
+  // built once with mask 0, then the best mask chosen by qrMask.ts (same choice as the package's search, faster)
+  const qr = QRCode.create(qrSegments(text) as never, { errorCorrectionLevel: 'M', maskPattern: 0 });
   const n = qr.modules.size;
-  const data = qr.modules.data;
+  const data = selectMask(qr.modules.data, (qr.modules as unknown as { reservedBit: Uint8Array }).reservedBit, n, 0, 'M').modules;
   const quiet = 4;
   const m = size / n;
   let s = `q 1 1 1 rg ${num(x - quiet * m)} ${num(y - quiet * m)} ${num(size + 2 * quiet * m)} ${num(size + 2 * quiet * m)} re f\n0 0 0 rg ${num(m)} 0 0 ${num(m)} ${num(x)} ${num(y)} cm\n`;

@@ -1,5 +1,5 @@
-import type { IssueRequest } from '../core/types';
-import { buildCertificateDocument, type BuiltCertificate, type DocumentDeps } from './buildCertificateDocument';
+import type { IssueRequest } from '../../core/types';
+import { buildCertificateDocument, type BuiltCertificate, type DocumentDeps } from '../../issue/buildCertificateDocument';
 
 /** Where certificate documents are rendered and signed: in this thread, or in a pool of worker threads. */
 export interface DocumentBuilder {

@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { EcertError, ERROR_CODES, type ErrorCode } from '../core/errors';
-import type { IssueRequest } from '../core/types';
-import type { BuiltCertificate } from './buildCertificateDocument';
+import { EcertError, ERROR_CODES, type ErrorCode } from '../../core/errors';
+import type { IssueRequest } from '../../core/types';
+import type { BuiltCertificate } from '../../issue/buildCertificateDocument';
 import type { DocumentBuilder } from './DocumentBuilder';
 
 export interface RenderTask {

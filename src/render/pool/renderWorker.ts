@@ -3,11 +3,11 @@
  * signs documents on request. Errors travel back with their stable code.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadCatalog } from '../catalog/loadCatalog';
-import { isEcertError } from '../core/errors';
-import { loadKeyStore } from '../keys';
-import { FontSet } from '../render/fonts/FontSet';
-import { buildCertificateDocument } from './buildCertificateDocument';
+import { loadCatalog } from '../../catalog/loadCatalog';
+import { isEcertError } from '../../core/errors';
+import { loadKeyStore } from '../../keys';
+import { FontSet } from '../fonts/FontSet';
+import { buildCertificateDocument } from '../../issue/buildCertificateDocument';
 import type { RenderTask } from './RenderPool';
 
 const { keysDir, passphrase } = workerData as { keysDir: string; passphrase?: string };

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Worker } from 'node:worker_threads';
-import { RenderPool } from '../../src/issue/RenderPool';
-import { validateIssueRequest } from '../../src/issue/validateIssueRequest';
-import { loadCatalog } from '../../src/catalog/loadCatalog';
-import { makeTestKeys } from '../helpers/testPki';
-import { issueBody } from '../helpers/holders';
+import { RenderPool } from '../../../src/render/pool/RenderPool';
+import { validateIssueRequest } from '../../../src/issue/validateIssueRequest';
+import { loadCatalog } from '../../../src/catalog/loadCatalog';
+import { makeTestKeys } from '../../helpers/testPki';
+import { issueBody } from '../../helpers/holders';
 
 /**
  * Issue #10 (availability): a render worker that dies or never answers rejects its pending

@@ -1,0 +1,133 @@
+/**
+ * Issuance through the registry (issue 12), also run alone: `npx tsx bench/registryThroughput.ts`.
+ *
+ * - SQLite, all cores: a batch issued by BatchWorker (what `ecert issue --file` runs) with a
+ *   render pool of one thread per core, against raw render + sign throughput of the same pool
+ *   measured in the same run (target ≥ 90 %).
+ * - PostgreSQL, one qualification: two instances (own registry pool, own render pool of one
+ *   thread, own batch worker) issuing one batch together, against one such instance
+ *   (target ≥ 1.8×). Skipped when PostgreSQL is unreachable.
+ *
+ *   BENCH_REGISTRY_ROWS   rows per run (default 2000)
+ *   BENCH_DATABASE_URL    PostgreSQL (default postgres://postgres@127.0.0.1:5432/test)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import pino from 'pino';
+import { loadCatalog } from '../src/catalog/loadCatalog';
+import { loadConfig } from '../src/config';
+import { generateKeyMaterial } from '../src/keys';
+import { makeResidentId } from '../src/issue/residentId';
+import { validateIssueRequest } from '../src/issue/validateIssueRequest';
+import { BatchWorker } from '../src/issue/batch/BatchWorker';
+import { RenderPool } from '../src/render/pool/RenderPool';
+import { createServices, type Services } from '../src/services';
+
+const ROWS = Number(process.env.BENCH_REGISTRY_ROWS ?? 2000);
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const QUALIFICATION = 'registered-architect-1';
+
+function row(i: number) {
+  const sex = i % 2 ? '女' : '男';
+  const birth = `${1970 + (i % 30)}-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 28) + 1).padStart(2, '0')}`;
+  return { qualification: QUALIFICATION, holder: { name: ['张伟', '王芳', '欧阳明月', '李娜'][i % 4], idType: 'resident-id', idNumber: makeResidentId({ birth, sex, seq: i % 999 }), sex, birth: birth.slice(0, 7) }, approvalDate: '2025-06-30', issueDate: '2025-08-15' };
+}
+
+async function services(work: string, keysDir: string, name: string, threads: number, databaseUrl?: string): Promise<Services> {
+  const config = loadConfig({}, { dataDir: join(work, name), keysDir, databaseUrl, publicUrl: 'http://localhost:3000', port: 0 });
+  return createServices(config, { renderThreads: threads, ensureKeys: false, logger: pino({ level: 'silent' }) });
+}
+
+/** Rows per second of one batch issued by the workers of the given instances (the first submits). */
+async function batchRate(instances: Services[], offset: number, tag: string): Promise<number> {
+  const [first] = instances;
+  const issuer = { id: `iss_bench_${tag}`, bodyCode: '*', name: 'bench', qualifications: [QUALIFICATION] };
+  await first.registry.createIssuer({ ...issuer, keyHash: `bench-${tag}-${Date.now()}`, actor: 'bench', now: new Date() });
+  const batchId = `b_bench_${tag}_${Date.now()}`;
+  await first.registry.createBatch({ id: batchId, issuerId: issuer.id, rows: Array.from({ length: ROWS }, (_, i) => ({ rowNo: i + 1, payload: row(offset + i) })), now: new Date() });
+  const t0 = performance.now();
+  await Promise.all(
+    instances.map((s) => new BatchWorker(s, { batchId, untilEmpty: true, claim: 8 * Math.max(1, (s.documents as { size?: number }).size ?? 1), leaseMs: 60_000 }).start().done()),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const b = (await first.registry.getBatch(batchId))!;
+  if (b.done !== ROWS) throw new Error(`batch ${tag}: ${b.done}/${ROWS} issued, ${b.failed} failed: ${JSON.stringify(b.errors.slice(0, 3))}`);
+  return ROWS / seconds;
+}
+
+export async function registryThroughput(log: (s: string) => void = (s) => process.stdout.write(s + '\n')): Promise<Record<string, unknown>> {
+  const work = mkdtempSync(join(tmpdir(), 'ecert-bench-registry-'));
+  const catalog = loadCatalog();
+  const keysDir = join(work, 'keys');
+  await generateKeyMaterial({ dir: keysDir, alg: 'ecdsa', seals: catalog.seals.map((s) => ({ id: s.id, name: s.fullName, bodyName: catalog.body(s.bodyCode).name })), now: new Date() });
+  const cores = availableParallelism();
+  const out: Record<string, unknown> = { rows: ROWS, threads: cores };
+  try {
+    // raw render + sign on every core, same pool as the batch below
+    log(`registry throughput: raw render + sign, ${cores} threads …`);
+    const pool = new RenderPool({ keysDir, threads: cores });
+    await pool.ready;
+    const reqs = Array.from({ length: ROWS }, (_, i) => validateIssueRequest(row(i), { catalog, now: new Date() }));
+    await Promise.all(reqs.slice(0, 100).map((r, i) => pool.build(r, { managementNo: `2025004${String(i + 1).padStart(7, '0')}0`, version: 1, signingTime: new Date() }, 'http://localhost:3000')));
+    let t0 = performance.now();
+    await Promise.all(reqs.map((r, i) => pool.build(r, { managementNo: `2025004${String(i + 1).padStart(7, '0')}0`, version: 1, signingTime: new Date() }, 'http://localhost:3000')));
+    const raw = ROWS / ((performance.now() - t0) / 1000);
+    await pool.close();
+
+    log(`registry throughput: SQLite batch of ${ROWS}, ${cores} render threads …`);
+    const sqlite = await services(work, keysDir, 'sqlite', cores);
+    let viaRegistry: number;
+    try {
+      await batchRate([sqlite], 0, 'warm').catch(() => undefined); // warm-up (JIT, fonts in the workers)
+      viaRegistry = await batchRate([sqlite], 100_000, 'sqlite');
+    } finally {
+      await sqlite.registry.close();
+      await sqlite.documents.close();
+    }
+    out.sqlite = { rawRenderSignPerSecond: Math.round(raw), batchViaRegistryPerSecond: Math.round(viaRegistry), ratio: Math.round((viaRegistry / raw) * 1000) / 1000 };
+
+    const pgUp = !process.env.BENCH_SKIP_POSTGRES && await new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 }).connect().then(
+      () => true,
+      () => false,
+    );
+    if (!pgUp) {
+      log(`registry throughput: PostgreSQL at ${DATABASE_URL} unreachable, skipped`);
+      return out;
+    }
+    const schema = `ecert_bench_${Date.now().toString(36)}`;
+    const admin = new pg.Client({ connectionString: DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    const url = `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    try {
+      log(`registry throughput: PostgreSQL, one qualification, 1 instance × 1 render thread vs 2 instances × 1 …`);
+      const a = await services(work, keysDir, 'pg-a', 1, url);
+      const b = await services(work, keysDir, 'pg-b', 1, url);
+      try {
+        await batchRate([a], 200_000, 'pgwarm').catch(() => undefined);
+        const one = await batchRate([a], 300_000, 'pg1');
+        const two = await batchRate([a, b], 400_000, 'pg2');
+        out.postgres = { oneInstancePerSecond: Math.round(one), twoInstancesPerSecond: Math.round(two), ratio: Math.round((two / one) * 100) / 100 };
+      } finally {
+        for (const s of [a, b]) {
+          await s.registry.close();
+          await s.documents.close();
+        }
+      }
+    } finally {
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    }
+    return out;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await registryThroughput();
+  process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  process.exit(0);
+}

@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../config';
+import { EcertError } from '../core/errors';
+import { createServices, type Services } from '../services';
+import { publicRecord } from '../http/routes/certificateRoutes';
+import { revokeCertificate } from '../issue/revokeCertificate';
+import { reissueCertificate } from '../issue/reissueCertificate';
+import { parseBatchInput } from '../issue/batch/parseBatchInput';
+import type { CertificateRecord } from '../registry/RegistryStore';
+import { operatorIssuer } from './issueCommand';
+
+/**
+ * `ecert certificates show|search|revoke|reissue` (issue 12): what the issuer API offers,
+ * for the local operator, with `--json` for scripts. The operator acts for every body.
+ */
+export function certificatesCommand(program: Command, setCode: (c: number) => void): void {
+  const certs = program.command('certificates').description('look up, search, revoke and re-issue certificates');
+  const run = (fn: (s: Services) => Promise<number>) => async () => {
+    const s = await createServices(loadConfig(), { ensureKeys: false });
+    try {
+      setCode(await fn(s));
+    } finally {
+      await s.registry.close();
+      await s.documents.close();
+    }
+  };
+
+  certs
+    .command('show <managementNo>')
+    .description('one certificate: record, status, document versions')
+    .option('--json', 'print the record as JSON')
+    .action((no: string, opts: { json?: boolean }) =>
+      run(async (s) => {
+        const r = await s.registry.getCertificate(no.toUpperCase());
+        if (!r) throw new EcertError('ERR_NOT_FOUND', { details: { managementNo: no } });
+        print(s, [r], opts.json, true);
+        return 0;
+      })(),
+    );
+
+  certs
+    .command('search')
+    .description('certificates matching every criterion given, newest first')
+    .option('--name <name>', 'holder name (exact)')
+    .option('--id-number <idNumber>', 'holder ID number (matched by its digest; never stored)')
+    .option('--qualification <code>', 'qualification code')
+    .option('--status <status>', 'valid or revoked')
+    .option('--limit <n>', 'at most this many (default 50, ≤ 1000)', '50')
+    .option('--json', 'print a JSON array')
+    .action((opts: { name?: string; idNumber?: string; qualification?: string; status?: string; limit: string; json?: boolean }) =>
+      run(async (s) => {
+        if (opts.status !== undefined && opts.status !== 'valid' && opts.status !== 'revoked') {
+          throw new EcertError('ERR_VALIDATION', { zh: '--status 须为 valid 或 revoked', en: '--status must be valid or revoked' });
+        }
+        const found = await s.registry.searchCertificates({
+          holderName: opts.name,
+          idNumberDigest: opts.idNumber ? s.ids.digest(opts.idNumber.trim().toUpperCase()) : undefined,
+          qualification: opts.qualification,
+          status: opts.status as 'valid' | 'revoked' | undefined,
+          limit: Number(opts.limit),
+        });
+        print(s, found, opts.json, false);
+        return 0;
+      })(),
+    );
+
+  certs
+    .command('revoke <managementNo>')
+    .description('revoke a certificate (who, when, why are kept in the audit log)')
+    .requiredOption('--reason <text>', 'why (2-500 characters)')
+    .option('--json', 'print the revoked record as JSON')
+    .action((no: string, opts: { reason: string; json?: boolean }) =>
+      run(async (s) => {
+        const r = await revokeCertificate(no.toUpperCase(), { reason: opts.reason }, await operatorIssuer(s), s);
+        print(s, [r], opts.json, true);
+        return 0;
+      })(),
+    );
+
+  certs
+    .command('reissue <managementNo>')
+    .description('re-issue a corrected certificate under the same 管理号 (the previous document is superseded)')
+    .requiredOption('--reason <text>', 'why (2-500 characters)')
+    .option('--file <path>', 'the corrected request: a JSON issue request, or a cohort file (.csv/.json) with --row')
+    .option('--row <n>', 'the row of the cohort file (as the batch summary names it)')
+    .option('--json', 'print the re-issued record as JSON')
+    .action((no: string, opts: { reason: string; file?: string; row?: string; json?: boolean }) =>
+      run(async (s) => {
+        if (!opts.file) throw new EcertError('ERR_VALIDATION', { zh: '需要 --file 指定更正后的信息', en: '--file with the corrected request is required' });
+        const request = correctedRequest(opts.file, opts.row);
+        const r = await reissueCertificate(no.toUpperCase(), { ...request, reason: opts.reason }, await operatorIssuer(s), s);
+        print(s, [r], opts.json, true);
+        return 0;
+      })(),
+    );
+}
+
+/** A JSON issue request, or one row of a cohort file (numbered as parseBatchInput numbers rows). */
+function correctedRequest(file: string, row: string | undefined): Record<string, unknown> {
+  const body = readFileSync(file);
+  const isJson = extname(file).toLowerCase() === '.json';
+  if (row === undefined) {
+    if (!isJson) throw new EcertError('ERR_VALIDATION', { zh: 'CSV 文件须用 --row 指定行', en: 'a CSV file needs --row' });
+    const data = JSON.parse(body.toString('utf8')) as unknown;
+    if (data && typeof data === 'object' && !Array.isArray(data)) return data as Record<string, unknown>;
+    throw new EcertError('ERR_VALIDATION', { zh: 'JSON 数组须用 --row 指定行', en: 'a JSON array needs --row' });
+  }
+  const rows = parseBatchInput(body, isJson ? 'application/json' : 'text/csv');
+  const found = rows.find((r) => r.rowNo === Number(row));
+  if (!found) throw new EcertError('ERR_NOT_FOUND', { zh: `文件中没有第 ${row} 行`, en: `no row ${row} in the file` });
+  return found.payload;
+}
+
+function print(s: Services, records: CertificateRecord[], json: boolean | undefined, single: boolean): void {
+  const pub = records.map((r) => publicRecord(r, s));
+  if (json) {
+    process.stdout.write(JSON.stringify(single ? pub[0] : pub, null, 2) + '\n');
+    return;
+  }
+  if (!records.length) process.stdout.write('没有匹配的证书 no matching certificate\n');
+  for (const r of records) {
+    process.stdout.write(
+      `${r.managementNo}  ${r.status === 'valid' ? '有效 valid' : '已撤销 revoked'}  ${r.qualification}${r.specialty ? ` (${r.specialty})` : ''}  ${r.holderName}  ${r.idNumberMasked}  批准 ${r.approvalDate}  制发 ${r.issueDate}  v${r.currentVersion}\n`,
+    );
+    if (single) {
+      for (const d of r.documents) process.stdout.write(`  v${d.version} ${d.sha256} ${d.createdAt}${d.supersededAt ? ` superseded ${d.supersededAt}` : ''}\n`);
+      if (r.status === 'revoked') process.stdout.write(`  revoked ${r.revokedAt} by ${r.revokedBy}: ${r.revocationReason}\n`);
+    }
+  }
+}

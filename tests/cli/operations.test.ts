@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, cliEnv, ecert } from './cliHarness';
+import { holder } from '../helpers/holders';
+
+/** Issue 12: operator commands with --json, conflicts in the batch summary, a CLI batch beside a running service. */
+function cohort(path: string, rows: number, offset = 0, rename?: { row: number; name: string }): void {
+  const lines = ['qualification,name,idNumber,sex,birth,approvalDate,issueDate'];
+  for (let i = 0; i < rows; i++) {
+    const h = holder(offset + i);
+    lines.push(['tax-adviser', rename?.row === i ? rename.name : h.name, h.idNumber, h.sex, h.birth, '2025-06-30', '2025-08-15'].join(','));
+  }
+  writeFileSync(path, lines.join('\n'));
+}
+const batchIdOf = (stderr: string) => /batch (b_[0-9a-f]{32})/.exec(stderr)![1];
+
+describe('ecert operator commands', () => {
+  it('certificates show|search|revoke|reissue, batches status, issuers disable, with --json; conflicting rows listed with their reissue command', async () => {
+    const env = await cliEnv();
+    const file = join(env.ECERT_DATA_DIR, 'c.csv');
+    cohort(file, 4, 300);
+    const r = ecert(['issue', '--file', file], env);
+    expect(r.code, r.stderr).toBe(0);
+    const batchId = batchIdOf(r.stderr);
+
+    const status = ecert(['batches', 'status', batchId, '--json'], env);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ id: batchId, total: 4, done: 4, failed: 0, pending: 0 });
+    expect(ecert(['batches', 'status', 'b_nope'], env).code).toBe(3);
+
+    const all = JSON.parse(ecert(['certificates', 'search', '--qualification', 'tax-adviser', '--json'], env).stdout);
+    expect(all).toHaveLength(4);
+    const h1 = holder(301);
+    const byId = ecert(['certificates', 'search', '--id-number', h1.idNumber, '--json'], env);
+    const [found] = JSON.parse(byId.stdout);
+    expect(found.holder.name).toBe(h1.name);
+    expect(byId.stdout).not.toContain(h1.idNumber);
+    const shown = JSON.parse(ecert(['certificates', 'show', found.managementNo, '--json'], env).stdout);
+    expect(shown).toMatchObject({ managementNo: found.managementNo, status: 'valid', currentVersion: 1 });
+
+    // the cohort again with one name corrected (周一 → 周壹): that row conflicts, the summary says how to re-issue
+    const corrected = join(env.ECERT_DATA_DIR, 'corrected.csv');
+    cohort(corrected, 4, 300, { row: 1, name: '周壹' });
+    const again = ecert(['issue', '--file', corrected], env);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toMatch(/已签发 issued\s+3/);
+    expect(again.stdout).toMatch(/失败 failed\s+1/);
+    const cmd = new RegExp(`ecert certificates reissue ${found.managementNo} --file \\S+ --row (\\d+) --reason`).exec(again.stdout);
+    expect(cmd, again.stdout).not.toBeNull();
+    expect(again.stdout).toContain('holder.name');
+
+    const re = ecert(['certificates', 'reissue', found.managementNo, '--file', corrected, '--row', cmd![1], '--reason', '姓名更正', '--json'], env);
+    expect(re.code, re.stderr).toBe(0);
+    expect(JSON.parse(re.stdout)).toMatchObject({ managementNo: found.managementNo, currentVersion: 2, holder: { name: '周壹' } });
+
+    const revoked = ecert(['certificates', 'revoke', found.managementNo, '--reason', '测试撤销', '--json'], env);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(JSON.parse(revoked.stdout)).toMatchObject({ status: 'revoked', revocation: { reason: '测试撤销' } });
+    expect(JSON.parse(ecert(['certificates', 'search', '--status', 'revoked', '--json'], env).stdout)).toHaveLength(1);
+
+    const { issuer } = JSON.parse(ecert(['issuers', 'add', 'cctaa', '--json'], env).stdout);
+    const disabled = ecert(['issuers', 'disable', issuer.id, '--json'], env);
+    expect(disabled.code, disabled.stderr).toBe(0);
+    expect(JSON.parse(disabled.stdout)).toEqual({ issuerId: issuer.id, disabled: true });
+    expect(JSON.parse(ecert(['issuers', 'list', '--json'], env).stdout)).toContainEqual(expect.objectContaining({ id: issuer.id, disabled: true }));
+
+    const audit = ecert(['audit', 'verify'], env);
+    expect(audit.code, audit.stdout).toBe(0);
+    expect(audit.stdout).toMatch(/management numbers: (\d+) drawn = \1 issued \+ 0 void/);
+  });
+
+  it('issue --file beside a running service on the same SQLite file: the batch is the CLI run\'s, the bar and summary are true, every PDF in --out', async () => {
+    const env = await cliEnv({ ECERT_RENDER_THREADS: '1', PORT: '0' });
+    const server = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        server.stdout!.on('data', (d) => ((out += d), /listening on/.test(out) && resolve()));
+        server.once('exit', (c) => reject(new Error(`server exited ${c}`)));
+      });
+      const file = join(env.ECERT_DATA_DIR, 'beside.csv');
+      const rows = 60;
+      cohort(file, rows, 600);
+      const out = join(env.ECERT_DATA_DIR, 'out');
+      const r = ecert(['issue', '--file', file, '--out', out], env);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`已签发 issued\\s+${rows}`));
+      expect(r.stdout).toMatch(/待处理 pending 0/);
+      expect(r.stderr).toContain(`${rows}/${rows}`);
+      expect(readdirSync(out).filter((f) => f.endsWith('.pdf'))).toHaveLength(rows);
+      const status = JSON.parse(ecert(['batches', 'status', batchIdOf(r.stderr), '--json'], env).stdout);
+      expect(status).toMatchObject({ total: rows, done: rows, pending: 0 });
+      expect(status.owner).toBeUndefined(); // released at the end of the run
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((res) => server.once('exit', res));
+    }
+  });
+});
