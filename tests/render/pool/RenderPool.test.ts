@@ -3,6 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import { RenderPool } from '../../../src/render/pool/RenderPool';
 import { validateIssueRequest } from '../../../src/issue/validateIssueRequest';
 import { loadCatalog } from '../../../src/catalog/loadCatalog';
+import { formatManagementNo } from '../../../src/registry/managementNumber';
 import { makeTestKeys } from '../../helpers/testPki';
 import { issueBody } from '../../helpers/holders';
 
@@ -14,7 +15,7 @@ import { issueBody } from '../../helpers/holders';
 const catalog = loadCatalog();
 const entry = catalog.list().find((x) => x.style === 1 && !x.specialties?.length)!;
 const req = (i: number) => validateIssueRequest(issueBody(entry.code, i), { catalog, now: new Date('2026-01-01') });
-const ids = (i: number) => ({ managementNo: `TEST${String(i).padStart(6, '0')}`, version: 1, signingTime: new Date('2026-01-01') });
+const ids = (i: number) => ({ managementNo: formatManagementNo(2025, entry.serial, i), version: 1, signingTime: new Date('2026-01-01') });
 const workersOf = (pool: RenderPool) => (pool as unknown as { slots: Array<{ worker: Worker }> }).slots.map((s) => s.worker);
 
 let keysDir: string;
@@ -37,7 +38,7 @@ describe('RenderPool', () => {
     const [second] = workersOf(pool);
     expect(second).not.toBe(first);
     const again = await pool.build(req(4), ids(4), 'http://localhost');
-    expect(again.data.managementNo).toBe('TEST000004');
+    expect(again.data.managementNo).toBe(formatManagementNo(2025, entry.serial, 4));
   });
 
   it('ends a worker whose task never answers within the time limit, and serves the next task', async () => {
