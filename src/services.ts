@@ -9,6 +9,8 @@ import { InProcessBuilder, type DocumentBuilder } from './issue/DocumentBuilder'
 import { RenderPool } from './issue/RenderPool';
 import { generateKeyMaterial, keyMaterialExists, loadKeyStore } from './keys';
 import type { KeyStore } from './keys/KeyStore';
+import { Pkcs11Token } from './keys/pkcs11/Pkcs11Token';
+import { EcertError } from './core/errors';
 import { openRegistry } from './registry/openRegistry';
 import type { RegistryStore } from './registry/RegistryStore';
 import { FontSet } from './render/fonts/FontSet';
@@ -50,14 +52,14 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     logger.warn({ dir: config.keysDir }, 'no key material: generating DEVELOPMENT keys (not for production)');
     await initKeys(config, catalog, { alg: opts.keyAlg ?? 'ecdsa', now: clock() });
   }
-  const keys = loadKeyStore(config.keysDir, { passphrase: config.keyPassphrase });
+  const keys = loadKeyStore(config.keysDir, { passphrase: config.keyPassphrase, pkcs11: config.pkcs11 });
   mkdirSync(config.dataDir, { recursive: true });
   const registry = await openRegistry({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   await registry.migrate();
   // with a render pool the fonts live in the workers only (memory of large batches)
   let documents: DocumentBuilder;
   if (opts.renderThreads) {
-    const pool = new RenderPool({ keysDir: config.keysDir, passphrase: config.keyPassphrase, threads: opts.renderThreads });
+    const pool = new RenderPool({ keysDir: config.keysDir, passphrase: config.keyPassphrase, threads: opts.renderThreads, keys });
     await pool.ready;
     documents = pool;
   } else documents = new InProcessBuilder({ catalog, keys, fonts: FontSet.load() });
@@ -76,10 +78,15 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
 
 /** `ecert keys init`: a root CA, one seal certificate per catalog seal, a QR token key. */
 export async function initKeys(
-  config: Pick<Config, 'keysDir' | 'keyPassphrase'>,
+  config: Pick<Config, 'keysDir' | 'keyPassphrase' | 'pkcs11'>,
   catalog: Catalog,
-  opts: { alg: 'rsa' | 'ecdsa'; now: Date; force?: boolean },
+  opts: { alg: 'rsa' | 'ecdsa'; now: Date; force?: boolean; pkcs11?: boolean },
 ): Promise<void> {
+  let token: Pkcs11Token | undefined;
+  if (opts.pkcs11) {
+    if (!config.pkcs11) throw new EcertError('ERR_CONFIG', { zh: '使用 --pkcs11 需设置 ECERT_PKCS11_MODULE、ECERT_PKCS11_TOKEN_LABEL 和 PIN', en: '--pkcs11 needs ECERT_PKCS11_MODULE, ECERT_PKCS11_TOKEN_LABEL and ECERT_PKCS11_PIN (or _PIN_FILE)' });
+    token = new Pkcs11Token(config.pkcs11);
+  }
   await generateKeyMaterial({
     dir: config.keysDir,
     alg: opts.alg,
@@ -87,5 +94,6 @@ export async function initKeys(
     now: opts.now,
     passphrase: config.keyPassphrase,
     force: opts.force,
+    token,
   });
 }

@@ -2,6 +2,8 @@ import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'no
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
+import { certificatePem } from './pem';
+import type { Pkcs11Token, TokenKeyRef } from './pkcs11/Pkcs11Token';
 import { makeCertificate } from './x509';
 
 export interface SealKeySpec {
@@ -39,6 +41,8 @@ export async function generateKeyMaterial(opts: {
   now: Date;
   passphrase?: string;
   force?: boolean;
+  /** Generate the seal keys inside this PKCS #11 token (no seal private key file is written). */
+  token?: Pkcs11Token;
 }): Promise<void> {
   const { dir, now } = opts;
   if (keyMaterialExists(dir) && !opts.force) return;
@@ -51,7 +55,7 @@ export async function generateKeyMaterial(opts: {
       opts.passphrase ? key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: opts.passphrase }) : key.export({ type: 'pkcs8', format: 'pem' }),
       { mode: 0o600 },
     );
-  const pem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
+  const pem = certificatePem;
   const serial = () => {
     const b = randomBytes(16);
     b[0] &= 0x7f; // positive (RFC 5280 §4.1.2.2)
@@ -75,8 +79,15 @@ export async function generateKeyMaterial(opts: {
 
   const seals: Record<string, string> = {};
   for (const s of opts.seals) {
-    const k = newKey();
     const sn = serial();
+    const id = sn.toString('hex');
+    let k: { privateKey?: KeyObject; publicKey: KeyObject };
+    let ref: TokenKeyRef | undefined;
+    if (opts.token) {
+      // CKA_ID = the key id of keys/current.json; the label says what the key is for
+      ref = { id, label: `ecert seal ${s.id} ${id.slice(0, 8)}`, keyType: opts.alg === 'rsa' ? 'rsa' : 'ec' };
+      k = { publicKey: await opts.token.generate(ref) };
+    } else k = newKey();
     const der = makeCertificate({
       subject: { cn: s.name, o: s.bodyName, c: 'CN' },
       issuer: rootName,
@@ -90,9 +101,9 @@ export async function generateKeyMaterial(opts: {
     });
     const sealDir = join(dir, 'seals', s.id);
     mkdirSync(sealDir, { recursive: true, mode: 0o700 });
-    const id = sn.toString('hex');
     writeFileSync(join(sealDir, `${id}.cert.pem`), pem(der));
-    writePrivate(join(sealDir, `${id}.key.pem`), k.privateKey);
+    if (ref) writeFileSync(join(sealDir, `${id}.pkcs11.json`), JSON.stringify(ref, null, 2) + '\n');
+    else writePrivate(join(sealDir, `${id}.key.pem`), k.privateKey!);
     seals[s.id] = id;
   }
 
