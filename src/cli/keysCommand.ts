@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config';
 import { loadCatalog } from '../catalog/loadCatalog';
 import { initKeys } from '../services';
-import { keyMaterialExists } from '../keys';
+import { keyMaterialExists, loadKeyStore } from '../keys';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { EcertError } from '../core/errors';
+import { importSealCertificate, sealCsr, trustRoot } from '../keys/sealCertificates';
 
 export function keysCommand(program: Command): void {
   const keys = program.command('keys').description('key material: root CA, seal certificates, QR token key');
@@ -23,5 +26,50 @@ export function keysCommand(program: Command): void {
       process.stdout.write(
         `keys written to ${config.keysDir} (${opts.alg})${opts.pkcs11 ? `, seal keys in token "${config.pkcs11!.tokenLabel}"` : ''}${config.keyPassphrase ? ', private keys encrypted' : ''}\n`,
       );
+    });
+
+  // issue 13: certificates from an outside CA
+  keys
+    .command('csr')
+    .description("write a PKCS#10 certificate request for a seal's key (in the token or its file), to send to a CA")
+    .requiredOption('--seal <sealId>', 'seal id (see the catalog)')
+    .requiredOption('--out <file>', 'where to write the request (PEM)')
+    .action(async (opts: { seal: string; out: string }) => {
+      const config = loadConfig();
+      const catalog = loadCatalog();
+      const seal = catalog.seals.find((x) => x.id === opts.seal);
+      if (!seal) throw new EcertError('ERR_SEAL_UNKNOWN', { zh: opts.seal, en: opts.seal });
+      const store = loadKeyStore(config.keysDir, { passphrase: config.keyPassphrase, pkcs11: config.pkcs11 });
+      const pem = await sealCsr(store, config.keysDir, seal.id, { cn: seal.fullName, o: catalog.body(seal.bodyCode).name, c: 'CN' }, config.keyPassphrase);
+      writeFileSync(opts.out, pem);
+      process.stdout.write(`certificate request for seal ${seal.id} written to ${opts.out}\n`);
+    });
+  keys
+    .command('trust <rootPem>')
+    .description('add a trust anchor (a self-signed CA root certificate, PEM or DER)')
+    .action((rootPem: string) => {
+      const config = loadConfig();
+      const ids = trustRoot(config.keysDir, readFileSync(rootPem, 'latin1'), new Date());
+      process.stdout.write(`trusted ${ids.length} root(s): ${ids.join(', ')}\n`);
+    });
+  keys
+    .command('import')
+    .description('install the CA-issued certificate of a seal (checked: same key, signing usage, valid now, chains to a trusted root)')
+    .requiredOption('--seal <sealId>', 'seal id')
+    .requiredOption('--cert <file>', 'the issued certificate (PEM or DER)')
+    .option('--chain <file>', 'intermediate CA certificates (PEM)')
+    .action((opts: { seal: string; cert: string; chain?: string }) => {
+      const config = loadConfig();
+      const store = loadKeyStore(config.keysDir, { passphrase: config.keyPassphrase, pkcs11: config.pkcs11 });
+      const r = importSealCertificate({
+        store,
+        dir: config.keysDir,
+        sealId: opts.seal,
+        certText: readFileSync(opts.cert, 'latin1'),
+        chainText: opts.chain ? readFileSync(opts.chain, 'latin1') : undefined,
+        now: new Date(),
+        passphrase: config.keyPassphrase,
+      });
+      process.stdout.write(`seal ${opts.seal}: installed "${r.subject.replace(/\n/g, ', ')}" issued by "${r.issuer.replace(/\n/g, ', ')}", valid to ${r.validTo}, ${r.chain} intermediate(s)\n`);
     });
 }
