@@ -10,6 +10,7 @@ import { RenderPool } from './issue/RenderPool';
 import { generateKeyMaterial, keyMaterialExists, loadKeyStore } from './keys';
 import type { KeyStore } from './keys/KeyStore';
 import { Pkcs11Token } from './keys/pkcs11/Pkcs11Token';
+import { logKeyWarnings } from './keys/keyHealth';
 import { EcertError } from './core/errors';
 import { openRegistry } from './registry/openRegistry';
 import type { RegistryStore } from './registry/RegistryStore';
@@ -53,6 +54,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     await initKeys(config, catalog, { alg: opts.keyAlg ?? 'ecdsa', now: clock() });
   }
   const keys = loadKeyStore(config.keysDir, { passphrase: config.keyPassphrase, pkcs11: config.pkcs11 });
+  logKeyWarnings({ config, clock }, logger);
   mkdirSync(config.dataDir, { recursive: true });
   const registry = await openRegistry({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   await registry.migrate();
@@ -80,14 +82,14 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
 export async function initKeys(
   config: Pick<Config, 'keysDir' | 'keyPassphrase' | 'pkcs11'>,
   catalog: Catalog,
-  opts: { alg: 'rsa' | 'ecdsa'; now: Date; force?: boolean; pkcs11?: boolean },
-): Promise<void> {
+  opts: { alg: 'rsa' | 'ecdsa'; now: Date; force?: boolean; pkcs11?: boolean; retire?: 'archive' | 'delete' },
+): Promise<{ retired: string[] }> {
   let token: Pkcs11Token | undefined;
   if (opts.pkcs11) {
     if (!config.pkcs11) throw new EcertError('ERR_CONFIG', { zh: '使用 --pkcs11 需设置 ECERT_PKCS11_MODULE、ECERT_PKCS11_TOKEN_LABEL 和 PIN', en: '--pkcs11 needs ECERT_PKCS11_MODULE, ECERT_PKCS11_TOKEN_LABEL and ECERT_PKCS11_PIN (or _PIN_FILE)' });
     token = new Pkcs11Token(config.pkcs11);
   }
-  await generateKeyMaterial({
+  return generateKeyMaterial({
     dir: config.keysDir,
     alg: opts.alg,
     seals: catalog.seals.map((s) => ({ id: s.id, name: s.fullName, bodyName: catalog.body(s.bodyCode).name })),
@@ -95,5 +97,6 @@ export async function initKeys(
     passphrase: config.keyPassphrase,
     force: opts.force,
     token,
+    retire: opts.retire,
   });
 }

@@ -6,6 +6,7 @@ import { keyMaterialExists, loadKeyStore } from '../keys';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { EcertError } from '../core/errors';
 import { importSealCertificate, sealCsr, trustRoot } from '../keys/sealCertificates';
+import { EXPIRY_WARNING_DAYS, keyStatus, markCompromised } from '../keys/keyLifecycle';
 
 export function keysCommand(program: Command): void {
   const keys = program.command('keys').description('key material: root CA, seal certificates, QR token key');
@@ -15,14 +16,17 @@ export function keysCommand(program: Command): void {
     .option('--alg <alg>', 'rsa or ecdsa', 'ecdsa')
     .option('--force', 'create new current keys even if keys exist (older public material is kept so old certificates still verify)')
     .option('--pkcs11', 'generate the seal keys inside the PKCS#11 token of ECERT_PKCS11_MODULE / _TOKEN_LABEL / _PIN (no seal key file is written)')
-    .action(async (opts: { alg: string; force?: boolean; pkcs11?: boolean }) => {
+    .option('--retire <how>', 'on rotation, what to do with the replaced private key files: archive (encrypted under keys/retired/, needs ECERT_KEY_PASSPHRASE) or delete; default archive with a passphrase, delete without')
+    .action(async (opts: { alg: string; force?: boolean; pkcs11?: boolean; retire?: string }) => {
+      if (opts.retire !== undefined && opts.retire !== 'archive' && opts.retire !== 'delete') throw new Error('--retire must be archive or delete');
       if (opts.alg !== 'rsa' && opts.alg !== 'ecdsa') throw new Error('--alg must be rsa or ecdsa');
       const config = loadConfig();
       if (keyMaterialExists(config.keysDir) && !opts.force) {
         process.stdout.write(`keys already exist in ${config.keysDir} (use --force to rotate)\n`);
         return;
       }
-      await initKeys(config, loadCatalog(), { alg: opts.alg, now: new Date(), force: opts.force, pkcs11: opts.pkcs11 });
+      const { retired } = await initKeys(config, loadCatalog(), { alg: opts.alg, now: new Date(), force: opts.force, pkcs11: opts.pkcs11, retire: opts.retire as 'archive' | 'delete' | undefined });
+      for (const line of retired) process.stdout.write(`retired key: ${line}\n`);
       process.stdout.write(
         `keys written to ${config.keysDir} (${opts.alg})${opts.pkcs11 ? `, seal keys in token "${config.pkcs11!.tokenLabel}"` : ''}${config.keyPassphrase ? ', private keys encrypted' : ''}\n`,
       );
@@ -71,5 +75,34 @@ export function keysCommand(program: Command): void {
         passphrase: config.keyPassphrase,
       });
       process.stdout.write(`seal ${opts.seal}: installed "${r.subject.replace(/\n/g, ', ')}" issued by "${r.issuer.replace(/\n/g, ', ')}", valid to ${r.validTo}, ${r.chain} intermediate(s)\n`);
+    });
+
+  // issue 13: key lifecycle
+  keys
+    .command('status')
+    .description('each seal: where its key lives (file / pkcs11), certificate subject, issuer, validity, days left, warnings')
+    .option('--json', 'JSON output')
+    .action((opts: { json?: boolean }) => {
+      const config = loadConfig();
+      const rows = keyStatus(config.keysDir, new Date());
+      if (opts.json) {
+        process.stdout.write(JSON.stringify({ warningDays: EXPIRY_WARNING_DAYS, seals: rows }, null, 2) + '\n');
+        return;
+      }
+      for (const r of rows)
+        process.stdout.write(
+          `${r.sealId.padEnd(10)} ${r.where.padEnd(6)} ${r.notBefore.slice(0, 10)} → ${r.notAfter.slice(0, 10)} (${r.daysLeft} days left)${r.intermediates ? ` +${r.intermediates} intermediate(s)` : ''}\n  subject: ${r.subject}\n  issuer:  ${r.issuer}\n${r.warning ? `  WARNING: ${r.warning}\n` : ''}`,
+        );
+    });
+  keys
+    .command('revoke')
+    .description('mark a seal key compromised: documents the registry recorded from --since on fail verification, earlier ones stay valid; the key stops signing')
+    .requiredOption('--seal <sealId>', 'seal id')
+    .requiredOption('--since <date>', 'ISO 8601 date or date-time from which the key is considered compromised')
+    .action((opts: { seal: string; since: string }) => {
+      const config = loadConfig();
+      const since = /^\d{4}-\d{2}-\d{2}$/.test(opts.since) ? new Date(`${opts.since}T00:00:00Z`) : new Date(opts.since);
+      const e = markCompromised(config.keysDir, opts.seal, since, new Date());
+      process.stdout.write(`seal ${e.sealId}: key ${e.keyId} marked compromised since ${e.since} (${e.certificateSha256.length} certificate(s))\n`);
     });
 }

@@ -75,6 +75,7 @@ export const ERROR_CODES = {
   ERR_CERT_EXPIRED: { status: 400, zh: '证书已过期或尚未生效', en: 'The certificate is expired or not yet valid' },
   ERR_CERT_UNTRUSTED: { status: 400, zh: '证书不能链接到受信任的根证书', en: 'The certificate does not chain to a trusted root' },
   ERR_SEAL_IMAGE: { status: 400, zh: '印章图片不符合要求', en: 'The seal image is not acceptable' },
+  ERR_SEAL_KEY_COMPROMISED: { status: 503, zh: '该印章密钥已被标记为泄露，拒绝签章；请更换密钥', en: 'This seal key is marked compromised; refusing to sign until the key is replaced' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -10,6 +10,7 @@ import type { Signer } from '../sign/Signer';
 import { readKeyIndex, type KeyIndex } from './generateKeyMaterial';
 import { Pkcs11Token, type Pkcs11Config, type TokenKeyRef } from './pkcs11/Pkcs11Token';
 import { readPemCertificates, sameKey } from './pem';
+import { readCompromised, type CompromisedSeal } from './keyLifecycle';
 
 /** Sign request of a render worker for a seal whose key the main thread holds (see src/issue/RenderPool.ts). */
 export type RemoteSign = (sealId: string, certSha256: string, data: Buffer) => Promise<Buffer>;
@@ -28,6 +29,7 @@ interface Material {
   pem: string;
   jwks: JSONWebKeySet;
   qrKey: { kid: string; privateKey: KeyObject; alg: 'ES256' };
+  compromised: CompromisedSeal[];
   /** Each seal's signer, or the coded error that keeps it from signing (reported on use, so other seals keep working). */
   signers: Map<string, Signer | EcertError>;
 }
@@ -60,6 +62,11 @@ export class KeyStore {
 
   get qrKey(): { kid: string; privateKey: KeyObject; alg: 'ES256' } {
     return this.current().qrKey;
+  }
+
+  /** Seal keys declared compromised (keys/compromised.json), for the verifier. */
+  get compromisedSeals(): CompromisedSeal[] {
+    return this.current().compromised;
   }
 
   get index(): KeyIndex {
@@ -120,7 +127,13 @@ export class KeyStore {
         .map((f) => JSON.parse(readFileSync(join(dir, 'qr', f), 'utf8')) as JWK),
     };
     const signers = new Map<string, Signer | EcertError>();
+    const compromised = readCompromised(dir);
     for (const [sealId, id] of Object.entries(index.seals)) {
+      const c = compromised.find((x) => x.sealId === sealId && x.keyId === id);
+      if (c) {
+        signers.set(sealId, new EcertError('ERR_SEAL_KEY_COMPROMISED', { zh: `印章 ${sealId}，自 ${c.since}`, en: `seal ${sealId}, since ${c.since}` }));
+        continue;
+      }
       try {
         signers.set(sealId, this.loadSigner(sealId, id));
       } catch (e) {
@@ -133,6 +146,7 @@ export class KeyStore {
       trustAnchors: roots.map((c) => c.raw),
       pem: roots.map((c) => c.toString()).join(''),
       jwks,
+      compromised,
       qrKey: { kid: index.qr, privateKey: this.privateKey(join(dir, 'qr', `${index.qr}.key.pem`)), alg: 'ES256' },
       signers,
     };

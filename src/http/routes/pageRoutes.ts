@@ -54,7 +54,7 @@ export function pageRoutes(s: Services): Router {
       return respond(errorView(e.bilingual), e.status);
     }
     if (isPdf(file)) {
-      const report = await verifyPdf(file, { trustAnchors: s.keys.trustAnchors, catalog: s.catalog, registry: s.registry, clock: s.clock });
+      const report = await verifyPdf(file, { trustAnchors: s.keys.trustAnchors, compromisedSeals: s.keys.compromisedSeals, catalog: s.catalog, registry: s.registry, clock: s.clock });
       return respond(reportView(report));
     }
     const text = await decodeQrImage(file);

@@ -10,7 +10,7 @@ export function verifyRoutes(s: Services, onReport?: (kind: 'pdf' | 'token', rep
   const r = Router();
   r.post('/api/v1/verify', async (req, res) => {
     const pdf = await readPdfUpload(req, s.config.maxUploadBytes);
-    const report = await verifyPdf(pdf, { trustAnchors: s.keys.trustAnchors, catalog: s.catalog, registry: s.registry, clock: s.clock });
+    const report = await verifyPdf(pdf, { trustAnchors: s.keys.trustAnchors, compromisedSeals: s.keys.compromisedSeals, catalog: s.catalog, registry: s.registry, clock: s.clock });
     onReport?.('pdf', report);
     res.set('Cache-Control', 'no-store').json(report);
   });
