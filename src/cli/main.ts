@@ -7,6 +7,7 @@ import { verifyCommand } from './verifyCommand';
 import { samplesCommand } from './samplesCommand';
 import { issueCommand } from './issueCommand';
 import { auditCommand } from './auditCommand';
+import { sealsCommand } from './sealsCommand';
 
 /**
  * `ecert <command>` (contract.md "Command line"). Each command lives in its own module and
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   verifyCommand(program, setCode);
   samplesCommand(program, setCode);
   auditCommand(program, setCode);
+  sealsCommand(program);
   try {
     await program.parseAsync(argv);
     return code;

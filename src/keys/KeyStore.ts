@@ -11,6 +11,7 @@ import { readKeyIndex, type KeyIndex } from './generateKeyMaterial';
 import { Pkcs11Token, type Pkcs11Config, type TokenKeyRef } from './pkcs11/Pkcs11Token';
 import { readPemCertificates, sameKey } from './pem';
 import { readCompromised, type CompromisedSeal } from './keyLifecycle';
+import { loadSealImage, type SealImage } from '../render/artwork/sealImage';
 
 /** Sign request of a render worker for a seal whose key the main thread holds (see src/issue/RenderPool.ts). */
 export type RemoteSign = (sealId: string, certSha256: string, data: Buffer) => Promise<Buffer>;
@@ -89,6 +90,11 @@ export class KeyStore {
     if (createHash('sha256').update(signer.certificate).digest('hex') !== certSha256)
       throw new EcertError('ERR_KEY_CERT_MISMATCH', { zh: `印章 ${sealId} 的证书已更换，请重试`, en: `the certificate of seal ${sealId} changed while signing; retry` });
     return signer.sign(data);
+  }
+
+  /** The seal's registered image (`ecert seals set-image`), or undefined for the drawn seal. */
+  sealImage(sealId: string): SealImage | undefined {
+    return loadSealImage(this.dir, sealId);
   }
 
   trustAnchorsPem(): string {
