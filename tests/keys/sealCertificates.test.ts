@@ -140,6 +140,9 @@ describe.each([
     const r = cli(['import', '--seal', sealId, '--cert', join(dir, 'seal.pem'), '--chain', ca.p('int.pem')]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('1 intermediate(s)');
+    const status = JSON.parse(cli(['status', '--json']).stdout) as { seals: Array<Record<string, unknown>> };
+    expect(status.seals.find((x) => x.sealId === sealId)).toMatchObject({ where, intermediates: 1 });
+    expect(status.seals.find((x) => x.sealId === sealId)!.issuer).toContain('CN=Test CA Seal Issuing CA');
     const s = await createServices(config, { logger: pino({ level: 'silent' }), ensureKeys: false, renderThreads: where === 'pkcs11' ? 2 : 0 });
     try {
       const q = s.catalog.list().find((x) => x.sealId === sealId && x.style === 1 && !x.specialties?.length)!;

@@ -38,6 +38,7 @@ const SESSION_LOST = new Set([
   'CKR_DEVICE_ERROR',
   'CKR_TOKEN_NOT_PRESENT',
   'CKR_CRYPTOKI_NOT_INITIALIZED',
+  'CKR_GENERAL_ERROR',
 ]);
 const PIN_REJECTED = new Set(['CKR_PIN_INCORRECT', 'CKR_PIN_LOCKED', 'CKR_PIN_LEN_RANGE', 'CKR_PIN_INVALID', 'CKR_PIN_EXPIRED']);
 
@@ -98,7 +99,14 @@ export class Pkcs11Token {
     } catch (e) {
       throw new EcertError('ERR_PKCS11_TOKEN', { en: `C_GetSlotList failed: ${ckr(e)}`, cause: e });
     }
-    const slot = slots.find((s) => this.m.C_GetTokenInfo(s).label.trim() === this.config.tokenLabel);
+    const labelOf = (s: Handle) => {
+      try {
+        return this.m.C_GetTokenInfo(s).label.trim();
+      } catch {
+        return undefined; // a slot whose token is gone or broken is not ours
+      }
+    };
+    const slot = slots.find((s) => labelOf(s) === this.config.tokenLabel);
     if (!slot) throw new EcertError('ERR_PKCS11_TOKEN', { zh: `找不到标签为“${this.config.tokenLabel}”的令牌`, en: `no token labelled "${this.config.tokenLabel}" in ${this.config.module}` });
     this.slot = slot;
     this.release(this.open());

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { X509Certificate, verify } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -29,6 +29,7 @@ beforeAll(() => {
     { label: 'ecert-ec', pin: PIN },
     { label: 'ecert-rsa', pin: PIN },
     { label: 'ecert-spare', pin: PIN },
+    { label: 'ecert-gone', pin: PIN },
   ]);
 });
 
@@ -124,6 +125,18 @@ describe('PKCS#11 token errors are coded; issuance never half-writes', () => {
     token.closeAllSessions();
     store.tokenFor(sealId).closeAllSessions(); // every session of the slot is gone, the login with them
     expect(verify('sha256', data, cert.publicKey, await signer.sign(data))).toBe(true);
+  });
+
+  it('a token that disappears while in use → ERR_PKCS11_TOKEN, not a crash', async () => {
+    const token = new Pkcs11Token({ module: SOFTHSM_MODULE, tokenLabel: 'ecert-gone', pin: PIN });
+    const ref = { id: 'a1b2', label: 'short-lived', keyType: 'ec' as const };
+    await token.generate(ref);
+    expect((await token.sign(ref, Buffer.from('x'))).length).toBeGreaterThan(64);
+    // SoftHSM keeps each token in a directory of its tokendir: remove this one (the device unplugged)
+    const tokens = join(hsm.dir, 'tokens');
+    const dir = readdirSync(tokens).find((d) => readFileSync(join(tokens, d, 'token.object')).includes('ecert-gone'))!;
+    rmSync(join(tokens, dir), { recursive: true });
+    await expect(token.sign(ref, Buffer.from('x'))).rejects.toMatchObject({ code: 'ERR_PKCS11_TOKEN' });
   });
 
   it('with the token refusing the PIN, issuing answers ERR_PKCS11_PIN and the registry holds nothing', async () => {
