@@ -172,6 +172,8 @@ export class KeyStore {
         return new RemoteSigner(sealId, cert.raw, ref.keyType, maxLen, chain, (seal, data) => send(seal, certSha256, data));
       }
       const token = this.tokenFor(sealId);
+      if (ref.token && ref.token !== token.config.tokenLabel)
+        throw new EcertError('ERR_PKCS11_TOKEN', { zh: `印章 ${sealId} 的密钥在令牌“${ref.token}”中`, en: `the key of seal ${sealId} is in token "${ref.token}", but ECERT_PKCS11_TOKEN_LABEL is "${token.config.tokenLabel}"` });
       const pub = token.publicKeySync(ref);
       if (!sameKey(pub, cert.publicKey)) throw mismatch(sealId, id);
       return new Pkcs11Signer(cert.raw, token, ref, chain);

@@ -93,7 +93,7 @@ export async function generateKeyMaterial(opts: {
     let ref: TokenKeyRef | undefined;
     if (opts.token) {
       // CKA_ID = the key id of keys/current.json; the label says what the key is for
-      ref = { id, label: `ecert seal ${s.id} ${id.slice(0, 8)}`, keyType: opts.alg === 'rsa' ? 'rsa' : 'ec' };
+      ref = { id, label: `ecert seal ${s.id} ${id.slice(0, 8)}`, keyType: opts.alg === 'rsa' ? 'rsa' : 'ec', token: opts.token.config.tokenLabel };
       k = { publicKey: await opts.token.generate(ref) };
     } else k = newKey();
     const der = makeCertificate({

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { createServices, type Services } from '../../src/services';
 import { startServer } from '../../src/http/app';
@@ -15,6 +15,9 @@ import { markCompromised } from '../../src/keys/keyLifecycle';
 import { verifyPdf } from '../../src/verify/verifyPdf';
 import { issueBody } from '../helpers/holders';
 
+
+// many child processes (the CLI through tsx) and real tools: generous on a loaded machine
+vi.setConfig({ testTimeout: 240_000 });
 /**
  * Issue 13, key lifecycle: `keys status`, expiry warnings in /healthz and the log, a seal key
  * declared compromised from a date (registry time decides), rotation picked up by a running

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig, type Config } from '../../src/config';
 import { createServices } from '../../src/services';
 import { issueCertificate } from '../../src/issue/issueCertificate';
@@ -12,6 +12,9 @@ import { issueBody } from '../helpers/holders';
 import { tmpFile } from '../helpers/pdfTools';
 import { makeSoftHsm, SOFTHSM_MODULE } from '../helpers/softhsm';
 
+
+// many child processes (the CLI through tsx) and real tools: generous on a loaded machine
+vi.setConfig({ testTimeout: 240_000 });
 /**
  * Issue 13: seal certificates from an outside CA. The CA is OpenSSL's command line, run
  * here (root → intermediate → seal); the request comes from `ecert keys csr` for a key file

@@ -20,6 +20,8 @@ export interface TokenKeyRef {
   /** CKA_LABEL of the key pair. */
   label: string;
   keyType: 'rsa' | 'ec';
+  /** Label of the token the key was generated in (absent in material written before it was recorded). */
+  token?: string;
 }
 
 type Handle = Buffer;

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../src/config';
 import { createServices } from '../../../src/services';
 import { issueCertificate } from '../../../src/issue/issueCertificate';
@@ -16,6 +16,9 @@ import { issueBody } from '../../helpers/holders';
 import { tmpFile } from '../../helpers/pdfTools';
 import { makeSoftHsm, SOFTHSM_MODULE } from '../../helpers/softhsm';
 
+
+// many child processes (the CLI through tsx) and real tools: generous on a loaded machine
+vi.setConfig({ testTimeout: 240_000 });
 /**
  * Issue 13: seal keys generated in and used from a PKCS #11 token (SoftHSM2 from Debian, a
  * throw-away token per run), checked with OpenSC's pkcs11-tool, poppler's pdfsig and our
@@ -117,6 +120,9 @@ describe('PKCS#11 token errors are coded; issuance never half-writes', () => {
     const token = new Pkcs11Token({ module: SOFTHSM_MODULE, tokenLabel: 'ecert-ec', pin: PIN });
     await expect(token.sign({ id: 'ffff', label: 'gone', keyType: 'ec' }, Buffer.from('x'))).rejects.toMatchObject({ code: 'ERR_PKCS11_KEY' });
     const store = loadKeyStore(keysDir, { pkcs11: token.config });
+    // the same key index with another (logged-in) token configured: named, not a mysterious failure
+    const spare = loadKeyStore(keysDir, { pkcs11: { module: SOFTHSM_MODULE, tokenLabel: 'ecert-rsa', pin: PIN } });
+    expect(() => spare.signerFor(Object.keys(spare.index.seals)[0])).toThrow(expect.objectContaining({ code: 'ERR_PKCS11_TOKEN', bilingual: expect.objectContaining({ en: expect.stringContaining('is in token "ecert-ec"') }) }));
     const sealId = Object.keys(store.index.seals)[0];
     const signer = store.signerFor(sealId);
     const cert = new X509Certificate(signer.certificate);

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadCatalog } from '../../../src/catalog/loadCatalog';
 import { generateKeyMaterial, loadKeyStore } from '../../../src/keys';
 import { buildCertificateDocument } from '../../../src/issue/buildCertificateDocument';
@@ -13,6 +13,9 @@ import { verifyPdf } from '../../../src/verify/verifyPdf';
 import { issueBody } from '../../helpers/holders';
 import { tmpFile } from '../../helpers/pdfTools';
 
+
+// many child processes (the CLI through tsx) and real tools: generous on a loaded machine
+vi.setConfig({ testTimeout: 240_000 });
 /**
  * Issue 13: the body's registered seal image as the signature widget. Fixtures are made
  * here: an SVG seal drawn with shapes only (ring, star, two bars, in a blue that the drawn
