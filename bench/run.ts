@@ -25,6 +25,7 @@ import { formatChineseDate, formatChineseYearMonth } from '../src/render/formatF
 import { PeerPipeline, makePeerP12 } from './peerPipeline';
 import { healthUnderQrLoad } from './healthUnderQrLoad';
 import { hostileUploads } from '../tests/verify/hostileUploads';
+import { benchPkcs11 } from './pkcs11Bench';
 
 const ROOT = join(import.meta.dirname, '..');
 const BATCH_ROWS = Number(process.env.BENCH_BATCH_ROWS ?? 100_000);
@@ -96,6 +97,8 @@ results.issuance = {
   ecertCertificatesPerSecondAllCores: Math.round(perSecondAllCores),
   threads: availableParallelism(),
 };
+log('issuance with a PKCS#11 token (SoftHSM2) …');
+results.issuancePkcs11 = await benchPkcs11({ work, seals, catalog, fonts, request, no });
 results.pdfSize = { peerBytes: peerRun.last.length, ecertBytesEcdsa: oursRun.last.pdf.length, ecertBytesRsa2048: oursRsa.last.pdf.length };
 
 // ---------------------------------------------------------------- verification in process and by peers
@@ -231,6 +234,7 @@ function round(x: number): number {
 }
 function table(r: typeof results): string {
   const i = r.issuance as Record<string, number>;
+  const p11 = (r.issuancePkcs11 ?? {}) as Record<string, number>;
   const s = r.pdfSize as Record<string, number>;
   const v = r.verification as Record<string, number>;
   const h = r.http as Record<string, Record<string, number>>;
@@ -240,6 +244,7 @@ function table(r: typeof results): string {
     ``,
     `issuance, one thread      ecert ${i.ecertMsPerCertificateEcdsa} ms (ECDSA) / ${i.ecertMsPerCertificateRsa2048} ms (RSA-2048)   peer ${i.peerMsPerCertificate} ms   ratio ${i.ratioVsPeer}× (${i.ratioVsPeerSameAlgorithm}× same algorithm)`,
     `issuance, all cores       ${i.ecertCertificatesPerSecondAllCores} certificates/s (${i.threads} threads)`,
+    `issuance, PKCS#11 token   ${p11.tokenMsPerCertificateEcdsa} ms (ECDSA) / ${p11.tokenMsPerCertificateRsa2048} ms (RSA-2048) one thread; ${p11.tokenCertificatesPerSecondAllCoresEcdsa} certificates/s all cores (SoftHSM2; file keys above)`,
     `issuance over HTTP        p50 ${h.issueSingleSequential.p50ms} ms  p99 ${h.issueSingleSequential.p99ms} ms (sequential); under load ${h.issueLoad.requestsPerSecond} req/s p99 ${h.issueLoad.p99ms} ms, errors ${h.issueLoad.errors}, non-2xx ${h.issueLoad.non2xx}`,
     `PDF size                  ecert ${s.ecertBytesEcdsa} B (ECDSA) / ${s.ecertBytesRsa2048} B (RSA)   peer ${s.peerBytes} B`,
     `batch                     ${b.rows} rows in ${b.seconds} s (${b.certificatesPerSecond}/s), peak RSS ${b.peakRssMB} MB`,

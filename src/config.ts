@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { EcertError } from './core/errors';
+import type { Pkcs11Config } from './keys/pkcs11/Pkcs11Token';
 
 /**
  * Configuration from the environment (contract.md "Configuration"), validated once at
@@ -31,6 +33,11 @@ const envSchema = z.object({
   ECERT_TRUST_PROXY: z.string().min(1).optional(),
   /** Bearer token for GET /metrics; unset = metrics not served. */
   ECERT_METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  // issue 13: seal keys in a PKCS #11 token (README "Going to production")
+  ECERT_PKCS11_MODULE: z.string().min(1).optional(),
+  ECERT_PKCS11_TOKEN_LABEL: z.string().min(1).max(32, 'a token label has at most 32 characters (PKCS #11 CK_TOKEN_INFO)').optional(),
+  ECERT_PKCS11_PIN: z.string().min(1).optional(),
+  ECERT_PKCS11_PIN_FILE: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -50,6 +57,8 @@ export interface Config {
   /** `trust proxy` for Express; false = take the client address from the socket. */
   trustProxy: boolean | number | string;
   metricsToken?: string;
+  /** Token holding the seal keys (issue 13); unset: seal keys are files. */
+  pkcs11?: Pkcs11Config;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -75,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     host: e.ECERT_HOST,
     trustProxy: parseTrustProxy(e.ECERT_TRUST_PROXY),
     metricsToken: e.ECERT_METRICS_TOKEN,
+    pkcs11: pkcs11Of(e),
     ...overrides,
   };
 }
@@ -85,4 +95,21 @@ function parseTrustProxy(v: string | undefined): boolean | number | string {
   if (v === 'true') return true;
   if (/^\d+$/.test(v)) return Number(v);
   return v;
+}
+
+/** ECERT_PKCS11_*: all of module, label and a PIN (inline or from a file), or none. */
+function pkcs11Of(e: z.infer<typeof envSchema>): Pkcs11Config | undefined {
+  if (!e.ECERT_PKCS11_MODULE && !e.ECERT_PKCS11_TOKEN_LABEL) return undefined;
+  const bad = (en: string) => new EcertError('ERR_CONFIG', { zh: 'PKCS#11 配置不完整', en });
+  if (!e.ECERT_PKCS11_MODULE || !e.ECERT_PKCS11_TOKEN_LABEL) throw bad('set both ECERT_PKCS11_MODULE and ECERT_PKCS11_TOKEN_LABEL');
+  let pin = e.ECERT_PKCS11_PIN;
+  if (!pin && e.ECERT_PKCS11_PIN_FILE) {
+    try {
+      pin = readFileSync(e.ECERT_PKCS11_PIN_FILE, 'utf8').replace(/\r?\n$/, '');
+    } catch {
+      throw bad(`cannot read ECERT_PKCS11_PIN_FILE ${e.ECERT_PKCS11_PIN_FILE}`);
+    }
+  }
+  if (!pin) throw bad('set ECERT_PKCS11_PIN or ECERT_PKCS11_PIN_FILE');
+  return { module: e.ECERT_PKCS11_MODULE, tokenLabel: e.ECERT_PKCS11_TOKEN_LABEL, pin };
 }

@@ -10,6 +10,9 @@ import { InProcessBuilder, type DocumentBuilder } from './render/pool/DocumentBu
 import { RenderPool } from './render/pool/RenderPool';
 import { generateKeyMaterial, keyMaterialExists, loadKeyStore } from './keys';
 import type { KeyStore } from './keys/KeyStore';
+import { Pkcs11Token } from './keys/pkcs11/Pkcs11Token';
+import { logKeyWarnings } from './keys/keyHealth';
+import { EcertError } from './core/errors';
 import { openRegistry } from './registry/openRegistry';
 import type { RegistryStore } from './registry/RegistryStore';
 import { FontSet } from './render/fonts/FontSet';
@@ -57,7 +60,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     logger.warn({ dir: config.keysDir }, 'no key material: generating DEVELOPMENT keys (not for production)');
     await initKeys(config, catalog, { alg: opts.keyAlg ?? 'ecdsa', now: clock() });
   }
-  const keys = loadKeyStore(config.keysDir, { passphrase: config.keyPassphrase });
+  const keys = loadKeyStore(config.keysDir, { passphrase: config.keyPassphrase, pkcs11: config.pkcs11 });
+  logKeyWarnings({ config, clock }, logger);
   mkdirSync(config.dataDir, { recursive: true });
   const registry = await openRegistry({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   await registry.migrate();
@@ -66,7 +70,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   // with a render pool the fonts live in the workers only (memory of large batches)
   let documents: DocumentBuilder;
   if (opts.renderThreads) {
-    const pool = new RenderPool({ keysDir: config.keysDir, passphrase: config.keyPassphrase, threads: opts.renderThreads });
+    const pool = new RenderPool({ keysDir: config.keysDir, passphrase: config.keyPassphrase, threads: opts.renderThreads, keys });
     await pool.ready;
     documents = pool;
   } else documents = new InProcessBuilder({ catalog, keys, fonts: FontSet.load() });
@@ -87,16 +91,23 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
 
 /** `ecert keys init`: a root CA, one seal certificate per catalog seal, a QR token key. */
 export async function initKeys(
-  config: Pick<Config, 'keysDir' | 'keyPassphrase'>,
+  config: Pick<Config, 'keysDir' | 'keyPassphrase' | 'pkcs11'>,
   catalog: Catalog,
-  opts: { alg: 'rsa' | 'ecdsa'; now: Date; force?: boolean },
-): Promise<void> {
-  await generateKeyMaterial({
+  opts: { alg: 'rsa' | 'ecdsa'; now: Date; force?: boolean; pkcs11?: boolean; retire?: 'archive' | 'delete' },
+): Promise<{ retired: string[] }> {
+  let token: Pkcs11Token | undefined;
+  if (opts.pkcs11) {
+    if (!config.pkcs11) throw new EcertError('ERR_CONFIG', { zh: '使用 --pkcs11 需设置 ECERT_PKCS11_MODULE、ECERT_PKCS11_TOKEN_LABEL 和 PIN', en: '--pkcs11 needs ECERT_PKCS11_MODULE, ECERT_PKCS11_TOKEN_LABEL and ECERT_PKCS11_PIN (or _PIN_FILE)' });
+    token = new Pkcs11Token(config.pkcs11);
+  }
+  return generateKeyMaterial({
     dir: config.keysDir,
     alg: opts.alg,
     seals: catalog.seals.map((s) => ({ id: s.id, name: s.fullName, bodyName: catalog.body(s.bodyCode).name })),
     now: opts.now,
     passphrase: config.keyPassphrase,
     force: opts.force,
+    token,
+    retire: opts.retire,
   });
 }

@@ -9,6 +9,7 @@ import { issueCommand } from './issueCommand';
 import { auditCommand } from './auditCommand';
 import { certificatesCommand } from './certificatesCommand';
 import { batchesCommand } from './batchesCommand';
+import { sealsCommand } from './sealsCommand';
 
 /**
  * `ecert <command>` (contract.md "Command line"). Each command lives in its own module and
@@ -34,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   auditCommand(program, setCode);
   certificatesCommand(program, setCode);
   batchesCommand(program, setCode);
+  sealsCommand(program);
   try {
     await program.parseAsync(argv);
     return code;

@@ -45,7 +45,7 @@ export function verifyCommand(program: Command, setCode: (c: number) => void): v
             verifiedAt: new Date().toISOString(),
           };
         } else {
-          report = await verifyPdf(bytes, { trustAnchors: keys.trustAnchors, catalog: loadCatalog(), registry, clock: systemClock });
+          report = await verifyPdf(bytes, { trustAnchors: keys.trustAnchors, compromisedSeals: keys.compromisedSeals, catalog: loadCatalog(), registry, clock: systemClock });
         }
       } finally {
         await registry?.close();

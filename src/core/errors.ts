@@ -77,6 +77,20 @@ export const ERROR_CODES = {
   ERR_CONCURRENT_UPDATE: { status: 409, zh: '证书已被同时修改，请重试', en: 'The certificate was changed concurrently, try again' },
   ERR_RESERVATION_LOST: { status: 503, zh: '管理号预留已过期，请重试', en: 'The management number reservation expired, try again' },
   ERR_ISSUER_DISABLED: { status: 401, zh: '发证机构凭据已停用', en: 'The issuer credential is disabled' },
+  // --- issue 13: seal keys in PKCS#11 tokens, certificates from an outside CA, key lifecycle
+  ERR_PKCS11_PIN: { status: 503, zh: '签章设备拒绝了 PIN 码（错误或已锁定）', en: 'The signing token rejected the PIN (wrong or locked)' },
+  ERR_PKCS11_TOKEN: { status: 503, zh: '签章设备不可用（找不到 PKCS#11 模块或令牌）', en: 'The signing token is unavailable (PKCS#11 module or token not found)' },
+  ERR_PKCS11_SESSION: { status: 503, zh: '与签章设备的会话中断', en: 'The session with the signing token was lost' },
+  ERR_PKCS11_KEY: { status: 503, zh: '签章设备中找不到印章密钥', en: 'The seal key is not in the signing token' },
+  ERR_KEY_CERT_MISMATCH: { status: 503, zh: '印章证书与签名密钥不匹配，拒绝签章', en: 'The seal certificate does not match the signing key; refusing to sign' },
+  ERR_SEAL_UNKNOWN: { status: 400, zh: '目录中没有该印章', en: 'No such seal in the catalog' },
+  ERR_CERT_INVALID: { status: 400, zh: '证书文件无法解析', en: 'The certificate file cannot be parsed' },
+  ERR_CERT_KEY_MISMATCH: { status: 400, zh: '证书的公钥与该印章的密钥不符', en: 'The certificate is for another key than the seal key' },
+  ERR_CERT_KEY_USAGE: { status: 400, zh: '证书不允许用于签章（需要 digitalSignature 或 nonRepudiation）', en: 'The certificate does not allow signing (digitalSignature or nonRepudiation needed)' },
+  ERR_CERT_EXPIRED: { status: 400, zh: '证书已过期或尚未生效', en: 'The certificate is expired or not yet valid' },
+  ERR_CERT_UNTRUSTED: { status: 400, zh: '证书不能链接到受信任的根证书', en: 'The certificate does not chain to a trusted root' },
+  ERR_SEAL_IMAGE: { status: 400, zh: '印章图片不符合要求', en: 'The seal image is not acceptable' },
+  ERR_SEAL_KEY_COMPROMISED: { status: 503, zh: '该印章密钥已被标记为泄露，拒绝签章；请更换密钥', en: 'This seal key is marked compromised; refusing to sign until the key is replaced' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -63,7 +63,7 @@ export async function buildCertificateDocument(
       competence: q.competence,
       departments: catalog.departmentsFor(q.code, req.specialty),
       issuingBodyName: body.name,
-      seal: { arcText: seal.arcText, centerText: seal.centerText, fullName: seal.fullName },
+      seal: { arcText: seal.arcText, centerText: seal.centerText, fullName: seal.fullName, image: deps.keys.sealImage(seal.id) },
       verifyUrl: verifyUrlFor(deps.publicUrl, token),
     },
     { fonts: deps.fonts, signatureSize: cmsPlaceholderSize(signer), signingTime: ids.signingTime },

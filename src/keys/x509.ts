@@ -84,3 +84,43 @@ export function makeCertificate(spec: CertificateSpec): Buffer {
   const signature = sign('sha256', tbs, { key: spec.issuerKey, dsaEncoding: 'der' });
   return seq(tbs, algo, bitString(signature));
 }
+
+/** PKCS #9 extensionRequest (RFC 2985 §5.4.2), the attribute carrying requested extensions in a PKCS #10 request. */
+const EXTENSION_REQUEST_OID = '1.2.840.113549.1.9.14';
+
+/**
+ * A PKCS #10 certification request (RFC 2986 §4): CertificationRequestInfo { version 0,
+ * subject, subjectPKInfo, attributes [0] { extensionRequest { keyUsage digitalSignature +
+ * nonRepudiation (critical) } } }, signed by the key itself through `sign` (SHA-256;
+ * PKCS #1 v1.5 or DER ECDSA — the Signer contract, so a token key signs its own request).
+ */
+export async function makeCsr(spec: { subject: NameSpec; publicKey: KeyObject; keyType: 'rsa' | 'ec'; sign: (data: Buffer) => Promise<Buffer> }): Promise<Buffer> {
+  const ext = seq(oid(OID.keyUsage), bool(true), octets(keyUsageBits([KEY_USAGE.digitalSignature, KEY_USAGE.nonRepudiation])));
+  const attributes = ctx(0, seq(oid(EXTENSION_REQUEST_OID), setOf(seq(ext))));
+  const info = seq(int(0), encodeName(spec.subject), spec.publicKey.export({ type: 'spki', format: 'der' }), attributes);
+  const algo = spec.keyType === 'rsa' ? seq(oid(OID.sha256WithRSAEncryption), nullValue()) : seq(oid(OID.ecdsaWithSHA256));
+  return seq(info, algo, bitString(await spec.sign(info)));
+}
+
+/**
+ * The KeyUsage bits of a certificate (RFC 5280 §4.2.1.3) by name, or undefined when the
+ * extension is absent. Read from tbsCertificate.extensions [3] with the DER reader.
+ */
+export function readKeyUsage(cert: Buffer): Set<keyof typeof KEY_USAGE> | undefined {
+  const tbs = children(cert, readTlv(cert, 0))[0];
+  const extsWrap = children(cert, tbs).find((t) => t.tag === 0xa3);
+  if (!extsWrap) return undefined;
+  const exts = children(cert, children(cert, extsWrap)[0]);
+  for (const e of exts) {
+    const parts = children(cert, e);
+    const id = cert.subarray(parts[0].start, parts[0].end);
+    if (!id.equals(oid(OID.keyUsage))) continue;
+    const value = parts[parts.length - 1]; // OCTET STRING { BIT STRING }
+    const bits = readTlv(cert, value.contentStart);
+    const bytes = cert.subarray(bits.contentStart + 1, bits.end);
+    const out = new Set<keyof typeof KEY_USAGE>();
+    for (const [name, bit] of Object.entries(KEY_USAGE) as Array<[keyof typeof KEY_USAGE, number]>) if (bytes[bit >> 3] & (0x80 >> (bit & 7))) out.add(name);
+    return out;
+  }
+  return undefined;
+}

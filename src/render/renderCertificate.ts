@@ -119,7 +119,8 @@ export function renderCertificate(view: CertificateView, opts: RenderOptions): P
   const anchorX = f.valueX + layout.seal.dx;
   const anchorY = (rowY[layout.seal.over] ?? f.y) + f.size * 0.35 + layout.seal.dy;
   const rect = [anchorX - R, anchorY - R, anchorX + R, anchorY + R];
-  const sealOps = sealArtwork(view.seal, R, fonts);
+  const sealImage = view.seal.image;
+  const sealOps = sealImage ? '' : sealArtwork(view.seal, R, fonts);
 
   // ---- objects
   const w = new PdfWriter();
@@ -139,12 +140,26 @@ export function renderCertificate(view: CertificateView, opts: RenderOptions): P
   if (FIXED_FONT_CACHE.size > 500) FIXED_FONT_CACHE.delete(FIXED_FONT_CACHE.keys().next().value!);
   const fontResources = `/Font << ${fontDicts.join(' ')} >>`;
 
-  w.stream(
-    `/Type /XObject /Subtype /Form /BBox [0 0 ${num(2 * R)} ${num(2 * R)}] /Resources << ${fontResources} /ExtGState << /GM ${multiply} 0 R >> >>`,
-    `/GM gs\n${sealOps}`,
-    true,
-    sealForm,
-  );
+  if (sealImage) {
+    // the registered seal image, scaled into the widget's square and centred (ISO 32000-1 §8.9.5 image, §11.6.5.3 soft mask)
+    const smask = w.deflatedStream(`/Type /XObject /Subtype /Image /Width ${sealImage.width} /Height ${sealImage.height} /ColorSpace /DeviceGray /BitsPerComponent 8`, sealImage.alpha);
+    const img = w.deflatedStream(`/Type /XObject /Subtype /Image /Width ${sealImage.width} /Height ${sealImage.height} /ColorSpace /DeviceRGB /BitsPerComponent 8 /SMask ${smask} 0 R /Interpolate true`, sealImage.rgb);
+    const k = (2 * R) / Math.max(sealImage.width, sealImage.height);
+    const iw = sealImage.width * k;
+    const ih = sealImage.height * k;
+    w.stream(
+      `/Type /XObject /Subtype /Form /BBox [0 0 ${num(2 * R)} ${num(2 * R)}] /Resources << /XObject << /Seal ${img} 0 R >> /ExtGState << /GM ${multiply} 0 R >> >>`,
+      `/GM gs q ${num(iw)} 0 0 ${num(ih)} ${num(R - iw / 2)} ${num(R - ih / 2)} cm /Seal Do Q\n`,
+      true,
+      sealForm,
+    );
+  } else
+    w.stream(
+      `/Type /XObject /Subtype /Form /BBox [0 0 ${num(2 * R)} ${num(2 * R)}] /Resources << ${fontResources} /ExtGState << /GM ${multiply} 0 R >> >>`,
+      `/GM gs\n${sealOps}`,
+      true,
+      sealForm,
+    );
   const content = w.stream('', ops);
   w.set(
     page,

@@ -11,6 +11,7 @@ export type SubIndication =
   | 'HASH_FAILURE'
   | 'SIG_CRYPTO_FAILURE'
   | 'REVOKED'
+  | 'REVOKED_NO_POE'
   | 'NO_CERTIFICATE_CHAIN_FOUND'
   | 'NO_SIGNING_CERTIFICATE_FOUND'
   | 'CRYPTO_CONSTRAINTS_FAILURE'
@@ -90,6 +91,8 @@ const MESSAGES: Record<Indication | SubIndication, { zh: string; en: string }> =
   HASH_FAILURE: { zh: '验证失败：文件内容在签章后被修改。', en: 'Failed: the content was changed after it was sealed.' },
   SIG_CRYPTO_FAILURE: { zh: '验证失败：电子签名无效。', en: 'Failed: the digital signature is invalid.' },
   REVOKED: { zh: '证书已撤销。', en: 'The certificate has been revoked.' },
+  // issue 13: the seal key was marked compromised before the registry recorded this document
+  REVOKED_NO_POE: { zh: '验证失败：签章所用的印章密钥已被声明泄露，且此文件登记于泄露日期之后。', en: 'Failed: the seal key was declared compromised and this document was registered after the compromise date.' },
   NO_CERTIFICATE_CHAIN_FOUND: { zh: '验证失败：签章证书不是由受信任的机构签发，印章不可信。', en: 'Failed: the seal certificate does not chain to a trusted root; the seal is not trusted.' },
   NO_SIGNING_CERTIFICATE_FOUND: { zh: '验证失败：未找到签章证书。', en: 'Failed: the signing certificate is missing.' },
   CRYPTO_CONSTRAINTS_FAILURE: { zh: '验证失败：签名算法或密钥强度不被接受。', en: 'Failed: the signature algorithm or key size is not accepted.' },

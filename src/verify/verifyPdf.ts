@@ -9,6 +9,7 @@ import { parseEmbeddedData } from './embeddedData';
 import { verifyCms } from './cms/verifyCms';
 import { checkCoverage } from './pdf/checkCoverage';
 import { inspectSignatures } from './pdf/inspectSignatures';
+import type { CompromisedSeal } from '../keys/keyLifecycle';
 import { registryStatus, type ClaimedFacts, type RegistryReader } from './registryStatus';
 import { makeReport, type Check, type VerificationReport } from './VerificationReport';
 
@@ -17,6 +18,8 @@ export interface VerifyPdfDeps {
   catalog: Catalog;
   /** Omit for an offline check (signature and structure only): the result is then at best INDETERMINATE. */
   registry?: RegistryReader;
+  /** Seal keys declared compromised (issue 13, keys/compromised.json); see src/keys/keyLifecycle.ts. */
+  compromisedSeals?: CompromisedSeal[];
   clock: Clock;
   /**
    * The QR check link (`/v/{token}`) of a certificate in the registry, for a copy that is not
@@ -114,6 +117,18 @@ export async function verifyPdf(bytes: Buffer, deps: VerifyPdfDeps): Promise<Ver
   const extra = { ...base, signer, ...(reg.certificate ? { certificate: reg.certificate } : {}) };
   if (reg.indeterminate) return makeReport('INDETERMINATE', reg.sub, checks, now, extra);
   if (reg.sub) return fail(reg.sub, extra);
+  // 5. a seal key declared compromised: only documents the registry recorded before the date stand
+  const compromise = cms.signer && deps.compromisedSeals?.find((c) => c.certificateSha256.includes(cms.signer!.sha256));
+  if (compromise) {
+    const recordedAt = (await deps.registry.getCertificate(claimed.managementNo))?.documents.find((d) => d.sha256 === documentSha256)?.createdAt;
+    const before = recordedAt !== undefined && new Date(recordedAt).getTime() < new Date(compromise.since).getTime();
+    checks.push({
+      id: 'seal-key-compromise',
+      passed: before,
+      detail: `the seal key was declared compromised from ${compromise.since}; the registry recorded this document at ${recordedAt ?? 'an unknown time'}`,
+    });
+    if (!before) return fail('REVOKED_NO_POE', extra);
+  }
   return makeReport('TOTAL_PASSED', undefined, checks, now, extra);
 }
 

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Services } from '../../services';
 import { openApiDocument } from '../openapi';
 import { apiDocsPage } from '../pages/apiDocsPage';
+import { keyHealth } from '../../keys/keyHealth';
 
 /** Catalog, trust anchors, QR keys and health: public, cacheable, no personal data. */
 export function publicRoutes(s: Services): Router {
@@ -24,7 +25,7 @@ export function publicRoutes(s: Services): Router {
   r.get('/healthz', async (_req, res) => {
     try {
       await s.registry.ping();
-      res.json({ status: 'ok', registry: { engine: s.registry.engine, reachable: true } });
+      res.json({ status: 'ok', registry: { engine: s.registry.engine, reachable: true }, keys: keyHealth(s) });
     } catch {
       res.status(503).json({
         status: 'degraded',

@@ -28,6 +28,7 @@ export function verifyRoutes(s: Services, onReport?: (kind: 'pdf' | 'token', rep
 export function verifyDeps(s: Services) {
   return {
     trustAnchors: s.keys.trustAnchors,
+    compromisedSeals: s.keys.compromisedSeals,
     jwks: s.keys.jwks(),
     catalog: s.catalog,
     registry: s.registry,

@@ -4,6 +4,16 @@ import { EcertError, ERROR_CODES, type ErrorCode } from '../../core/errors';
 import type { IssueRequest } from '../../core/types';
 import type { BuiltCertificate } from '../../issue/buildCertificateDocument';
 import type { DocumentBuilder } from './DocumentBuilder';
+import type { KeyStore } from '../../keys/KeyStore';
+
+/** A render worker's request to sign with a token-held seal key (see src/sign/RemoteSigner.ts). */
+export interface SignRequest {
+  sign: { rid: number; sealId: string; certSha256: string; data: Uint8Array };
+}
+export interface SignReply {
+  signed: { rid: number; signature?: Uint8Array; error?: WorkerError };
+}
+type WorkerError = { code?: ErrorCode; zh?: string; en?: string; message?: string; details?: Record<string, unknown> };
 
 export interface RenderTask {
   id: number;
@@ -21,6 +31,13 @@ interface Slot {
  * Renders and signs documents in worker threads (one per core by default), so a batch uses
  * every core while the main thread keeps the registry and HTTP. Each worker loads its own
  * fonts and keys once; tasks queue when all are busy.
+ *
+ * Seal keys in a PKCS #11 token are used by the main thread only: Cryptoki's initialisation
+ * and login are per process (PKCS #11 v2.40 §5.4, §5.6), so workers opening the module
+ * each would share one login and could finalise it under one another. A worker renders and
+ * builds the CMS itself and sends only the signed attributes (a few hundred bytes) to the
+ * main thread, which signs them in the token off its event loop (C_SignAsync) — one
+ * message each way per document, small next to the render.
  */
 export class RenderPool implements DocumentBuilder {
   private readonly slots: Slot[] = [];
@@ -30,7 +47,7 @@ export class RenderPool implements DocumentBuilder {
   private closed = false;
   readonly ready: Promise<void>;
 
-  constructor(private readonly opts: { keysDir: string; passphrase?: string; threads?: number; taskTimeoutMs?: number }) {
+  constructor(private readonly opts: { keysDir: string; passphrase?: string; threads?: number; taskTimeoutMs?: number; keys?: KeyStore }) {
     const n = Math.max(1, opts.threads ?? availableParallelism());
     const readies: Promise<void>[] = [];
     for (let i = 0; i < n; i++) {
@@ -74,7 +91,8 @@ export class RenderPool implements DocumentBuilder {
       worker.once('error', reject);
       worker.once('message', () => resolve());
     });
-    worker.on('message', (m: WorkerAnswer) => {
+    worker.on('message', (m: WorkerAnswer & Partial<SignRequest>) => {
+      if (m.sign) return this.signForWorker(worker, m.sign);
       if (m.id === undefined) return;
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -89,6 +107,15 @@ export class RenderPool implements DocumentBuilder {
     worker.on('error', () => {});
     worker.once('exit', (code) => this.replace(slot, new EcertError('ERR_RENDER_WORKER_DIED', { en: `exit code ${code}` })));
     return { slot, ready };
+  }
+
+  private signForWorker(worker: Worker, { rid, sealId, certSha256, data }: SignRequest['sign']): void {
+    const keys = this.opts.keys;
+    (keys ? keys.signFor(sealId, certSha256, Buffer.from(data)) : Promise.reject(new EcertError('ERR_KEYS_MISSING', { en: 'render pool has no key store for token-held keys' }))).then(
+      (sig) => worker.postMessage({ signed: { rid, signature: new Uint8Array(sig) } } satisfies SignReply),
+      (e: unknown) =>
+        worker.postMessage({ signed: { rid, error: e instanceof EcertError ? { code: e.code, zh: e.bilingual.zh, en: e.bilingual.en, details: e.details } : { message: (e as Error).message } } } satisfies SignReply),
+    );
   }
 
   private replace(slot: Slot, error: EcertError): void {
@@ -144,7 +171,7 @@ interface WorkerAnswer {
   pdf?: ArrayBuffer;
   sha256?: string;
   data?: BuiltCertificate['data'];
-  error?: { code?: ErrorCode; zh?: string; en?: string; message?: string; details?: Record<string, unknown> };
+  error?: WorkerError;
 }
 
 /** The worker sends the full bilingual message; rebuild the error from its detail part. */

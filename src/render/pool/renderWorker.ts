@@ -8,12 +8,37 @@ import { isEcertError } from '../../core/errors';
 import { loadKeyStore } from '../../keys';
 import { FontSet } from '../fonts/FontSet';
 import { buildCertificateDocument } from '../../issue/buildCertificateDocument';
-import type { RenderTask } from './RenderPool';
+import { EcertError, ERROR_CODES } from '../../core/errors';
+import type { RenderTask, SignReply, SignRequest } from './RenderPool';
 
 const { keysDir, passphrase } = workerData as { keysDir: string; passphrase?: string };
-const deps = { catalog: loadCatalog(), keys: loadKeyStore(keysDir, { passphrase }), fonts: FontSet.load() };
 
-parentPort!.on('message', async (t: RenderTask) => {
+// token-held seal keys sign in the main thread (see RenderPool)
+const signing = new Map<number, { resolve: (b: Buffer) => void; reject: (e: unknown) => void }>();
+let nextRid = 1;
+const remoteSign = (sealId: string, certSha256: string, data: Buffer) =>
+  new Promise<Buffer>((resolve, reject) => {
+    const rid = nextRid++;
+    signing.set(rid, { resolve, reject });
+    parentPort!.postMessage({ sign: { rid, sealId, certSha256, data: new Uint8Array(data) } } satisfies SignRequest);
+  });
+
+const deps = { catalog: loadCatalog(), keys: loadKeyStore(keysDir, { passphrase, remoteSign }), fonts: FontSet.load() };
+
+parentPort!.on('message', async (t: RenderTask | SignReply) => {
+  if ('signed' in t) {
+    const { rid, signature, error } = t.signed;
+    const p = signing.get(rid);
+    signing.delete(rid);
+    if (!p) return;
+    if (signature) p.resolve(Buffer.from(signature));
+    else if (error?.code && error.code in ERROR_CODES) {
+      const base = ERROR_CODES[error.code];
+      const rest = (text: string | undefined, b: string, sep: string) => (text && text.startsWith(b + sep) ? text.slice(b.length + sep.length) : undefined);
+      p.reject(new EcertError(error.code, { zh: rest(error.zh, base.zh, '：'), en: rest(error.en, base.en, ': '), details: error.details }));
+    } else p.reject(new Error(error?.message ?? 'signing failed'));
+    return;
+  }
   try {
     const built = await buildCertificateDocument(t.req, { ...t.ids, signingTime: new Date(t.ids.signingTime) }, { ...deps, publicUrl: t.publicUrl });
     const pdf = built.pdf.buffer.slice(built.pdf.byteOffset, built.pdf.byteOffset + built.pdf.length) as ArrayBuffer;
