@@ -50,7 +50,7 @@ export async function hostileUploads(opts: { catalog: Catalog; fonts?: FontSet; 
     const newTbs = seq(...fields);
     return seq(newTbs, slice(base, alg), bitString(sign('sha256', newTbs, { key: ca.privateKey, dsaEncoding: 'der' })));
   };
-  const keys = { qrKey: { kid: 'outsider', privateKey: qr.privateKey, alg: 'ES256' }, signerFor: () => new LocalKeySigner(certificate(0), seal.privateKey) } as unknown as KeyStore;
+  const keys = { qrKey: { kid: 'outsider', privateKey: qr.privateKey, alg: 'ES256' }, signerFor: () => new LocalKeySigner(certificate(0), seal.privateKey), sealImage: () => undefined } as unknown as KeyStore;
   const req = validateIssueRequest(issueBody(q.code, 7), { catalog: opts.catalog, now: new Date() });
   const template = (await buildCertificateDocument(req, { managementNo: `2025${String(q.serial).padStart(3, '0')}00000077`, version: 1, signingTime: new Date() }, { catalog: opts.catalog, keys, fonts: opts.fonts, publicUrl: 'http://localhost' })).pdf;
   const m = /\/ByteRange \[0 (\d+)\s+(\d+)\s+(\d+)\s*\]/.exec(template.toString('latin1'))!;

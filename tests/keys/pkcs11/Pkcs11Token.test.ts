@@ -163,7 +163,10 @@ describe('PKCS#11 token errors are coded; issuance never half-writes', () => {
       }
     }
     const db = new Database(join(dataDir, 'registry.sqlite'), { readonly: true });
-    for (const table of ['certificates', 'documents', 'certificate_sequences', 'audit_log']) expect(db.prepare(`SELECT count(*) AS n FROM ${table}`).get()).toEqual({ n: 0 });
+    // nothing half-written: no certificate, no document; a number reserved for it is recorded void with its reason (two-phase issuance)
+    for (const table of ['certificates', 'documents']) expect(db.prepare(`SELECT count(*) AS n FROM ${table}`).get()).toEqual({ n: 0 });
+    const numbers = db.prepare('SELECT state, void_reason FROM management_numbers').all() as Array<{ state: string; void_reason: string | null }>;
+    expect(numbers.every((n) => n.state === 'void' && !!n.void_reason)).toBe(true);
     db.close();
   });
 });
