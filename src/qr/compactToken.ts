@@ -17,9 +17,14 @@ import { managementNoCheckChar } from '../registry/managementNumber';
  * the binary), so the symbol is about half the JWS's: version 7–8 at level M for usual names.
  * The key tag is the first two bytes of SHA-256 of the `kid` published in /.well-known/jwks.json,
  * so the token verifies offline against the published keys. The leading 0x01 keeps the integer
- * free of leading zeros (and names the format).
+ * free of leading zeros (and names the format). A name longer than NAME_BYTES_IN_QR is carried
+ * cut at a character boundary, with format 0x02: the symbol stays at version ≤ 8 (modules
+ * ≥ 0.6 mm at 88 pt) for any name; the verifier compares the prefix with the registry.
  */
 export const COMPACT_FORMAT = 0x01;
+export const COMPACT_FORMAT_NAME_CUT = 0x02;
+/** 12 CJK characters (UTF-8, 3 bytes each). */
+export const NAME_BYTES_IN_QR = 36;
 const SIG_LEN = 64;
 const FIXED = 24;
 const MAX_NAME_BYTES = 192;
@@ -35,6 +40,18 @@ export interface CompactClaims {
   /** 8 bytes, base64url */
   digest: string;
   holderName: string;
+  /** holderName is only the first NAME_BYTES_IN_QR bytes (whole characters) of the name */
+  nameCut?: boolean;
+}
+
+/** The longest prefix of `name` of at most `max` UTF-8 bytes, cut between characters. */
+function utf8Prefix(name: string, max: number): Buffer {
+  let out = '';
+  for (const ch of name) {
+    if (Buffer.byteLength(out + ch, 'utf8') > max) break;
+    out += ch;
+  }
+  return Buffer.from(out, 'utf8');
 }
 
 export function keyTag(kid: string): Buffer {
@@ -45,7 +62,9 @@ const days = (iso: string) => Math.round(Date.parse(`${iso}T00:00:00Z`) / DAY);
 const isoDay = (n: number) => new Date(n * DAY).toISOString().slice(0, 10);
 
 export function encodeCompactPayload(c: CompactClaims, kid: string): Buffer {
-  const name = Buffer.from(c.holderName, 'utf8');
+  const full = Buffer.from(c.holderName, 'utf8');
+  const cut = full.length > NAME_BYTES_IN_QR;
+  const name = cut ? utf8Prefix(c.holderName, NAME_BYTES_IN_QR) : full;
   const digest = Buffer.from(c.digest, 'base64url');
   const [by, bm] = c.birth.split('-').map(Number);
   const ad = days(c.approvalDate);
@@ -55,7 +74,7 @@ export function encodeCompactPayload(c: CompactClaims, kid: string): Buffer {
     throw new RangeError('certificate facts outside the compact token ranges');
   }
   const p = Buffer.alloc(FIXED + name.length);
-  p[0] = COMPACT_FORMAT;
+  p[0] = cut ? COMPACT_FORMAT_NAME_CUT : COMPACT_FORMAT;
   keyTag(kid).copy(p, 1);
   p.writeUIntBE(Number(c.managementNo.slice(0, 14)), 3, 6);
   p[9] = c.version;
@@ -82,6 +101,7 @@ export function decodeCompactPayload(p: Buffer): CompactClaims & { tag: Buffer }
     sex: bs & 1 ? '女' : '男',
     digest: p.subarray(16, 24).toString('base64url'),
     holderName,
+    ...(p[0] === COMPACT_FORMAT_NAME_CUT ? { nameCut: true } : {}),
   };
 }
 
@@ -134,7 +154,7 @@ function keysByTag(jwks: JSONWebKeySet): Map<string, KeyObject> {
 export function verifyCompactToken(token: string, jwks: JSONWebKeySet): CompactClaims {
   if (!COMPACT_TOKEN_SHAPE.test(token)) throw invalid('malformed token', '格式错误');
   const all = fromDigits(token);
-  if (all.length < FIXED + SIG_LEN || all[0] !== COMPACT_FORMAT) throw invalid('malformed token', '格式错误');
+  if (all.length < FIXED + SIG_LEN || (all[0] !== COMPACT_FORMAT && all[0] !== COMPACT_FORMAT_NAME_CUT)) throw invalid('malformed token', '格式错误');
   const payload = all.subarray(0, all.length - SIG_LEN);
   const sig = all.subarray(all.length - SIG_LEN);
   const key = keysByTag(jwks).get(payload.subarray(1, 3).toString('hex'));

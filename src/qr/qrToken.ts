@@ -33,6 +33,8 @@ export interface QrClaims {
   /** 性别 and 出生年月 (compact form) */
   x?: '男' | '女';
   b?: string;
+  /** `h` is only the beginning of the name (compact form, long names) */
+  hc?: true;
 }
 
 export function certificateDigest(data: CertificateData): string {
@@ -89,7 +91,7 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{10,200}\.[A-Za-z0-9_-]{10,1000}\.[A-Za-z0-9_
 export async function verifyQrToken(token: string, jwks: JSONWebKeySet): Promise<QrClaims> {
   if (COMPACT_TOKEN_SHAPE.test(token)) {
     const c = verifyCompactToken(token, jwks);
-    return { v: 2, n: c.managementNo, r: c.version, h: c.holderName, a: c.approvalDate, d: c.issueDate, s: c.digest, x: c.sex, b: c.birth };
+    return { v: 2, n: c.managementNo, r: c.version, h: c.holderName, a: c.approvalDate, d: c.issueDate, s: c.digest, x: c.sex, b: c.birth, ...(c.nameCut ? { hc: true as const } : {}) };
   }
   if (!TOKEN_SHAPE.test(token)) throw new EcertError('ERR_TOKEN_INVALID', { zh: '格式错误', en: 'malformed token' });
   let header;

@@ -87,7 +87,7 @@ const MESSAGES: Record<Indication | SubIndication, { zh: string; en: string }> =
   TOTAL_PASSED: { zh: '验证通过：证书真实有效，内容未被修改。', en: 'Passed: the certificate is genuine, unaltered and valid.' },
   TOTAL_FAILED: { zh: '验证失败。', en: 'Verification failed.' },
   INDETERMINATE: { zh: '无法确认证书状态，请稍后重试。', en: 'The certificate status cannot be confirmed; try again later.' },
-  FORMAT_FAILURE: { zh: '验证失败：文件结构不符合电子证书签名规则，可能被篡改或伪造。', en: 'Failed: the file does not have the structure of a signed e-certificate; it may have been altered or forged.' },
+  FORMAT_FAILURE: { zh: '验证失败：此文件不是本系统签发的电子证书格式，无法据此确认证书。请扫描证书上的二维码查验，或用管理号查询。', en: 'Failed: this file is not in the format of an e-certificate issued by this service; it confirms no certificate. Scan the QR code on the certificate, or look it up by 管理号 (management number).' },
   HASH_FAILURE: { zh: '验证失败：文件内容在签章后被修改。', en: 'Failed: the content was changed after it was sealed.' },
   SIG_CRYPTO_FAILURE: { zh: '验证失败：电子签名无效。', en: 'Failed: the digital signature is invalid.' },
   REVOKED: { zh: '证书已撤销。', en: 'The certificate has been revoked.' },

@@ -13,7 +13,9 @@ export interface ClaimedFacts {
   version?: number;
   /** absent in a compact QR token (the 管理号's serial names it) */
   qualification?: string;
-  holderName: string;
+  /** absent when the compact QR token carries only its beginning (holderNamePrefix) */
+  holderName?: string;
+  holderNamePrefix?: string;
   /** absent in a compact QR token */
   idNumberMasked?: string;
   approvalDate: string;
@@ -81,6 +83,7 @@ export async function registryStatus(
   const mismatched = (['qualification', 'holderName', 'idNumberMasked', 'approvalDate', 'issueDate', 'sex', 'birth'] as const).filter(
     (k) => claimed[k] !== undefined && publicForm(claimed[k], k) !== publicForm(record![k], k),
   );
+  if (claimed.holderNamePrefix !== undefined && !record.holderName.startsWith(claimed.holderNamePrefix)) mismatched.push('holderName');
   if (mismatched.length && version === record.currentVersion) {
     checks.push({ id: 'registry-fields', passed: false, detail: `differs from the registry in: ${mismatched.join(', ')}` });
     return { sub: 'REGISTRY_MISMATCH', certificate, checks };

@@ -5,6 +5,8 @@ import { isEcertError } from '../core/errors';
 import { EMBEDDED_DATA_NAME } from '../sign/pdfConstants';
 import type { CertificateData } from '../core/types';
 import { findCertificateTraces } from './copies/findCertificateTraces';
+import { pageImages } from './copies/pageImages';
+import { tokenFromText } from '../qr/tokenFromText';
 import { parseEmbeddedData } from './embeddedData';
 import { verifyCms } from './cms/verifyCms';
 import { checkCoverage } from './pdf/checkCoverage';
@@ -26,6 +28,8 @@ export interface VerifyPdfDeps {
    * the sealed original but carries that certificate's data (issue 11). Optional.
    */
   qrCheckLinkFor?: (managementNo: string, version?: number, claimed?: CertificateData) => Promise<string | undefined>;
+  /** Decode a QR code from an image (src/qr/decodeQrImage): finds the QR of a scanned or printed copy. Optional. */
+  decodeQr?: (image: Buffer) => Promise<string | undefined>;
 }
 
 /**
@@ -47,6 +51,18 @@ export async function verifyPdf(bytes: Buffer, deps: VerifyPdfDeps): Promise<Ver
     let qrCheckUrl: string | undefined;
     if (managementNo && deps.qrCheckLinkFor) qrCheckUrl = await deps.qrCheckLinkFor(managementNo, traces.data?.version, traces.data).catch(() => undefined);
     if (!qrCheckUrl && traces.token) qrCheckUrl = `/v/${traces.token}`;
+    if (!qrCheckUrl && !managementNo && deps.decodeQr) {
+      // a scan or a "print to PDF" as an image: the QR code printed on the page
+      for (const image of await pageImages(bytes)) {
+        const text = await deps.decodeQr(image).catch(() => undefined);
+        const token = text ? tokenFromText(text) : undefined;
+        if (token) {
+          traces.token = token;
+          qrCheckUrl = `/v/${token}`;
+          break;
+        }
+      }
+    }
     checks.push({
       id: 'sealed-original',
       passed: false,

@@ -31,7 +31,7 @@ export async function verifyToken(token: string, deps: VerifyTokenDeps): Promise
       managementNo: claims.n,
       version: claims.r,
       qualification: claims.q,
-      holderName: claims.h,
+      ...(claims.hc ? { holderNamePrefix: claims.h } : { holderName: claims.h }),
       idNumberMasked: claims.i,
       approvalDate: claims.a,
       issueDate: claims.d,

@@ -135,6 +135,26 @@ describe('issue 11 pages in chromium', () => {
     await page.close();
   });
 
+  it('a copy printed through chromium’s PDF printer: not the sealed original, not accused, the QR check of the QR on the page offered', async () => {
+    const page = await browser.newPage();
+    const png = readFileSync(renderPng(v2Pdf, 150)).toString('base64');
+    await page.setContent(`<html><body style="margin:0"><img src="data:image/png;base64,${png}" style="width:100%"></body></html>`);
+    const printed = await page.pdf({ format: 'A4' });
+    const r = await (await fetch(`${env.url}/api/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: new Uint8Array(printed) })).json();
+    expect(r).toMatchObject({ evidence: 'pdf', notOriginal: true, copyOf: { qrCheckUrl: `/v/${v2Token}` } });
+    expect(r.message.zh + r.message.en).not.toMatch(/伪造|篡改|forged|tamper|altered/i);
+    // the same upload on /verify shows the way forward
+    await page.goto(`${env.url}/verify`);
+    await page.setInputFiles('#file', tmpFile('printed.pdf', Buffer.from(printed)));
+    await page.click('#verify-form button[type=submit]');
+    await page.waitForSelector('.verdict');
+    expect(await page.textContent('.verdict .big')).toBe('非原件');
+    await page.click('[data-qr-check]');
+    await page.waitForSelector('.verdict[data-evidence="qr"]');
+    expect(await page.getAttribute('.verdict', 'data-indication')).toBe('TOTAL_PASSED');
+    await page.close();
+  });
+
   it('a print view of a verdict: 查验时间, result, 管理号, link; page chrome hidden', async () => {
     const page = await browser.newPage();
     await page.goto(`${env.url}/v/${v2Token}`);

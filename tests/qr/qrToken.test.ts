@@ -38,6 +38,19 @@ describe('QR token, compact form (issue 11)', () => {
     expect(qr.version).toBeLessThanOrEqual(8);
   });
 
+  it('carries only the first 36 bytes of a long name (whole characters), flagged, so the symbol stays at version ≤ 8', async () => {
+    const { key, jwk } = await keyPair('k1');
+    const long = { ...data, holderName: '玛丽亚·特蕾莎·冯·哈布斯堡·洛林·阿尔卑斯' };
+    const token = await signQrToken(qrClaimsOf(long), key);
+    const claims = await verifyQrToken(token, { keys: [jwk] });
+    expect(claims).toMatchObject({ hc: true });
+    expect(claims.h.length).toBeGreaterThan(10);
+    expect(long.holderName.startsWith(claims.h)).toBe(true);
+    expect(Buffer.byteLength(claims.h)).toBeLessThanOrEqual(36);
+    const qr = QRCode.create(qrSegments(verifyUrlFor('https://ecert.mohrss.gov.cn', token)) as never, { errorCorrectionLevel: 'M' });
+    expect(qr.version).toBeLessThanOrEqual(8);
+  });
+
   it('fails a compact token with one changed digit, another key, or garbage', async () => {
     const { key, jwk } = await keyPair('k1');
     const other = await keyPair('k2');

@@ -9,6 +9,7 @@ export function homePage(): string {
     `<section class="hero"><h1>专业技术人员职业资格电子证书</h1><p class="en" lang="en">Electronic certificates of professional qualifications, sealed and verifiable</p></section>
 <div class="cards">
 <a class="card" href="/verify"><h2>查验证书</h2><p>上传电子证书 PDF，或上传二维码照片/截图</p><p class="en" lang="en">Verify: upload the PDF, or a photo or screenshot of its QR code</p></a>
+<a class="card" href="/verify#directory"><h2>国家职业资格目录</h2><p>查询一项职业资格是否在国家目录中</p><p class="en" lang="en">Is a qualification in the national directory (2021)?</p></a>
 <a class="card" href="/holder"><h2>下载我的证书</h2><p>凭姓名、证件号码和管理号下载</p><p class="en" lang="en">Holders: download your certificate with name, ID number and management number</p></a>
 </div>`,
   );

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Services } from '../../services';
 import { verifyUpload } from '../../verify/verifyUpload';
 import { qrCheckLinkFor } from '../../verify/copies/qrCheckLinkFor';
+import { decodeQrImage } from '../../qr/decodeQrImage';
 import { verifyToken } from '../../verify/verifyToken';
 import type { VerificationReport } from '../../verify/VerificationReport';
 import { readUploadedFile } from '../readUpload';
@@ -34,5 +35,6 @@ export function verifyDeps(s: Services) {
     registry: s.registry,
     clock: s.clock,
     qrCheckLinkFor: qrCheckLinkFor({ registry: s.registry, qrKey: s.keys.qrKey, publicUrl: s.publicUrl }),
+    decodeQr: decodeQrImage,
   };
 }
