@@ -77,6 +77,10 @@ export const ERROR_CODES = {
   ERR_CONCURRENT_UPDATE: { status: 409, zh: '证书已被同时修改，请重试', en: 'The certificate was changed concurrently, try again' },
   ERR_RESERVATION_LOST: { status: 503, zh: '管理号预留已过期，请重试', en: 'The management number reservation expired, try again' },
   ERR_ISSUER_DISABLED: { status: 401, zh: '发证机构凭据已停用', en: 'The issuer credential is disabled' },
+  // --- issue 15: annotated copies (加注)
+  ERR_ANNOTATION_LIMIT: { status: 409, zh: '该证书已有 3 个有效的加注件，暂不能再生成', en: 'This certificate already has 3 valid annotated copies; no further one can be made yet' },
+  ERR_ANNOTATED_COPY_REQUIRED: { status: 403, zh: '该证书只能以加注件形式下载使用，请设置用途和有效期生成加注件', en: 'This certificate can be downloaded only as an annotated copy: choose a purpose and a validity to create one' },
+  ERR_UNKNOWN_PURPOSE: { status: 422, zh: '未知的使用场景', en: 'Unknown purpose (usage scene)' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
