@@ -27,7 +27,7 @@ describe('annotated copies (加注) over HTTP', () => {
     fetch(env.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   const verify = async (pdf: Buffer) => {
     const fd = new FormData();
-    fd.append('file', new Blob([pdf], { type: 'application/pdf' }), 'copy.pdf');
+    fd.append('file', new Blob([new Uint8Array(pdf)], { type: 'application/pdf' }), 'copy.pdf');
     return (await fetch(env.url + '/api/v1/verify', { method: 'POST', body: fd })).json();
   };
   const verifyToken = async (token: string) => (await fetch(`${env.url}/api/v1/verify/token/${token}`)).json();
