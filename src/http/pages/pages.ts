@@ -63,7 +63,7 @@ export function errorView(e: { zh: string; en: string }): string {
  */
 function annotationFields(purposes: ReadonlyArray<{ code: string; zh: string; en: string }>): string {
   const options = purposes.map((p) => `<option value="${esc(p.code)}">${esc(p.zh)} ${esc(p.en)}</option>`).join('');
-  return `<fieldset class="annotation"><legend>加注件 <span class="en" lang="en">Annotated copy</span></legend>
+  return `<fieldset class="annotation-form"><legend>加注件 <span class="en" lang="en">Annotated copy</span></legend>
 <label for="purpose">用途 <span class="en" lang="en">Purpose</span></label><select id="purpose" name="purpose">${options}</select>
 <label for="validDays">有效天数（1–90） <span class="en" lang="en">Valid for (days, 1–90)</span></label><input id="validDays" name="validDays" type="number" min="1" max="90" value="30">
 <button type="submit" formaction="/holder/annotations" id="annotate">生成加注件 <span class="en" lang="en">Create annotated copy</span></button>
