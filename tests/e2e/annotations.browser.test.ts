@@ -69,4 +69,21 @@ describe('annotated copies in chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'verify-annotated.png'), fullPage: true });
     await page.close();
   });
+
+  it('the holder lists the copies on /holder and withdraws one (the ID number is asked again, never echoed)', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${env.url}/holder`);
+    await page.fill('#name', who.name);
+    await page.fill('#idNumber', who.idNumber);
+    await page.fill('#managementNo', who.managementNo);
+    await Promise.all([page.waitForURL('**/holder/annotations/list'), page.click('#list-annotations')]);
+    expect(await page.getAttribute('tr[data-annotation-id]', 'data-status')).toBe('valid');
+    expect(await page.content()).not.toContain(who.idNumber);
+    await page.fill('form.withdraw input[name=idNumber]', who.idNumber);
+    await Promise.all([page.waitForURL('**/holder/annotations/withdraw'), page.click('form.withdraw button')]);
+    expect(await page.getAttribute('tr[data-annotation-id]', 'data-status')).toBe('withdrawn');
+    expect(await page.textContent('.notice')).toContain('已撤回');
+    await page.screenshot({ path: join(ARTIFACTS, 'holder-annotations.png'), fullPage: true });
+    await page.close();
+  });
 });

@@ -67,5 +67,6 @@ function annotationFields(purposes: ReadonlyArray<{ code: string; zh: string; en
 <label for="purpose">用途 <span class="en" lang="en">Purpose</span></label><select id="purpose" name="purpose">${options}</select>
 <label for="validDays">有效天数（1–90） <span class="en" lang="en">Valid for (days, 1–90)</span></label><input id="validDays" name="validDays" type="number" min="1" max="90" value="30">
 <button type="submit" formaction="/holder/annotations" id="annotate">生成加注件 <span class="en" lang="en">Create annotated copy</span></button>
+<button type="submit" formaction="/holder/annotations/list" id="list-annotations" class="secondary">查看我的加注件 <span class="en" lang="en">List my annotated copies</span></button>
 </fieldset>`;
 }

@@ -6,6 +6,7 @@ import { createAnnotatedCopy, type AnnotatedCopy } from '../../annotate/createAn
 import { listHolderAnnotations, withdrawHolderAnnotation } from '../../annotate/holderAnnotations';
 import { parseWith } from '../../issue/parseWith';
 import { holderPage } from '../pages/pages';
+import { holderAnnotationsPage } from '../pages/annotationPages';
 import { jsonBody } from '../jsonBody';
 import { RateLimiter } from '../rateLimiter';
 
@@ -59,5 +60,33 @@ export function annotationRoutes(s: Services, limits = { perClient: 20, windowMs
       res.status(e.status).type('html').set('Cache-Control', 'no-store').send(holderPage(msg, s.catalog.annotationPurposes));
     }
   });
+  // list and withdraw on the page (plain forms)
+  const formBody = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
+  const onPage = (handler: (req: express.Request, res: express.Response) => Promise<void>) => async (req: express.Request, res: express.Response) => {
+    try {
+      byClient.hit(req.ip ?? 'unknown');
+      await handler(req, res);
+    } catch (e) {
+      if (!isEcertError(e) || e.status >= 500) throw e;
+      const msg = HOLDER_FORM_OWN_MESSAGES.includes(e.code) ? e.bilingual : { zh: '未找到匹配的证书，请核对姓名、证件号码和管理号', en: 'No matching certificate: check the name, ID number and management number' };
+      res.status(e.status).type('html').set('Cache-Control', 'no-store').send(holderPage(msg, s.catalog.annotationPurposes));
+    }
+  };
+  const identity = (body: unknown) => {
+    const { purpose: _p, validDays: _v, id: _i, ...rest } = (body ?? {}) as Record<string, unknown>;
+    return rest;
+  };
+  r.post('/holder/annotations/list', formBody, onPage(async (req, res) => {
+    const body = identity(req.body);
+    const list = await listHolderAnnotations(body, s);
+    res.type('html').set('Cache-Control', 'no-store').send(holderAnnotationsPage(list, { name: String(body.name) }));
+  }));
+  r.post('/holder/annotations/withdraw', formBody, onPage(async (req, res) => {
+    const id = parseWith(annotationId, String((req.body ?? {}).id ?? ''));
+    const body = identity(req.body);
+    const done = await withdrawHolderAnnotation(id, body, s);
+    const list = await listHolderAnnotations(body, s);
+    res.type('html').set('Cache-Control', 'no-store').send(holderAnnotationsPage(list, { name: String(body.name) }, { zh: `已撤回加注件（用途：${done.purposeName.zh}，有效期至 ${done.validUntil}）`, en: `Withdrawn: the annotated copy for ${done.purposeName.en}, valid until ${done.validUntil}` }));
+  }));
   return r;
 }
