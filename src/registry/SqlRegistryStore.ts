@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { EcertError } from '../core/errors';
 import { auditHash, GENESIS_HASH, normaliseDetails, type AuditEntry } from './auditChain';
 import { formatManagementNo } from './managementNumber';
-import { addDays } from '../annotate/annotationPolicy';
 import { MIGRATIONS } from './migrations';
 import {
   BATCH_ERRORS_LISTED,
@@ -574,7 +573,7 @@ export abstract class SqlRegistryStore implements RegistryStore {
       if (record.currentVersion !== a.version) throw new EcertError('ERR_CONCURRENT_UPDATE', { details: { managementNo: a.managementNo, currentVersion: record.currentVersion } });
       const valid = await t.all(`SELECT valid_until FROM annotations WHERE management_no = ? AND status = 'active' AND valid_until >= ? ORDER BY valid_until`, [a.managementNo, a.today]);
       if (valid.length >= a.maxValid) {
-        const nextPossible = addDays(String(valid[0].valid_until), 1);
+        const nextPossible = nextDay(String(valid[0].valid_until));
         throw new EcertError('ERR_ANNOTATION_LIMIT', {
           zh: `该证书已有 ${valid.length} 个有效的加注件，${nextPossible} 起可再生成`,
           en: `this certificate has ${valid.length} valid annotated copies; the next can be made from ${nextPossible}`,
@@ -730,6 +729,11 @@ function toIssuer(r: Row): Issuer {
     qualifications: JSON.parse(String(r.qualifications)) as string[],
     ...(Number(r.disabled) ? { disabled: true } : {}),
   };
+}
+
+/** The day after `day` (YYYY-MM-DD): when the earliest valid annotation has ended (issue 15). */
+function nextDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 }
 
 function previousDay(day: string): string {
