@@ -1,4 +1,7 @@
+import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { SQLITE_FILE_NAME } from '../../src/registry/openRegistry';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyQrToken } from '../../src/qr/qrToken';
@@ -129,6 +132,15 @@ describe('annotated copies (加注) over HTTP', () => {
     expect(JSON.stringify(rec)).not.toContain(req.holder.idNumber);
     // creations and withdrawals are in the audit log, whose chain holds
     expect((await env.s.registry.verifyAudit()).ok).toBe(true);
+    const db = new Database(join(env.s.config.dataDir, SQLITE_FILE_NAME), { readonly: true });
+    try {
+      const rows = db.prepare(`SELECT action, target, details FROM audit_log WHERE action LIKE 'annotation.%' ORDER BY seq`).all() as Array<{ action: string; target: string; details: string }>;
+      expect(rows.map((r) => r.action)).toEqual(['annotation.create', 'annotation.create', 'annotation.create', 'annotation.withdraw', 'annotation.create', 'annotation.create']);
+      expect(rows.every((r) => r.target === managementNo && !r.details.includes(req.holder.idNumber))).toBe(true);
+      expect(JSON.parse(rows[3].details)).toEqual({ id: copyId });
+    } finally {
+      db.close();
+    }
     setChina('2027-02-01T12:00:00');
   });
 
