@@ -1,5 +1,5 @@
 import { EcertError } from '../core/errors';
-import type { CatalogData, IssuingBody, Qualification, Seal } from './catalogSchema';
+import type { AnnotationPurpose, CatalogData, IssuingBody, Qualification, Seal } from './catalogSchema';
 
 /** The qualification catalog (templates/catalog.json), validated; lookups by code. */
 export class Catalog {
@@ -19,6 +19,11 @@ export class Catalog {
 
   get seals(): readonly Seal[] {
     return this.data.seals;
+  }
+
+  /** Issue 15 (加注): every declared usage scene (check `offered` before accepting one). */
+  get annotationPurposes(): readonly AnnotationPurpose[] {
+    return this.data.annotationPurposes;
   }
 
   list(): readonly Qualification[] {

@@ -5,6 +5,8 @@ const code = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lowercase ASCII kebab
 /** Printed Chinese text: no ASCII control characters, no leading or trailing space. */
 const printed = z.string().min(1).max(60).regex(/^\S(.*\S)?$/u, 'no leading or trailing space');
 const departments = z.array(printed).min(1).max(4);
+/** A calendar date, `YYYY-MM-DD`. */
+const isoDate = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'YYYY-MM-DD');
 
 export const specialtySchema = z.object({ code, name: printed, departments }).strict();
 
@@ -39,7 +41,32 @@ export const catalogSchema = z
   .object({
     $comment: z.string().optional(),
     version: z.number().int(),
-    issuingBodies: z.array(z.object({ code, name: printed, nameEn: z.string().min(1), sealId: code }).strict()).min(1),
+    issuingBodies: z
+      .array(
+        z
+          .object({
+            code,
+            name: printed,
+            nameEn: z.string().min(1),
+            sealId: code,
+            /**
+             * Issue 15 (加注): certificates with 制发日期 on or after this date reach holders only as
+             * annotated copies (CPTA practice since 2021-12-17); absent = originals downloadable.
+             */
+            annotatedCopiesOnlyFrom: isoDate.optional(),
+          })
+          .strict(),
+      )
+      .min(1),
+    /**
+     * Issue 15 (加注): the usage scenes a holder may choose (every one listed is accepted);
+     * `cptaOffersToday` records which CPTA itself offers (only 本人调用 as of 2026).
+     */
+    annotationPurposes: z
+      .array(z.object({ code, zh: printed, en: z.string().min(1).max(80), cptaOffersToday: z.boolean().default(false) }).strict())
+      .min(1)
+      .refine((list) => list.some((p) => p.code === 'self-use'), 'self-use (本人调用) must be declared')
+      .refine((list) => new Set(list.map((p) => p.code)).size === list.length, 'purpose codes must be unique'),
     seals: z.array(z.object({ id: code, bodyCode: code, arcText: printed, centerText: printed.optional(), fullName: printed }).strict()).min(1),
     qualifications: z.array(qualificationSchema).min(1),
   })
@@ -49,3 +76,4 @@ export type CatalogData = z.infer<typeof catalogSchema>;
 export type Qualification = z.infer<typeof qualificationSchema>;
 export type IssuingBody = CatalogData['issuingBodies'][number];
 export type Seal = CatalogData['seals'][number];
+export type AnnotationPurpose = CatalogData['annotationPurposes'][number];

@@ -66,6 +66,8 @@ export function formatReport(r: VerificationReport): string {
   const p = printable;
   const verdict = r.subIndication === 'REVOKED' ? '已撤销 REVOKED' : VERDICT[r.indication];
   let out = `${verdict}${r.subIndication ? ` (${p(r.subIndication)})` : ''}\n${p(r.message.zh)}\n${p(r.message.en)}\n`;
+  // issue 15 (加注): the purpose and end date of an annotated copy come first
+  if (r.annotation) out = `加注件 Annotated copy · 用途 Purpose: ${p(r.annotation.purposeName.zh)} ${p(r.annotation.purposeName.en)} · 有效期至 Valid until: ${p(r.annotation.validUntil)} (${p(r.annotation.status)})\n${out}`;
   if (r.certificate) {
     const c = r.certificate;
     out += `\n  管理号 ${p(c.managementNo)}\n  资格   ${p(c.qualificationTitle ?? c.qualification)}\n  姓名   ${p(c.holderName)}   证件号码 ${p(c.idNumberMasked)}\n`;

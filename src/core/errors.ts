@@ -91,6 +91,10 @@ export const ERROR_CODES = {
   ERR_CERT_UNTRUSTED: { status: 400, zh: '证书不能链接到受信任的根证书', en: 'The certificate does not chain to a trusted root' },
   ERR_SEAL_IMAGE: { status: 400, zh: '印章图片不符合要求', en: 'The seal image is not acceptable' },
   ERR_SEAL_KEY_COMPROMISED: { status: 503, zh: '该印章密钥已被标记为泄露，拒绝签章；请更换密钥', en: 'This seal key is marked compromised; refusing to sign until the key is replaced' },
+  // --- issue 15: annotated copies (加注)
+  ERR_ANNOTATION_LIMIT: { status: 409, zh: '该证书已有 3 个有效的加注件，暂不能再生成', en: 'This certificate already has 3 valid annotated copies; no further one can be made yet' },
+  ERR_ANNOTATED_COPY_REQUIRED: { status: 403, zh: '该证书只能以加注件形式下载使用，请设置用途和有效期生成加注件', en: 'This certificate can be downloaded only as an annotated copy: choose a purpose and a validity to create one' },
+  ERR_UNKNOWN_PURPOSE: { status: 422, zh: '未知的使用场景', en: 'Unknown purpose (usage scene)' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -48,6 +48,17 @@ export interface CertificateData {
   /** Issuing body code and name (catalog). */
   issuer: { code: string; name: string };
   sealId: string;
+  /** Issue 15 (加注): present on an annotated copy only. */
+  annotation?: AnnotationData;
+}
+
+/** Issue 15 (加注): what an annotated copy carries of its annotation. */
+export interface AnnotationData {
+  id: string;
+  /** Purpose code (templates/catalog.json annotationPurposes). */
+  purpose: string;
+  /** Last valid day, China time, `YYYY-MM-DD`. */
+  validUntil: string;
 }
 
 export type CertificateStatus = 'valid' | 'revoked' | 'superseded';

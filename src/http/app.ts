@@ -10,6 +10,7 @@ import { batchRoutes } from './routes/batchRoutes';
 import { certificateRoutes } from './routes/certificateRoutes';
 import { directoryRoutes } from './routes/directoryRoutes';
 import { holderRoutes } from './routes/holderRoutes';
+import { annotationRoutes } from './routes/annotationRoutes';
 import { pageRoutes } from './routes/pageRoutes';
 import { publicRoutes } from './routes/publicRoutes';
 import { verifyRoutes } from './routes/verifyRoutes';
@@ -40,6 +41,7 @@ export function createApp(s: Services): Express {
   app.use(directoryRoutes());
   app.use(verifyRoutes(s, (kind, report) => metrics.verifications.inc({ kind, indication: report.indication, sub_indication: report.subIndication ?? '' })));
   app.use(holderRoutes(s));
+  app.use(annotationRoutes(s)); // issue 15
   app.use(certificateRoutes(s, (qualification) => metrics.issuances.inc({ qualification })));
   app.use(batchRoutes(s));
   app.use(pageRoutes(s));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createAnnotationSchema } from '../annotate/holderAnnotationSchemas';
 import { issueRequestSchema } from '../issue/validateIssueRequest';
 import { revokeRequestSchema } from '../issue/revokeCertificate';
 import { reissueReasonSchema } from '../issue/reissueCertificate';
@@ -34,6 +35,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
         RevokeRequest: schema(revokeRequestSchema),
         ReissueRequest: { allOf: [{ $ref: '#/components/schemas/IssueRequest' }, schema(reissueReasonSchema)] },
         HolderLookup: schema(holderLookupSchema),
+        CreateAnnotation: schema(createAnnotationSchema),
         Error: {
           type: 'object',
           required: ['error'],
@@ -93,7 +95,11 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
       },
       '/api/v1/batches/{batchId}': { get: { summary: 'Progress and per-row errors', security: issuer, parameters: [{ name: 'batchId', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: json({ type: 'object' }), ...errors(401, 404) } } },
       '/api/v1/batches/{batchId}/zip': { get: { summary: 'The issued PDFs as one ZIP stream', security: issuer, parameters: [{ name: 'batchId', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'ZIP', content: { 'application/zip': {} } }, ...errors(401, 404) } } },
-      '/api/v1/holder/lookup': { post: { summary: 'Holder download (one generic 404 for every miss; rate-limited)', requestBody: { required: true, ...json({ $ref: '#/components/schemas/HolderLookup' }) }, responses: { 200: pdf, ...errors(404, 422, 429) } } },
+      '/api/v1/holder/lookup': { post: { summary: 'Holder download (one generic 404 for every miss; rate-limited)', requestBody: { required: true, ...json({ $ref: '#/components/schemas/HolderLookup' }) }, responses: { 200: pdf, ...errors(403, 404, 422, 429) } } },
+      // issue 15 (加注)
+      '/api/v1/holder/annotations': { post: { summary: 'Create an annotated copy (purpose, validDays 1–90): 201 PDF with X-Annotation-Id, X-Valid-Until, X-Document-SHA256; 409 ERR_ANNOTATION_LIMIT', requestBody: { required: true, ...json({ $ref: '#/components/schemas/CreateAnnotation' }) }, responses: { 201: pdf, ...errors(404, 409, 422, 429) } } },
+      '/api/v1/holder/annotations/list': { post: { summary: 'The holder’s annotated copies (purpose, createdAt, validUntil, status valid|expired|withdrawn)', requestBody: { required: true, ...json({ $ref: '#/components/schemas/HolderLookup' }) }, responses: { 200: json({ type: 'object' }), ...errors(404, 422, 429) } } },
+      '/api/v1/holder/annotations/{id}/withdraw': { post: { summary: 'Withdraw an annotated copy (it then verifies as ANNOTATION_WITHDRAWN)', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], requestBody: { required: true, ...json({ $ref: '#/components/schemas/HolderLookup' }) }, responses: { 200: json({ type: 'object' }), ...errors(404, 422, 429) } } },
       '/api/v1/verify': {
         post: {
           summary: 'Verify an uploaded PDF, or a PNG/JPEG/WebP image of its QR code (→ the token report)',

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Catalog } from '../catalog/Catalog';
-import type { CertificateData, IssueRequest } from '../core/types';
+import type { AnnotationData, CertificateData, IssueRequest } from '../core/types';
 import { maskIdNumber } from '../core/maskIdNumber';
 import type { KeyStore } from '../keys/KeyStore';
 import type { FontSet } from '../render/fonts/FontSet';
@@ -29,7 +29,7 @@ export interface BuiltCertificate {
  */
 export async function buildCertificateDocument(
   req: IssueRequest,
-  ids: { managementNo: string; version: number; signingTime: Date },
+  ids: { managementNo: string; version: number; signingTime: Date; annotation?: AnnotationData },
   deps: DocumentDeps,
 ): Promise<BuiltCertificate> {
   const { catalog } = deps;
@@ -50,7 +50,10 @@ export async function buildCertificateDocument(
     issueDate: req.issueDate,
     issuer: { code: body.code, name: body.name },
     sealId: seal.id,
+    // issue 15: an annotated copy carries its annotation in the embedded data and the QR token
+    ...(ids.annotation ? { annotation: ids.annotation } : {}),
   };
+  const purpose = ids.annotation ? catalog.annotationPurposes.find((p) => p.code === ids.annotation!.purpose) : undefined;
   const token = await signQrToken(qrClaimsOf(data), deps.keys.qrKey);
   const signer = deps.keys.signerFor(seal.id);
   const prepared = renderCertificate(
@@ -65,6 +68,7 @@ export async function buildCertificateDocument(
       issuingBodyName: body.name,
       seal: { arcText: seal.arcText, centerText: seal.centerText, fullName: seal.fullName, image: deps.keys.sealImage(seal.id) },
       verifyUrl: verifyUrlFor(deps.publicUrl, token),
+      ...(purpose ? { annotationPurpose: { zh: purpose.zh, en: purpose.en } } : {}),
     },
     { fonts: deps.fonts, signatureSize: cmsPlaceholderSize(signer), signingTime: ids.signingTime },
   );

@@ -1,13 +1,12 @@
-import { timingSafeEqual } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import type { Catalog } from '../catalog/Catalog';
 import { EcertError } from '../core/errors';
-import { normalizeIdNumber, normalizeName } from '../core/personName';
-import { isValidManagementNo } from '../registry/managementNumber';
 import type { RegistryStore } from '../registry/RegistryStore';
 import type { HolderLookupGuard } from './holderLookupGuard';
 import type { IdDigester } from './idDigest';
 import { parseWith } from './parseWith';
+import { verifyHolderIdentity } from './verifyHolderIdentity';
+import { originalDownloadAllowed } from '../annotate/originalDownloadAllowed';
 
 export const holderLookupSchema = z
   .object({
@@ -24,33 +23,25 @@ export interface HolderLookupDeps {
   registry: Pick<RegistryStore, 'getCertificate' | 'getDocument'>;
   ids: IdDigester;
   lookupGuard: HolderLookupGuard;
+  /** Issue 15: whether the body still lets holders download originals (absent: always). */
+  catalog?: Catalog;
 }
 
 /**
- * A holder proves who they are with name + ID number + 管理号 together and gets their current
- * signed PDF. Every kind of miss (unknown or malformed number, wrong name, wrong ID) is the same
- * ERR_NOT_FOUND, does the same work and is answered no sooner than the guard's floor, so
- * neither the answer nor its timing tells them apart. Wrong look-ups are counted per 管理号
- * by the guard, across channels and instances. Name and ID are normalised exactly as at
- * issuance (src/core/personName.ts).
+ * A holder proves who they are with name + ID number + 管理号 together (src/issue/verifyHolderIdentity.ts:
+ * every miss alike, counted per 管理号 by the guard) and gets their current signed PDF; for a
+ * certificate its body lets holders use only as annotated copies (issue 15), ERR_ANNOTATED_COPY_REQUIRED
+ * instead, told only after the identity check succeeded.
  */
 export async function lookupHolderDocument(body: unknown, deps: HolderLookupDeps): Promise<{ managementNo: string; pdf: Buffer; sha256: string }> {
-  const started = performance.now();
   const q = parseWith(holderLookupSchema, body);
-  const managementNo = q.managementNo.toUpperCase();
-  await deps.lookupGuard.admit(managementNo, { challenge: q.challenge, nonce: q.nonce });
-  const digest = Buffer.from(deps.ids.digest(normalizeIdNumber(q.idNumber)), 'hex');
-  const wellFormed = isValidManagementNo(managementNo);
-  const record = wellFormed ? await deps.registry.getCertificate(managementNo) : undefined;
-  const expected = Buffer.from(record?.idNumberDigest ?? '00'.repeat(32), 'hex');
-  const idOk = expected.length === digest.length && timingSafeEqual(expected, digest);
-  const nameOk = record?.holderName === normalizeName(q.name);
-  const doc = record && idOk && nameOk ? await deps.registry.getDocument(record.managementNo) : undefined;
-  if (!doc) {
-    if (wellFormed) await deps.lookupGuard.miss(managementNo);
-    const wait = deps.lookupGuard.policy.missFloorMs - (performance.now() - started);
-    if (wait > 0) await sleep(wait);
-    throw new EcertError('ERR_NOT_FOUND');
+  let doc: Awaited<ReturnType<HolderLookupDeps['registry']['getDocument']>>;
+  const record = await verifyHolderIdentity(q, deps, async (r) => {
+    doc = await deps.registry.getDocument(r.managementNo);
+    return doc !== undefined;
+  });
+  if (deps.catalog && !originalDownloadAllowed(record, deps.catalog)) {
+    throw new EcertError('ERR_ANNOTATED_COPY_REQUIRED', { details: { managementNo: record.managementNo, createAt: '/api/v1/holder/annotations' } });
   }
-  return { managementNo: record!.managementNo, pdf: doc.pdf, sha256: doc.sha256 };
+  return { managementNo: record.managementNo, pdf: doc!.pdf, sha256: doc!.sha256 };
 }

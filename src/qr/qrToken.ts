@@ -5,6 +5,8 @@ import { canonicalJson } from '../core/canonicalJson';
 import type { CertificateData } from '../core/types';
 import { EcertError } from '../core/errors';
 import { COMPACT_TOKEN_SHAPE, signCompactToken, verifyCompactToken } from './compactToken';
+import { isAnnotatedToken, signAnnotatedToken, verifyAnnotatedToken } from './annotatedToken';
+import type { AnnotationData } from '../core/types';
 
 /**
  * The QR token: a compact JWS (RFC 7515) with `kid`, ES256 (RFC 7518 §3.4), over the
@@ -35,6 +37,8 @@ export interface QrClaims {
   b?: string;
   /** `h` is only the beginning of the name (compact form, long names) */
   hc?: true;
+  /** Issue 15: the annotation of an annotated copy (token format 0x02, src/qr/annotatedToken) */
+  y?: AnnotationData;
 }
 
 export function certificateDigest(data: CertificateData): string {
@@ -54,6 +58,7 @@ export function qrClaimsOf(data: CertificateData): QrClaims {
     s: certificateDigest(data),
     x: data.sex,
     b: data.birth,
+    ...(data.annotation ? { y: data.annotation } : {}),
   };
 }
 
@@ -63,7 +68,8 @@ export function qrClaimsOf(data: CertificateData): QrClaims {
  * of certificates issued before the change).
  */
 export async function signQrToken(claims: QrClaims, key: { kid: string; privateKey: KeyObject }): Promise<string> {
-  return signCompactToken(
+  const sign = (c: Parameters<typeof signCompactToken>[0], k: typeof key) => (claims.y ? signAnnotatedToken({ ...c, annotation: claims.y }, k) : signCompactToken(c, k));
+  return sign(
     {
       managementNo: claims.n,
       version: claims.r,
@@ -89,6 +95,10 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{10,200}\.[A-Za-z0-9_-]{10,1000}\.[A-Za-z0-9_
 
 /** Verify a token against the published keys; throws ERR_TOKEN_INVALID with the reason. */
 export async function verifyQrToken(token: string, jwks: JSONWebKeySet): Promise<QrClaims> {
+  if (isAnnotatedToken(token)) {
+    const c = verifyAnnotatedToken(token, jwks);
+    return { v: 2, n: c.managementNo, r: c.version, h: c.holderName, a: c.approvalDate, d: c.issueDate, s: c.digest, x: c.sex, b: c.birth, y: c.annotation };
+  }
   if (COMPACT_TOKEN_SHAPE.test(token)) {
     const c = verifyCompactToken(token, jwks);
     return { v: 2, n: c.managementNo, r: c.version, h: c.holderName, a: c.approvalDate, d: c.issueDate, s: c.digest, x: c.sex, b: c.birth, ...(c.nameCut ? { hc: true as const } : {}) };

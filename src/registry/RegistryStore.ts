@@ -281,8 +281,61 @@ export interface RegistryStore {
   /** Spend a proof-of-work challenge: true the first time, false when it was spent before. */
   spendChallenge(id: string, expiresAt: Date, now: Date): Promise<boolean>;
 
+  // ---- issue 15: annotated copies (加注)
+  /**
+   * One transaction: lock the certificate (ERR_NOT_FOUND, ERR_CERTIFICATE_REVOKED; ERR_CONCURRENT_UPDATE
+   * when `version` is no longer current), count its annotations still valid on `today` (active,
+   * valid_until ≥ today): at `maxValid` → ERR_ANNOTATION_LIMIT with `details.nextPossible`;
+   * otherwise insert the copy and its `annotation.create` audit entry. Concurrent creations
+   * never exceed `maxValid`.
+   */
+  createAnnotation(args: NewAnnotation): Promise<AnnotationRecord>;
+  /** Every annotation of a certificate, newest first (without the PDFs). */
+  listAnnotations(managementNo: string): Promise<AnnotationRecord[]>;
+  getAnnotation(id: string): Promise<AnnotationRecord | undefined>;
+  /** The annotation whose copy has this SHA-256. */
+  findAnnotationBySha256(sha256: string): Promise<AnnotationRecord | undefined>;
+  /**
+   * Withdraw an annotation of `managementNo` (ERR_NOT_FOUND for another certificate's id), with an
+   * `annotation.withdraw` audit entry in the same transaction; a withdrawn one stays as it is.
+   */
+  withdrawAnnotation(args: { id: string; managementNo: string; actor: string; now: Date }): Promise<AnnotationRecord>;
+
   /** Append to the audit log (issue, reissue, revoke, createIssuer, disableIssuer append in their own transaction). */
   appendAudit(entry: AuditInput): Promise<void>;
   /** Recompute the chain: hashₙ = SHA-256(hashₙ₋₁ ‖ canonical JSON of entry n). */
   verifyAudit(): Promise<AuditVerdict>;
+}
+
+// ---- issue 15: annotated copies (加注)
+
+/** One annotated copy: `status` as stored; valid or expired is judged against a clock (src/annotate/annotationPolicy.ts). */
+export interface AnnotationRecord {
+  id: string;
+  managementNo: string;
+  /** The certificate version the copy was made from. */
+  version: number;
+  /** Purpose code (templates/catalog.json annotationPurposes). */
+  purpose: string;
+  createdAt: string;
+  /** Last valid day, China time, `YYYY-MM-DD`. */
+  validUntil: string;
+  status: 'active' | 'withdrawn';
+  withdrawnAt?: string;
+  sha256: string;
+}
+
+export interface NewAnnotation {
+  id: string;
+  managementNo: string;
+  version: number;
+  purpose: string;
+  validUntil: string;
+  /** China date of `now` (valid annotations are those with validUntil ≥ today). */
+  today: string;
+  maxValid: number;
+  pdf: Buffer;
+  sha256: string;
+  actor: string;
+  now: Date;
 }

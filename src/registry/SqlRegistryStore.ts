@@ -20,6 +20,8 @@ import {
   type RegistryStore,
   type ReissueArgs,
   type StoredDocument,
+  type AnnotationRecord,
+  type NewAnnotation,
 } from './RegistryStore';
 import { first, type Row, type SqlSession } from './SqlSession';
 
@@ -559,6 +561,64 @@ export abstract class SqlRegistryStore implements RegistryStore {
     });
   }
 
+  // ---------------------------------------------------------------- issue 15: annotated copies (加注)
+
+  async createAnnotation(a: NewAnnotation): Promise<AnnotationRecord> {
+    const actual = createHash('sha256').update(a.pdf).digest('hex');
+    if (actual !== a.sha256) throw new EcertError('ERR_INTERNAL', { en: 'annotated copy rejected: sha256 does not match the PDF bytes' });
+    const at = a.now.toISOString();
+    return this.transaction(async (t) => {
+      // the certificate row lock serialises creations of one certificate (PostgreSQL; SQLite locks the database)
+      const record = await this.lockValidCertificate(t, a.managementNo);
+      if (record.currentVersion !== a.version) throw new EcertError('ERR_CONCURRENT_UPDATE', { details: { managementNo: a.managementNo, currentVersion: record.currentVersion } });
+      const valid = await t.all(`SELECT valid_until FROM annotations WHERE management_no = ? AND status = 'active' AND valid_until >= ? ORDER BY valid_until`, [a.managementNo, a.today]);
+      if (valid.length >= a.maxValid) {
+        const nextPossible = nextDay(String(valid[0].valid_until));
+        throw new EcertError('ERR_ANNOTATION_LIMIT', {
+          zh: `该证书已有 ${valid.length} 个有效的加注件，${nextPossible} 起可再生成`,
+          en: `this certificate has ${valid.length} valid annotated copies; the next can be made from ${nextPossible}`,
+          details: { validAnnotations: valid.length, max: a.maxValid, nextPossible },
+        });
+      }
+      await t.run(
+        `INSERT INTO annotations (id, management_no, version, purpose, created_at, valid_until, status, sha256, pdf) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)`,
+        [a.id, a.managementNo, a.version, a.purpose, at, a.validUntil, a.sha256, a.pdf],
+      );
+      await this.audit(t, { actor: a.actor, action: 'annotation.create', target: a.managementNo, details: { id: a.id, version: a.version, purpose: a.purpose, validUntil: a.validUntil, sha256: a.sha256 }, now: a.now });
+      return (await this.annotationWhere(t, 'id = ?', [a.id]))!;
+    });
+  }
+
+  async listAnnotations(managementNo: string): Promise<AnnotationRecord[]> {
+    const rows = await this.db.all(`SELECT ${ANNOTATION_COLUMNS} FROM annotations WHERE management_no = ? ORDER BY created_at DESC, id`, [managementNo]);
+    return rows.map(toAnnotation);
+  }
+
+  getAnnotation(id: string): Promise<AnnotationRecord | undefined> {
+    return this.annotationWhere(this.db, 'id = ?', [id]);
+  }
+
+  findAnnotationBySha256(sha256: string): Promise<AnnotationRecord | undefined> {
+    return this.annotationWhere(this.db, 'sha256 = ?', [sha256.toLowerCase()]);
+  }
+
+  async withdrawAnnotation(a: { id: string; managementNo: string; actor: string; now: Date }): Promise<AnnotationRecord> {
+    return this.transaction(async (t) => {
+      const row = await first(t, `SELECT status FROM annotations WHERE id = ? AND management_no = ?${this.forUpdate}`, [a.id, a.managementNo]);
+      if (!row) throw new EcertError('ERR_NOT_FOUND', { details: { annotationId: a.id } });
+      if (row.status === 'active') {
+        await t.run(`UPDATE annotations SET status = 'withdrawn', withdrawn_at = ? WHERE id = ?`, [a.now.toISOString(), a.id]);
+        await this.audit(t, { actor: a.actor, action: 'annotation.withdraw', target: a.managementNo, details: { id: a.id }, now: a.now });
+      }
+      return (await this.annotationWhere(t, 'id = ?', [a.id]))!;
+    });
+  }
+
+  private async annotationWhere(s: SqlSession, where: string, params: unknown[]): Promise<AnnotationRecord | undefined> {
+    const row = await first(s, `SELECT ${ANNOTATION_COLUMNS} FROM annotations WHERE ${where}`, params);
+    return row ? toAnnotation(row) : undefined;
+  }
+
   async appendAudit(e: AuditInput): Promise<void> {
     await this.transaction((t) => this.audit(t, e));
   }
@@ -671,6 +731,29 @@ function toIssuer(r: Row): Issuer {
   };
 }
 
+/** The day after `day` (YYYY-MM-DD): when the earliest valid annotation has ended (issue 15). */
+function nextDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
 function previousDay(day: string): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+}
+
+// ---- issue 15: annotated copies (加注)
+
+const ANNOTATION_COLUMNS = 'id, management_no, version, purpose, created_at, valid_until, status, withdrawn_at, sha256';
+
+function toAnnotation(r: Row): AnnotationRecord {
+  return {
+    id: String(r.id),
+    managementNo: String(r.management_no),
+    version: Number(r.version),
+    purpose: String(r.purpose),
+    createdAt: String(r.created_at),
+    validUntil: String(r.valid_until),
+    status: String(r.status) as AnnotationRecord['status'],
+    ...(r.withdrawn_at != null ? { withdrawnAt: String(r.withdrawn_at) } : {}),
+    sha256: String(r.sha256),
+  };
 }

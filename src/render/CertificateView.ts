@@ -23,4 +23,6 @@ export interface CertificateView {
   seal: SealSpec & { fullName: string };
   /** URL encoded in the QR code. */
   verifyUrl: string;
+  /** Issue 15 (加注): the purpose's printed names, when data.annotation is set. */
+  annotationPurpose?: { zh: string; en: string };
 }

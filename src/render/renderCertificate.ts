@@ -10,6 +10,7 @@ import { loadLayout, fillTemplate } from './layout/loadLayout';
 import type { FieldValue, Layout } from './layout/layoutSchema';
 import { PdfWriter, pdfDate, pdfTextString, num } from './pdf/PdfWriter';
 import { TextSetter } from './text/TextSetter';
+import { annotationBandOps } from './annotationBand';
 import { formatChineseDate, formatChineseYearMonth } from './formatFields';
 import { EMBEDDED_DATA_NAME, SIG_FIELD_NAME, SUB_FILTER, SIG_FLAGS_SIGNATURES_EXIST_APPEND_ONLY, ANNOT_FLAGS_PRINT_LOCKED } from '../sign/pdfConstants';
 
@@ -112,6 +113,7 @@ export function renderCertificate(view: CertificateView, opts: RenderOptions): P
   q.caption.forEach((c, i) => {
     ops += text.drawCentered(c, q.x + q.size / 2, captionTop - 9 - i * 11, { size: i === 0 ? 9 : 7.5 });
   });
+  if (d.annotation) ops += annotationBandOps(layout.annotationBand, d.annotation, view.annotationPurpose ?? { zh: d.annotation.purpose, en: d.annotation.purpose }, holderText);
   ops += 'Q\n';
 
   // ---- the seal: widget appearance of the signature field, over the issue date

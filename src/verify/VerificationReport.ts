@@ -21,7 +21,10 @@ export type SubIndication =
   // registry outcomes (ours)
   | 'UNKNOWN_CERTIFICATE'
   | 'SUPERSEDED'
-  | 'REGISTRY_MISMATCH';
+  | 'REGISTRY_MISMATCH'
+  // issue 15: annotated copies (加注)
+  | 'ANNOTATION_EXPIRED'
+  | 'ANNOTATION_WITHDRAWN';
 
 export interface Check {
   id: string;
@@ -81,6 +84,19 @@ export interface VerificationReport {
   /** The file is not the sealed original (re-saved or printed copy); see CopyHint. */
   notOriginal?: boolean;
   copyOf?: CopyHint;
+  /** Issue 15: the annotation of an annotated copy (加注), shown first. */
+  annotation?: ReportAnnotation;
+}
+
+/** Issue 15 (加注): purpose and end date of an annotated copy, and its state on the verifier's clock. */
+export interface ReportAnnotation {
+  id: string;
+  purpose: string;
+  purposeName: { zh: string; en: string };
+  /** Last valid day, China time, YYYY-MM-DD. */
+  validUntil: string;
+  status: 'valid' | 'expired' | 'withdrawn';
+  withdrawnAt?: string;
 }
 
 const MESSAGES: Record<Indication | SubIndication, { zh: string; en: string }> = {
@@ -102,13 +118,21 @@ const MESSAGES: Record<Indication | SubIndication, { zh: string; en: string }> =
   UNKNOWN_CERTIFICATE: { zh: '验证失败：登记库中没有这份证书。', en: 'Failed: this certificate is not in the registry.' },
   SUPERSEDED: { zh: '此文件已被更正后的新版本取代，请使用最新版本。', en: 'This document has been superseded by a corrected version.' },
   REGISTRY_MISMATCH: { zh: '验证失败：文件与登记库中签发的证书不一致。', en: 'Failed: the file differs from the certificate issued in the registry.' },
+  ANNOTATION_EXPIRED: {
+    zh: '此加注件已过有效期，不能再使用。证书本身可能仍然有效：请持证人重新生成加注件。',
+    en: 'This annotated copy has expired and can no longer be used. The certificate itself may still be valid: the holder can create a new annotated copy.',
+  },
+  ANNOTATION_WITHDRAWN: {
+    zh: '此加注件已被持证人撤回，不能再使用。证书本身可能仍然有效：请向持证人索取新的加注件。',
+    en: 'The holder has withdrawn this annotated copy; it can no longer be used. The certificate itself may still be valid: ask the holder for a new annotated copy.',
+  },
 };
 
 export function messageFor(indication: Indication, sub?: SubIndication): { zh: string; en: string } {
   return MESSAGES[sub ?? indication];
 }
 
-type ReportExtra = Pick<VerificationReport, 'evidence'> & Partial<Pick<VerificationReport, 'certificate' | 'signer' | 'documentSha256' | 'notOriginal' | 'copyOf'>>;
+type ReportExtra = Pick<VerificationReport, 'evidence'> & Partial<Pick<VerificationReport, 'certificate' | 'signer' | 'documentSha256' | 'notOriginal' | 'copyOf' | 'annotation'>>;
 
 export function makeReport(indication: Indication, sub: SubIndication | undefined, checks: Check[], now: Date, extra: ReportExtra): VerificationReport {
   const r: VerificationReport = {

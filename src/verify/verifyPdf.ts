@@ -13,13 +13,15 @@ import { checkCoverage } from './pdf/checkCoverage';
 import { inspectSignatures } from './pdf/inspectSignatures';
 import type { CompromisedSeal } from '../keys/keyLifecycle';
 import { registryStatus, type ClaimedFacts, type RegistryReader } from './registryStatus';
+import { annotationOutcome, annotationVerdict, type AnnotationReader } from './annotationOutcome';
+import type { AnnotationData } from '../core/types';
 import { makeReport, type Check, type VerificationReport } from './VerificationReport';
 
 export interface VerifyPdfDeps {
   trustAnchors: Buffer[];
   catalog: Catalog;
   /** Omit for an offline check (signature and structure only): the result is then at best INDETERMINATE. */
-  registry?: RegistryReader;
+  registry?: RegistryReader & AnnotationReader;
   /** Seal keys declared compromised (issue 13, keys/compromised.json); see src/keys/keyLifecycle.ts. */
   compromisedSeals?: CompromisedSeal[];
   clock: Clock;
@@ -128,9 +130,16 @@ export async function verifyPdf(bytes: Buffer, deps: VerifyPdfDeps): Promise<Ver
     checks.push({ id: 'registry-record', passed: false, detail: 'not checked (offline)' });
     return makeReport('INDETERMINATE', 'TRY_LATER', checks, now, { ...base, signer });
   }
-  const reg = await registryStatus(claimed, deps.registry, deps.catalog, documentSha256);
+  // issue 15: an annotated copy is found by its SHA-256 among the annotations, not the documents
+  const copy = claimed.annotation ? await annotationOutcome(claimed.annotation, claimed.managementNo, deps.registry, deps.catalog, now, documentSha256) : undefined;
+  const reg = copy
+    ? copy.mismatch
+      ? { sub: copy.mismatch, checks: [] }
+      : await registryStatus({ ...claimed, version: copy.version }, deps.registry, deps.catalog)
+    : await registryStatus(claimed, deps.registry, deps.catalog, documentSha256);
+  if (copy) checks.push(...copy.checks);
   checks.push(...reg.checks);
-  const extra = { ...base, signer, ...(reg.certificate ? { certificate: reg.certificate } : {}) };
+  const extra = { ...base, signer, ...(reg.certificate ? { certificate: reg.certificate } : {}), ...(copy?.annotation ? { annotation: copy.annotation } : {}) };
   if (reg.indeterminate) return makeReport('INDETERMINATE', reg.sub, checks, now, extra);
   if (reg.sub) return fail(reg.sub, extra);
   // 5. a seal key declared compromised: only documents the registry recorded before the date stand
@@ -145,6 +154,8 @@ export async function verifyPdf(bytes: Buffer, deps: VerifyPdfDeps): Promise<Ver
     });
     if (!before) return fail('REVOKED_NO_POE', extra);
   }
+  const annotated = copy?.annotation ? annotationVerdict(copy.annotation, checks) : undefined;
+  if (annotated) return fail(annotated, extra);
   return makeReport('TOTAL_PASSED', undefined, checks, now, extra);
 }
 
@@ -152,6 +163,7 @@ interface EmbeddedData extends ClaimedFacts {
   qualification: string;
   idNumberMasked: string;
   sealId: string;
+  annotation?: AnnotationData;
 }
 
 const readClaimedData = parseEmbeddedData;

@@ -4,12 +4,13 @@ import type { Clock } from '../core/clock';
 import { isEcertError } from '../core/errors';
 import { verifyQrToken } from '../qr/qrToken';
 import { registryStatus, type RegistryReader } from './registryStatus';
+import { annotationOutcome, annotationVerdict, type AnnotationReader } from './annotationOutcome';
 import { makeReport, type Check, type VerificationReport } from './VerificationReport';
 
 export interface VerifyTokenDeps {
   jwks: JSONWebKeySet;
   catalog: Catalog;
-  registry: RegistryReader;
+  registry: RegistryReader & AnnotationReader;
   clock: Clock;
 }
 
@@ -26,6 +27,10 @@ export async function verifyToken(token: string, deps: VerifyTokenDeps): Promise
     return makeReport('TOTAL_FAILED', 'SIG_CRYPTO_FAILURE', checks, now, { evidence: 'qr' });
   }
   checks.push({ id: 'token-signature', passed: true, detail: 'signed by a published QR key' });
+  // issue 15: the token of an annotated copy names an annotation the registry must hold
+  const copy = claims.y ? await annotationOutcome(claims.y, claims.n, deps.registry, deps.catalog, now) : undefined;
+  if (copy) checks.push(...copy.checks);
+  if (copy?.mismatch) return makeReport('TOTAL_FAILED', copy.mismatch, checks, now, { evidence: 'qr' });
   const reg = await registryStatus(
     {
       managementNo: claims.n,
@@ -42,8 +47,10 @@ export async function verifyToken(token: string, deps: VerifyTokenDeps): Promise
     deps.catalog,
   );
   checks.push(...reg.checks);
-  const extra = { evidence: 'qr' as const, ...(reg.certificate ? { certificate: reg.certificate } : {}) };
+  const extra = { evidence: 'qr' as const, ...(reg.certificate ? { certificate: reg.certificate } : {}), ...(copy?.annotation ? { annotation: copy.annotation } : {}) };
   if (reg.indeterminate) return makeReport('INDETERMINATE', reg.sub, checks, now, extra);
   if (reg.sub) return makeReport('TOTAL_FAILED', reg.sub, checks, now, extra);
+  const annotated = copy?.annotation ? annotationVerdict(copy.annotation, checks) : undefined;
+  if (annotated) return makeReport('TOTAL_FAILED', annotated, checks, now, extra);
   return makeReport('TOTAL_PASSED', undefined, checks, now, extra);
 }

@@ -45,7 +45,8 @@
       }
     } catch (e) { /* the server answers the plain form with what to do */ }
     solved = true;
-    form.submit();
+    // keep the button's formaction (生成加注件 posts to /holder/annotations, issue 15)
+    if (ev.submitter && form.requestSubmit) form.requestSubmit(ev.submitter); else form.submit();
     setTimeout(function () { solved = false; document.getElementById('challenge').disabled = true; document.getElementById('nonce').disabled = true; }, 1000);
   });
 })();

@@ -3,6 +3,9 @@
  * with the failed check on the verdict pages, so a verifier reads the reason in both languages.
  */
 export const CHECK_ZH: Record<string, string> = {
+  // issue 15 (加注)
+  'registry-annotation': '登记库中没有这份加注件',
+  'annotation-status': '加注件已过期或已撤回',
   'pdf-structure': '文件结构无法按电子证书读取',
   'sealed-original': '此文件不是加盖电子印章的原件，无法检查印章',
   'single-revision': '签章之后文件又被修改或追加了内容',

@@ -36,7 +36,7 @@ export function tokenPage(result: VerificationReport, link?: string): string {
   return page('扫码查验 QR verification', `<h1>扫码查验 <span class="en" lang="en">QR verification</span></h1>\n<div id="result">${reportView(result, { link })}</div>`);
 }
 
-export function holderPage(error?: { zh: string; en: string }): string {
+export function holderPage(error?: { zh: string; en: string }, purposes: ReadonlyArray<{ code: string; zh: string; en: string }> = []): string {
   return page(
     '下载证书 Download',
     `<h1>下载我的电子证书 <span class="en" lang="en">Download my certificate</span></h1>
@@ -46,6 +46,7 @@ export function holderPage(error?: { zh: string; en: string }): string {
 <label for="managementNo">管理号 <span class="en" lang="en">Management number</span></label><input id="managementNo" name="managementNo" required maxlength="32" autocomplete="off">
 <input type="hidden" name="challenge" id="challenge" disabled><input type="hidden" name="nonce" id="nonce" disabled>
 <button type="submit">下载 Download</button>
+${purposes.length ? annotationFields(purposes) : ''}
 <p class="hint" id="holder-status" aria-live="polite"></p>
 </form>
 ${error ? errorView(error) : ''}`,
@@ -55,4 +56,18 @@ ${error ? errorView(error) : ''}`,
 
 export function errorView(e: { zh: string; en: string }): string {
   return `<section class="verdict fail" role="alert"><p>${esc(e.zh)}<br><span class="en" lang="en">${esc(e.en)}</span></p></section>`;
+}
+
+/**
+ * Issue 15 (加注): purpose and validity for an annotated copy, sent by the same form to
+ * /holder/annotations (the button's formaction), so it works without JavaScript.
+ */
+function annotationFields(purposes: ReadonlyArray<{ code: string; zh: string; en: string }>): string {
+  const options = purposes.map((p) => `<option value="${esc(p.code)}">${esc(p.zh)} ${esc(p.en)}</option>`).join('');
+  return `<fieldset class="annotation-form"><legend>加注件 <span class="en" lang="en">Annotated copy</span></legend>
+<label for="purpose">用途 <span class="en" lang="en">Purpose</span></label><select id="purpose" name="purpose">${options}</select>
+<label for="validDays">有效天数（1–90） <span class="en" lang="en">Valid for (days, 1–90)</span></label><input id="validDays" name="validDays" type="number" min="1" max="90" value="30">
+<button type="submit" formaction="/holder/annotations" id="annotate">生成加注件 <span class="en" lang="en">Create annotated copy</span></button>
+<button type="submit" formaction="/holder/annotations/list" id="list-annotations" class="secondary">查看我的加注件 <span class="en" lang="en">List my annotated copies</span></button>
+</fieldset>`;
 }

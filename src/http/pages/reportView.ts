@@ -10,12 +10,17 @@ const VERDICTS = {
   revoked: { cls: 'revoked', zh: '已撤销', en: 'Revoked' },
   failed: { cls: 'fail', zh: '失败', en: 'Failed' },
   unknown: { cls: 'unknown', zh: '无法确认', en: 'Cannot be confirmed' },
+  // issue 15 (加注): amber like a superseded version: the certificate itself may still be valid
+  annotationExpired: { cls: 'superseded', zh: '加注件已过期', en: 'Annotated copy expired' },
+  annotationWithdrawn: { cls: 'superseded', zh: '加注件已撤回', en: 'Annotated copy withdrawn' },
 } as const;
 
 export function verdictOf(r: VerificationReport): keyof typeof VERDICTS {
   if (r.indication === 'TOTAL_PASSED') return r.evidence === 'qr' ? 'qrPassed' : 'passed';
   if (r.subIndication === 'SUPERSEDED') return 'superseded';
   if (r.subIndication === 'REVOKED') return 'revoked';
+  if (r.subIndication === 'ANNOTATION_EXPIRED') return 'annotationExpired';
+  if (r.subIndication === 'ANNOTATION_WITHDRAWN') return 'annotationWithdrawn';
   if (r.notOriginal) return 'notOriginal';
   if (r.indication === 'INDETERMINATE') return 'unknown';
   return 'failed';
@@ -87,7 +92,7 @@ export function reportView(r: VerificationReport, opts: { link?: string } = {}):
   const c = r.certificate;
   const failed = r.checks.find((x) => !x.passed);
   const compare = r.evidence === 'qr' && c ? `<p class="compare">请逐项核对：下列信息应与您手中证书上印的完全一致。 ${en('Compare line by line: the facts below must match those printed on the document in hand.')}</p>` : '';
-  return `<section class="verdict ${v.cls}" data-indication="${esc(r.indication)}" data-sub-indication="${esc(r.subIndication ?? '')}" data-evidence="${esc(r.evidence)}" role="status">
+  return `${r.annotation ? annotationView(r.annotation) : ''}<section class="verdict ${v.cls}" data-indication="${esc(r.indication)}" data-sub-indication="${esc(r.subIndication ?? '')}" data-evidence="${esc(r.evidence)}" role="status">
 <div class="big">${v.zh}</div><div class="big-en" lang="en">${v.en}</div>
 <p class="message">${esc(r.message.zh)}<br>${en(r.message.en)}</p>
 ${failed ? `<p class="why">未通过的检查：${esc(CHECK_ZH[failed.id] ?? '检查未通过')}<br>${en(`Failed check: ${failed.detail}`)} <code>${esc(failed.id)}</code></p>` : ''}
@@ -99,4 +104,21 @@ ${c ? factsView(c) : ''}
 ${r.checks.map((x) => `<li class="${x.passed ? 'ok' : 'ko'}">${x.passed ? '✔' : '✘'} <code>${esc(x.id)}</code> ${CHECK_ZH[x.id] && !x.passed ? `${esc(CHECK_ZH[x.id])} · ` : ''}<span lang="en">${esc(x.detail)}</span></li>`).join('\n')}
 </ul></details>
 ${printRecord(r, v, opts.link)}`;
+}
+
+const ANNOTATION_STATUS = { valid: ['有效', 'valid'], expired: ['已过期', 'expired'], withdrawn: ['已撤回', 'withdrawn'] } as const;
+
+/** Issue 15 (加注): the purpose and end date of an annotated copy, shown before anything else. */
+function annotationView(a: NonNullable<VerificationReport['annotation']>): string {
+  const st = ANNOTATION_STATUS[a.status];
+  const [y, m, d] = a.validUntil.split('-');
+  return `<section class="annotation ${esc(a.status)}" data-annotation data-annotation-status="${esc(a.status)}" aria-label="加注 Annotation">
+<p class="annotation-line"><strong>加注件</strong> ${en('Annotated copy')}</p>
+<dl class="facts">
+<dt>用途 <small lang="en">Purpose</small></dt><dd data-annotation-purpose>${esc(a.purposeName.zh)} ${en(a.purposeName.en)}</dd>
+<dt>有效期至 <small lang="en">Valid until</small></dt><dd data-annotation-valid-until>${num(`${y}年${m}月${d}日`)} ${en(a.validUntil)}</dd>
+<dt>加注状态 <small lang="en">Annotation status</small></dt><dd>${st[0]} ${en(st[1])}</dd>
+</dl>
+</section>
+`;
 }

@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import { annotationView } from '../../annotate/holderAnnotations';
 import { jsonBody } from '../jsonBody';
 import { maskIdNumber } from '../../core/maskIdNumber';
 import type { Services } from '../../services';
@@ -27,7 +28,9 @@ export function certificateRoutes(s: Services, onIssued?: (qualification: string
 
   r.get('/api/v1/certificates/:no', async (req, res) => {
     const record = await certificateInScope(String(req.params.no), req.issuer!, s);
-    res.json(publicRecord(record, s));
+    // issue 15: the holder's annotated copies (purpose, dates, status; no ID number)
+    const annotations = (await s.registry.listAnnotations(record.managementNo)).map((a) => annotationView(a, s.catalog, s.clock()));
+    res.json({ ...publicRecord(record, s), annotations });
   });
 
   r.get('/api/v1/certificates/:no/pdf', async (req, res) => {

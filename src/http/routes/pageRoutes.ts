@@ -104,19 +104,21 @@ export function pageRoutes(s: Services): Router {
     html(res, tokenPage(report, verifyUrlFor(s.publicUrl, token)));
   });
 
-  r.get('/holder', (_req, res) => html(res, holderPage()));
+  r.get('/holder', (_req, res) => html(res, holderPage(undefined, s.catalog.annotationPurposes)));
   const byClient = new RateLimiter(20, 60_000);
   r.post('/holder', express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }), async (req, res) => {
     try {
       byClient.hit(req.ip ?? 'unknown');
-      const doc = await lookupHolderDocument(req.body, s);
+      // the form's annotation fields (issue 15) are not part of a download
+      const { purpose: _purpose, validDays: _validDays, ...lookup } = (req.body ?? {}) as Record<string, unknown>;
+      const doc = await lookupHolderDocument(lookup, s);
       sendPdf(res, doc.pdf, `${doc.managementNo}.pdf`, doc.sha256);
     } catch (e) {
       if (!isEcertError(e) || e.status >= 500) throw e;
       // the guard's answers say what to do; every kind of miss reads the same
-      const own = ['ERR_RATE_LIMITED', 'ERR_LOOKUP_LOCKED', 'ERR_CHALLENGE_REQUIRED'].includes(e.code);
+      const own = ['ERR_RATE_LIMITED', 'ERR_LOOKUP_LOCKED', 'ERR_CHALLENGE_REQUIRED', 'ERR_ANNOTATED_COPY_REQUIRED'].includes(e.code);
       const msg = own ? e.bilingual : { zh: '未找到匹配的证书，请核对姓名、证件号码和管理号', en: 'No matching certificate: check the name, ID number and management number' };
-      html(res, holderPage(msg), e.status);
+      html(res, holderPage(msg, s.catalog.annotationPurposes), e.status);
     }
   });
   return r;

@@ -45,6 +45,8 @@ export const layoutSchema = z.object({
   }),
   seal: z.object({ over: z.enum(FIELD_VALUES), dx: z.number(), dy: z.number(), radius: z.number().positive() }),
   qr: z.object({ x: z.number(), y: z.number(), size: z.number().positive(), caption: z.array(z.string()).max(3) }),
+  /** Issue 15 (加注): the band an annotated copy prints its purpose and end date in, clear of fields, seal, QR code and border. */
+  annotationBand: z.object({ x: z.number(), y: z.number(), width: z.number().positive(), height: z.number().positive() }),
 });
 
 export type Layout = z.infer<typeof layoutSchema>;

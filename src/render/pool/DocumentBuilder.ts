@@ -3,13 +3,13 @@ import { buildCertificateDocument, type BuiltCertificate, type DocumentDeps } fr
 
 /** Where certificate documents are rendered and signed: in this thread, or in a pool of worker threads. */
 export interface DocumentBuilder {
-  build(req: IssueRequest, ids: { managementNo: string; version: number; signingTime: Date }, publicUrl: string): Promise<BuiltCertificate>;
+  build(req: IssueRequest, ids: { managementNo: string; version: number; signingTime: Date; annotation?: import('../../core/types').AnnotationData }, publicUrl: string): Promise<BuiltCertificate>;
   close(): Promise<void>;
 }
 
 export class InProcessBuilder implements DocumentBuilder {
   constructor(private readonly deps: Omit<DocumentDeps, 'publicUrl'>) {}
-  build(req: IssueRequest, ids: { managementNo: string; version: number; signingTime: Date }, publicUrl: string): Promise<BuiltCertificate> {
+  build(req: IssueRequest, ids: { managementNo: string; version: number; signingTime: Date; annotation?: import('../../core/types').AnnotationData }, publicUrl: string): Promise<BuiltCertificate> {
     return buildCertificateDocument(req, ids, { ...this.deps, publicUrl });
   }
   async close(): Promise<void> {}

@@ -18,7 +18,7 @@ type WorkerError = { code?: ErrorCode; zh?: string; en?: string; message?: strin
 export interface RenderTask {
   id: number;
   req: IssueRequest;
-  ids: { managementNo: string; version: number; signingTime: string };
+  ids: { managementNo: string; version: number; signingTime: string; annotation?: import('../../core/types').AnnotationData };
   publicUrl: string;
 }
 
@@ -62,7 +62,7 @@ export class RenderPool implements DocumentBuilder {
     return this.slots.length;
   }
 
-  build(req: IssueRequest, ids: { managementNo: string; version: number; signingTime: Date }, publicUrl: string): Promise<BuiltCertificate> {
+  build(req: IssueRequest, ids: { managementNo: string; version: number; signingTime: Date; annotation?: import('../../core/types').AnnotationData }, publicUrl: string): Promise<BuiltCertificate> {
     if (this.closed) return Promise.reject(new EcertError('ERR_RENDER_WORKER_DIED', { en: 'render pool closed' }));
     return new Promise((resolve, reject) => {
       this.queue.push({ task: { id: this.nextId++, req, ids: { ...ids, signingTime: ids.signingTime.toISOString() }, publicUrl }, resolve, reject });
