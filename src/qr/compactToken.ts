@@ -20,6 +20,7 @@ import { managementNoCheckChar } from '../registry/managementNumber';
  * free of leading zeros (and names the format). A name longer than NAME_BYTES_IN_QR is carried
  * cut at a character boundary, with format 0x02: the symbol stays at version ≤ 8 (modules
  * ≥ 0.6 mm at 88 pt) for any name; the verifier compares the prefix with the registry.
+ * Formats 0x03 and 0x04 are the same two for annotated copies (src/qr/annotatedToken.ts).
  */
 export const COMPACT_FORMAT = 0x01;
 export const COMPACT_FORMAT_NAME_CUT = 0x02;
@@ -120,9 +121,12 @@ function fromDigits(d: string): Buffer {
  * through WebCrypto: an in-process batch keeps yielding to the event loop between certificates.
  */
 export async function signCompactToken(c: CompactClaims, key: { kid: string; privateKey: KeyObject }): Promise<string> {
-  const payload = encodeCompactPayload(c, key.kid);
+  return signCompactPayload(encodeCompactPayload(c, key.kid), key.privateKey);
+}
+
+export async function signCompactPayload(payload: Buffer, privateKey: KeyObject): Promise<string> {
   const sig = await new Promise<Buffer>((resolve, reject) =>
-    sign('sha256', payload, { key: key.privateKey, dsaEncoding: 'ieee-p1363' }, (err, out) => (err ? reject(err) : resolve(out))),
+    sign('sha256', payload, { key: privateKey, dsaEncoding: 'ieee-p1363' }, (err, out) => (err ? reject(err) : resolve(out))),
   );
   return toDigits(Buffer.concat([payload, sig]));
 }
@@ -150,16 +154,29 @@ function keysByTag(jwks: JSONWebKeySet): Map<string, KeyObject> {
   return m;
 }
 
-/** Verify a compact token against the published keys; throws ERR_TOKEN_INVALID with the reason. */
-export function verifyCompactToken(token: string, jwks: JSONWebKeySet): CompactClaims {
+/**
+ * The payload of a compact token whose signature verifies against the published keys, if its
+ * format byte is one of `formats`; throws ERR_TOKEN_INVALID with the reason.
+ */
+export function verifiedCompactPayload(token: string, jwks: JSONWebKeySet, formats: readonly number[], minPayload = FIXED): Buffer {
   if (!COMPACT_TOKEN_SHAPE.test(token)) throw invalid('malformed token', '格式错误');
   const all = fromDigits(token);
-  if (all.length < FIXED + SIG_LEN || (all[0] !== COMPACT_FORMAT && all[0] !== COMPACT_FORMAT_NAME_CUT)) throw invalid('malformed token', '格式错误');
+  if (all.length < minPayload + SIG_LEN || !formats.includes(all[0])) throw invalid('malformed token', '格式错误');
   const payload = all.subarray(0, all.length - SIG_LEN);
   const sig = all.subarray(all.length - SIG_LEN);
   const key = keysByTag(jwks).get(payload.subarray(1, 3).toString('hex'));
   if (!key) throw invalid('unknown signing key (kid)', '未知的签名密钥', 'UNKNOWN_KID');
   if (!verify('sha256', payload, { key, dsaEncoding: 'ieee-p1363' }, sig)) throw invalid('signature verification failed', '签名无效', 'BAD_SIGNATURE');
-  const { tag: _t, ...claims } = decodeCompactPayload(payload);
+  return payload;
+}
+
+/** The format byte of a compact token (cheap: no signature check); undefined for other shapes. */
+export function compactFormatOf(token: string): number | undefined {
+  return COMPACT_TOKEN_SHAPE.test(token) ? fromDigits(token)[0] : undefined;
+}
+
+/** Verify a compact token against the published keys; throws ERR_TOKEN_INVALID with the reason. */
+export function verifyCompactToken(token: string, jwks: JSONWebKeySet): CompactClaims {
+  const { tag: _t, ...claims } = decodeCompactPayload(verifiedCompactPayload(token, jwks, [COMPACT_FORMAT, COMPACT_FORMAT_NAME_CUT]));
   return claims;
 }

@@ -4,7 +4,7 @@ import { parseBoundedJson } from '../core/boundedJson';
 import { canonicalJson } from '../core/canonicalJson';
 import type { CertificateData } from '../core/types';
 import { EcertError } from '../core/errors';
-import { COMPACT_TOKEN_SHAPE, signCompactToken, verifyCompactToken } from './compactToken';
+import { COMPACT_TOKEN_SHAPE, signCompactToken, verifyCompactToken, type CompactClaims } from './compactToken';
 import { isAnnotatedToken, signAnnotatedToken, verifyAnnotatedToken } from './annotatedToken';
 import type { AnnotationData } from '../core/types';
 
@@ -37,7 +37,7 @@ export interface QrClaims {
   b?: string;
   /** `h` is only the beginning of the name (compact form, long names) */
   hc?: true;
-  /** Issue 15: the annotation of an annotated copy (token format 0x02, src/qr/annotatedToken) */
+  /** Issue 15: the annotation of an annotated copy (token formats 0x03 and 0x04, src/qr/annotatedToken) */
   y?: AnnotationData;
 }
 
@@ -93,16 +93,17 @@ export async function signJwsQrToken(claims: QrClaims, key: { kid: string; priva
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{10,200}\.[A-Za-z0-9_-]{10,1000}\.[A-Za-z0-9_-]{20,200}$/;
 
+function compactQrClaims(c: CompactClaims): QrClaims {
+  return { v: 2, n: c.managementNo, r: c.version, h: c.holderName, a: c.approvalDate, d: c.issueDate, s: c.digest, x: c.sex, b: c.birth, ...(c.nameCut ? { hc: true as const } : {}) };
+}
+
 /** Verify a token against the published keys; throws ERR_TOKEN_INVALID with the reason. */
 export async function verifyQrToken(token: string, jwks: JSONWebKeySet): Promise<QrClaims> {
   if (isAnnotatedToken(token)) {
     const c = verifyAnnotatedToken(token, jwks);
-    return { v: 2, n: c.managementNo, r: c.version, h: c.holderName, a: c.approvalDate, d: c.issueDate, s: c.digest, x: c.sex, b: c.birth, y: c.annotation };
+    return { ...compactQrClaims(c), y: c.annotation };
   }
-  if (COMPACT_TOKEN_SHAPE.test(token)) {
-    const c = verifyCompactToken(token, jwks);
-    return { v: 2, n: c.managementNo, r: c.version, h: c.holderName, a: c.approvalDate, d: c.issueDate, s: c.digest, x: c.sex, b: c.birth, ...(c.nameCut ? { hc: true as const } : {}) };
-  }
+  if (COMPACT_TOKEN_SHAPE.test(token)) return compactQrClaims(verifyCompactToken(token, jwks));
   if (!TOKEN_SHAPE.test(token)) throw new EcertError('ERR_TOKEN_INVALID', { zh: '格式错误', en: 'malformed token' });
   let header;
   try {

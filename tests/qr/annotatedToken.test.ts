@@ -22,8 +22,8 @@ const data: CertificateData = {
   sealId: 'cctaa',
 };
 
-/** Issue 15: the QR token of an annotated copy (format 0x02) beside the plain one (0x01). */
-describe('annotated QR token (format 0x02)', () => {
+/** Issue 15: the QR token of an annotated copy (formats 0x03 and 0x04) beside the plain one (0x01, 0x02). */
+describe('annotated QR token (formats 0x03, 0x04)', () => {
   it('carries id, purpose and end date after the certificate fields; old tokens still verify; tampering fails', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
@@ -42,5 +42,20 @@ describe('annotated QR token (format 0x02)', () => {
     await expect(verifyQrToken(token, { keys: [{ ...(await exportJWK(other.publicKey)), kid: 'k1' }] })).rejects.toMatchObject({ code: 'ERR_TOKEN_INVALID' });
     const qr = QRCode.create(qrSegments(verifyUrlFor('https://ecert.mohrss.gov.cn', token)) as never, { errorCorrectionLevel: 'M' });
     expect(qr.version).toBeLessThanOrEqual(10);
+  });
+
+  it('keeps the name-cut flag of a long name apart from the annotation (regression: both were format 0x02)', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    const holderName = '玛丽亚·特蕾莎·冯·哈布斯堡·洛林·阿尔卑斯';
+    const annotation = { id: 'fedcba9876543210', purpose: 'self', validUntil: '2027-01-31' };
+    const cutPlain = await verifyQrToken(await signQrToken(qrClaimsOf({ ...data, holderName }), { kid: 'k1', privateKey }), { keys: [jwk] });
+    expect(cutPlain).toMatchObject({ hc: true });
+    expect(cutPlain.y).toBeUndefined();
+    expect(holderName.startsWith(cutPlain.h)).toBe(true);
+    const cutAnnotated = await verifyQrToken(await signQrToken(qrClaimsOf({ ...data, holderName, annotation }), { kid: 'k1', privateKey }), { keys: [jwk] });
+    expect(cutAnnotated).toMatchObject({ hc: true, y: annotation, h: cutPlain.h });
+    const whole = await verifyQrToken(await signQrToken(qrClaimsOf({ ...data, annotation }), { kid: 'k1', privateKey }), { keys: [jwk] });
+    expect(whole.hc).toBeUndefined();
   });
 });

@@ -16,7 +16,13 @@ const MAX_INFLATED = 256 * 1024;
 /** Total inflated bytes looked at per file (a zip-bomb-like file costs at most this). */
 const MAX_TOTAL_INFLATED = 4 * 1024 * 1024;
 const MARKER = `"format":"${EMBEDDED_DATA_FORMAT}"`;
-const URL_TOKEN = /\/v\/([0-9]{40,700}|[A-Za-z0-9_-]{10,200}\.[A-Za-z0-9_-]{10,1000}\.[A-Za-z0-9_-]{20,200})/i;
+const MAX_JSON_BYTES = 64 * 1024;
+/** The compact QR's URL is upper case (alphanumeric mode), the JWS form's lower case. */
+const URL_MARKS = ['/v/', '/V/'];
+/** `/v/` occurrences looked at per buffer, and the bytes after each (the longest token fits). */
+const MAX_URL_MARKS = 1000;
+const URL_WINDOW = 1400;
+const URL_TOKEN = /^\/v\/([0-9]{40,700}|[A-Za-z0-9_-]{10,200}\.[A-Za-z0-9_-]{10,1000}\.[A-Za-z0-9_-]{20,200})/i;
 
 /**
  * Look through the raw bytes and every (Flate) stream of a file for our embedded certificate
@@ -25,19 +31,26 @@ const URL_TOKEN = /\/v\/([0-9]{40,700}|[A-Za-z0-9_-]{10,200}\.[A-Za-z0-9_-]{10,1
  */
 export function findCertificateTraces(bytes: Buffer): CertificateTraces {
   const out: CertificateTraces = {};
-  const look = (text: string) => {
+  // searched as bytes, decoding only small windows: a large hostile file costs no more than its
+  // length in memchr-like scans (issue 10, "limits before work")
+  const look = (b: Buffer) => {
     if (!out.data) {
-      const at = text.indexOf(MARKER);
-      if (at >= 0) {
-        const start = text.lastIndexOf('{', at);
-        const close = start >= 0 ? objectEnd(text, start) : -1;
-        if (close > 0) out.data = parseEmbeddedData(text.slice(start, close));
+      const at = b.indexOf(MARKER, 0, 'latin1');
+      const start = at >= 0 ? b.lastIndexOf('{', at, 'latin1') : -1;
+      if (start >= 0) {
+        const text = b.subarray(start, start + MAX_JSON_BYTES).toString('utf8');
+        const close = objectEnd(text, 0);
+        if (close > 0) out.data = parseEmbeddedData(text.slice(0, close));
       }
     }
-    if (!out.token) out.token = URL_TOKEN.exec(text)?.[1];
+    for (const mark of URL_MARKS) {
+      for (let at = b.indexOf(mark, 0, 'latin1'), n = 0; !out.token && at >= 0 && n < MAX_URL_MARKS; at = b.indexOf(mark, at + 3, 'latin1'), n++) {
+        out.token = URL_TOKEN.exec(b.subarray(at, at + URL_WINDOW).toString('latin1'))?.[1];
+      }
+    }
   };
   try {
-    look(bytes.toString('utf8'));
+    look(bytes);
     let from = 0;
     let budget = MAX_TOTAL_INFLATED;
     for (let i = 0; i < MAX_STREAMS && budget > 0 && !(out.data && out.token); i++) {
@@ -53,7 +66,7 @@ export function findCertificateTraces(bytes: Buffer): CertificateTraces {
       try {
         const text = inflateSync(bytes.subarray(p, e), { maxOutputLength: Math.min(MAX_INFLATED, budget) });
         budget -= text.length;
-        look(text.toString('utf8'));
+        look(text);
       } catch {
         // not Flate, or truncated: ignore
       }
@@ -68,7 +81,7 @@ export function findCertificateTraces(bytes: Buffer): CertificateTraces {
 function objectEnd(text: string, start: number): number {
   let depth = 0;
   let inString = false;
-  for (let i = start; i < text.length && i < start + 64 * 1024; i++) {
+  for (let i = start; i < text.length; i++) {
     const ch = text[i];
     if (inString) {
       if (ch === '\\') i++;

@@ -71,13 +71,57 @@ export function limit(en: string): EcertError {
 }
 
 /**
+ * In-use cross-reference entries by object number, in typed arrays: a table of 100,000 entries
+ * is read without an allocation per entry (issue 10, "limits before work").
+ */
+export class XrefTable {
+  private offsets = new Int32Array(0);
+  private gens = new Uint16Array(0);
+  private numbers: number[] = [];
+
+  /** Make room for object numbers below `n` (bounded by PdfLimits.maxObjects by the caller). */
+  reserve(n: number): void {
+    if (n <= this.offsets.length) return;
+    const size = Math.max(n, this.offsets.length * 2);
+    const offsets = new Int32Array(size).fill(-1);
+    offsets.set(this.offsets);
+    const gens = new Uint16Array(size);
+    gens.set(this.gens);
+    this.offsets = offsets;
+    this.gens = gens;
+  }
+
+  /** Record an entry of an older section: a newer entry of the same object wins. */
+  addOlder(num: number, offset: number, gen: number): void {
+    if (this.offsets[num] !== -1) return;
+    this.offsets[num] = offset;
+    this.gens[num] = gen;
+    this.numbers.push(num);
+  }
+
+  get(num: number): { offset: number; gen: number } | undefined {
+    const offset = num >= 0 && num < this.offsets.length ? this.offsets[num] : -1;
+    return offset === -1 ? undefined : { offset, gen: this.gens[num] };
+  }
+
+  get size(): number {
+    return this.numbers.length;
+  }
+
+  /** Every object number with an in-use entry, with its offset and generation. */
+  forEach(f: (num: number, offset: number, gen: number) => boolean | void): void {
+    for (const num of this.numbers) if (f(num, this.offsets[num], this.gens[num]) === false) return;
+  }
+}
+
+/**
  * A strict, bounded reader of classic PDF files: the cross-reference table and trailer at
  * `startxref`, objects at the offsets it gives. It never repairs: a wrong offset, a broken
  * token or a /Length that does not end at `endstream` is an error, as is any limit crossed.
  */
 export class PdfReader {
   readonly limits: PdfLimits;
-  readonly xref = new Map<number, { offset: number; gen: number }>();
+  readonly xref = new XrefTable();
   trailer!: PdfDict;
   startxref = -1;
   private tokens = 0;
@@ -146,6 +190,7 @@ export class PdfReader {
       p++;
       if (first + count > this.limits.maxObjects) throw limit('too many objects');
       if (p + 20 * count > b.length) throw malformed('cross-reference subsection runs past the end of the file');
+      this.xref.reserve(first + count);
       // entries of exactly 20 bytes `nnnnnnnnnn ggggg n` EOL: linear, no string or RegExp per entry
       for (let i = 0; i < count; i++, p += 20) {
         const offset = fixedDigits(b, p, 10);
@@ -153,7 +198,7 @@ export class PdfReader {
         const kind = b[p + 17];
         const eol = (b[p + 18] === 0x0d && b[p + 19] === 0x0a) || (b[p + 18] === 0x20 && (b[p + 19] === 0x0d || b[p + 19] === 0x0a));
         if (offset < 0 || gen < 0 || b[p + 10] !== 0x20 || b[p + 16] !== 0x20 || (kind !== 0x6e && kind !== 0x66) || !eol) throw malformed(`bad cross-reference entry for object ${first + i}`);
-        if (kind === 0x6e && !this.xref.has(first + i)) this.xref.set(first + i, { offset, gen });
+        if (kind === 0x6e) this.xref.addOlder(first + i, Math.min(offset, 0x7fffffff), gen); // past the file either way: fails the offset check
         this.tick();
       }
     }

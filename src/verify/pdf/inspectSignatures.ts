@@ -53,17 +53,10 @@ export function inspectSignatures(bytes: Buffer, limits: Partial<PdfLimits> = {}
 
 function inspect(bytes: Buffer, limits: Partial<PdfLimits>): PdfSignatureInspection {
   const r = new PdfReader(bytes, limits);
-  const text = bytes.toString('latin1');
   r.readXref();
-  const revisions = Math.max(count(text, '%%EOF'), r.sections);
+  const revisions = Math.max(count(bytes, '%%EOF'), r.sections);
   let xrefConsistent = true;
-  for (const num of r.xref.keys()) {
-    const { offset, gen } = r.xref.get(num)!;
-    if (r.objectHeaderEnd(offset, num, gen) < 0) {
-      xrefConsistent = false;
-      break;
-    }
-  }
+  r.xref.forEach((num, offset, gen) => (xrefConsistent = r.objectHeaderEnd(offset, num, gen) >= 0));
 
   const catalog = r.dict(r.trailer.get('Root'));
   if (!catalog) throw malformed('no document catalog');
@@ -133,7 +126,7 @@ function inspect(bytes: Buffer, limits: Partial<PdfLimits>): PdfSignatureInspect
     xrefConsistent,
     signatures,
     emptySignatureFields,
-    byteRangeKeysInFile: count(text, '/ByteRange'),
+    byteRangeKeysInFile: count(bytes, '/ByteRange'),
     annotations,
     catalogKeys,
     embeddedFiles,
@@ -207,9 +200,9 @@ function pdfDate(s: string | undefined): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
-function count(text: string, needle: string): number {
+function count(bytes: Buffer, needle: string): number {
   let n = 0;
-  for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) n++;
+  for (let i = bytes.indexOf(needle, 0, 'latin1'); i >= 0; i = bytes.indexOf(needle, i + needle.length, 'latin1')) n++;
   return n;
 }
 
