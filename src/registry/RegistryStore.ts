@@ -31,9 +31,22 @@ export interface CertificateRecord {
 
 export interface DocumentInfo {
   version: number;
+  /** SHA-256 of the document as issued. */
   sha256: string;
   createdAt: string;
   supersededAt?: string;
+  /** Archive revisions of this version (PAdES B-LTA, issue 14), oldest first; the last is what holders download. */
+  archiveRevisions?: Array<{ seq: number; sha256: string; createdAt: string; timestampedAt: string; renewBefore: string }>;
+}
+
+/** A stored document due for an archive revision (`ecert ltv renew`, issue 14). */
+export interface ArchiveDue {
+  managementNo: string;
+  version: number;
+  /** SHA-256 of its newest bytes (the issued document or its newest archive revision). */
+  sha256: string;
+  /** Archive revisions it has already. */
+  revisions: number;
 }
 
 /** The fields an issuance supplies; the registry adds the 管理号, status, version, time and documents. */
@@ -231,9 +244,25 @@ export interface RegistryStore {
   /** Who, when, why. ERR_NOT_FOUND, or ERR_CERTIFICATE_REVOKED when already revoked. */
   revoke(args: { managementNo: string; reason: string; actor: string; now: Date }): Promise<CertificateRecord>;
   getCertificate(managementNo: string): Promise<CertificateRecord | undefined>;
-  /** The current version when `version` is omitted. */
+  /** The current version when `version` is omitted; its newest bytes (the newest archive revision, else as issued). */
   getDocument(managementNo: string, version?: number): Promise<StoredDocument | undefined>;
+  /** Which document version, issued or archive revision, has these bytes. */
   findDocumentBySha256(sha256: string): Promise<{ managementNo: string; version: number; superseded: boolean } | undefined>;
+
+  // ---- issue 14: archive revisions (PAdES B-LTA)
+  /**
+   * One transaction: append an archive revision of (managementNo, version), built on top of its
+   * newest bytes `basedOnSha256`, with a `document.archive` audit entry. ERR_CONCURRENT_UPDATE
+   * when another revision was appended meanwhile (a concurrent renewal: nothing written);
+   * ERR_NOT_FOUND for an unknown document.
+   */
+  addArchiveRevision(a: { managementNo: string; version: number; basedOnSha256: string; pdf: Buffer; sha256: string; timestampedAt: Date; renewBefore: Date; actor: string; now: Date }): Promise<{ seq: number }>;
+  /**
+   * Documents of certificates not revoked that have no archive revision yet, or whose newest one
+   * is due (renew_before ≤ now); in (管理号, version) order after `after`, at most `limit`;
+   * only these 管理号 when `managementNos` is given.
+   */
+  listArchiveDue(a: { now: Date; limit: number; after?: { managementNo: string; version: number }; managementNos?: string[] }): Promise<ArchiveDue[]>;
 
   /** Issuer credentials: the API key is never stored, only its SHA-256 (`keyHash`). */
   createIssuer(args: Issuer & { keyHash: string; actor: string; now: Date }): Promise<void>;

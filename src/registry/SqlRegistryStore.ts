@@ -22,6 +22,8 @@ import {
   type StoredDocument,
   type AnnotationRecord,
   type NewAnnotation,
+  type ArchiveDue,
+  type DocumentInfo,
 } from './RegistryStore';
 import { first, type Row, type SqlSession } from './SqlSession';
 
@@ -327,19 +329,67 @@ export abstract class SqlRegistryStore implements RegistryStore {
       version === undefined
         ? await first(this.db, 'SELECT d.pdf, d.sha256, d.version FROM documents d JOIN certificates c ON c.management_no = d.management_no AND c.current_version = d.version WHERE d.management_no = ?', [managementNo])
         : await first(this.db, 'SELECT pdf, sha256, version FROM documents WHERE management_no = ? AND version = ?', [managementNo, version]);
-    return row ? { pdf: toBuffer(row.pdf), sha256: String(row.sha256), version: Number(row.version) } : undefined;
+    if (!row) return undefined;
+    const archived = await first(this.db, 'SELECT pdf, sha256 FROM archive_revisions WHERE management_no = ? AND version = ? ORDER BY seq DESC LIMIT 1', [managementNo, Number(row.version)]);
+    const newest = archived ?? row;
+    return { pdf: toBuffer(newest.pdf), sha256: String(newest.sha256), version: Number(row.version) };
   }
 
   async findDocumentBySha256(sha256: string): Promise<{ managementNo: string; version: number; superseded: boolean } | undefined> {
-    const row = await first(this.db, 'SELECT management_no, version, superseded_at FROM documents WHERE sha256 = ?', [sha256.toLowerCase()]);
+    const h = sha256.toLowerCase();
+    const row =
+      (await first(this.db, 'SELECT management_no, version, superseded_at FROM documents WHERE sha256 = ?', [h])) ??
+      (await first(this.db, 'SELECT d.management_no, d.version, d.superseded_at FROM archive_revisions a JOIN documents d ON d.management_no = a.management_no AND d.version = a.version WHERE a.sha256 = ?', [h]));
     return row ? { managementNo: String(row.management_no), version: Number(row.version), superseded: row.superseded_at != null } : undefined;
+  }
+
+  async addArchiveRevision(a: { managementNo: string; version: number; basedOnSha256: string; pdf: Buffer; sha256: string; timestampedAt: Date; renewBefore: Date; actor: string; now: Date }): Promise<{ seq: number }> {
+    if (createHash('sha256').update(a.pdf).digest('hex') !== a.sha256) throw new Error('archive revision: sha256 does not match the bytes');
+    return this.transaction(async (t) => {
+      const doc = await first(t, `SELECT sha256 FROM documents WHERE management_no = ? AND version = ?${this.forUpdate}`, [a.managementNo, a.version]);
+      if (!doc) throw new EcertError('ERR_NOT_FOUND', { details: { managementNo: a.managementNo, version: a.version } });
+      const last = await first(t, 'SELECT seq, sha256 FROM archive_revisions WHERE management_no = ? AND version = ? ORDER BY seq DESC LIMIT 1', [a.managementNo, a.version]);
+      const newest = last ? String(last.sha256) : String(doc.sha256);
+      if (newest !== a.basedOnSha256) throw new EcertError('ERR_CONCURRENT_UPDATE', { details: { managementNo: a.managementNo, version: a.version } });
+      const seq = last ? Number(last.seq) + 1 : 1;
+      await t.run('INSERT INTO archive_revisions (management_no, version, seq, sha256, pdf, created_at, timestamped_at, renew_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+        a.managementNo, a.version, seq, a.sha256, a.pdf, a.now.toISOString(), a.timestampedAt.toISOString(), a.renewBefore.toISOString(),
+      ]);
+      await this.audit(t, { actor: a.actor, action: 'document.archive', target: a.managementNo, details: { version: a.version, seq, sha256: a.sha256, basedOn: a.basedOnSha256 }, now: a.now });
+      return { seq };
+    });
+  }
+
+  async listArchiveDue(a: { now: Date; limit: number; after?: { managementNo: string; version: number }; managementNos?: string[] }): Promise<ArchiveDue[]> {
+    const params: unknown[] = [];
+    let where = `c.status = 'valid'`;
+    if (a.after) {
+      where += ' AND (d.management_no > ? OR (d.management_no = ? AND d.version > ?))';
+      params.push(a.after.managementNo, a.after.managementNo, a.after.version);
+    }
+    if (a.managementNos) {
+      if (!a.managementNos.length) return [];
+      where += ` AND d.management_no IN (${a.managementNos.map(() => '?').join(', ')})`;
+      params.push(...a.managementNos);
+    }
+    const newest = (col: string) => `(SELECT r.${col} FROM archive_revisions r WHERE r.management_no = d.management_no AND r.version = d.version ORDER BY r.seq DESC LIMIT 1)`;
+    const rows = await this.db.all(
+      `SELECT * FROM (
+         SELECT d.management_no, d.version, COALESCE(${newest('sha256')}, d.sha256) AS sha256, ${newest('renew_before')} AS renew_before,
+                (SELECT COUNT(*) FROM archive_revisions r WHERE r.management_no = d.management_no AND r.version = d.version) AS revisions
+         FROM documents d JOIN certificates c ON c.management_no = d.management_no WHERE ${where}
+       ) x WHERE x.renew_before IS NULL OR x.renew_before <= ? ORDER BY x.management_no, x.version LIMIT ?`,
+      [...params, a.now.toISOString(), Math.min(a.limit, PAGE)],
+    );
+    return rows.map((r) => ({ managementNo: String(r.management_no), version: Number(r.version), sha256: String(r.sha256), revisions: Number(r.revisions) }));
   }
 
   private async loadCertificate(s: SqlSession, managementNo: string): Promise<CertificateRecord | undefined> {
     const row = await first(s, 'SELECT * FROM certificates WHERE management_no = ?', [managementNo]);
     if (!row) return undefined;
     const docs = await s.all('SELECT version, sha256, created_at, superseded_at FROM documents WHERE management_no = ? ORDER BY version', [managementNo]);
-    return toRecord(row, docs);
+    const archived = await s.all('SELECT version, seq, sha256, created_at, timestamped_at, renew_before FROM archive_revisions WHERE management_no = ? ORDER BY version, seq', [managementNo]);
+    return toRecord(row, docs, archived);
   }
 
   private async byDedupKey(s: SqlSession, key: string): Promise<string | undefined> {
@@ -690,7 +740,14 @@ function toBuffer(v: unknown): Buffer {
   return Buffer.isBuffer(v) ? v : Buffer.from(v as Uint8Array);
 }
 
-function toRecord(r: Row, docs: Row[]): CertificateRecord {
+function archiveRevisionsOf(version: number, rows: Row[]): Pick<DocumentInfo, 'archiveRevisions'> {
+  const mine = rows.filter((a) => Number(a.version) === version);
+  return mine.length
+    ? { archiveRevisions: mine.map((a) => ({ seq: Number(a.seq), sha256: String(a.sha256), createdAt: String(a.created_at), timestampedAt: String(a.timestamped_at), renewBefore: String(a.renew_before) })) }
+    : {};
+}
+
+function toRecord(r: Row, docs: Row[], archived: Row[] = []): CertificateRecord {
   const opt = (k: string) => (r[k] == null ? undefined : String(r[k]));
   const revokedAt = opt('revoked_at');
   const specialty = opt('specialty');
@@ -717,6 +774,7 @@ function toRecord(r: Row, docs: Row[]): CertificateRecord {
       sha256: String(d.sha256),
       createdAt: String(d.created_at),
       ...(d.superseded_at != null ? { supersededAt: String(d.superseded_at) } : {}),
+      ...archiveRevisionsOf(Number(d.version), archived),
     })),
   };
 }

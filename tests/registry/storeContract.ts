@@ -304,6 +304,47 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     );
 
     it(
+      'keeps archive revisions (issue 14): newest bytes downloaded, every revision found by hash, due lists, concurrent renewals refused',
+      withStore(async (h) => {
+        const { record: a } = await issueOne(h.store, 21);
+        const { record: b } = await issueOne(h.store, 22);
+        const later = new Date(now.getTime() + 86_400_000);
+        const due = async (at: Date, extra = {}) => (await h.store.listArchiveDue({ now: at, limit: 100, ...extra })).map((d) => `${d.managementNo}/${d.version}/${d.revisions}`);
+        expect(await due(now)).toEqual([`${a.managementNo}/1/0`, `${b.managementNo}/1/0`].sort());
+        const issued = (await h.store.getDocument(a.managementNo))!;
+        const rev = (tag: string) => {
+          const pdf = Buffer.concat([issued.pdf, Buffer.from(`% archive ${tag}\n%%EOF\n`)]);
+          return { pdf, sha256: createHash('sha256').update(pdf).digest('hex') };
+        };
+        const r1 = rev('1');
+        const renewBefore = new Date(now.getTime() + 10 * 86_400_000);
+        expect(await h.store.addArchiveRevision({ managementNo: a.managementNo, version: 1, basedOnSha256: issued.sha256, ...r1, timestampedAt: now, renewBefore, actor: 'ltv', now })).toEqual({ seq: 1 });
+        // a second renewal built on the issued bytes lost the race: nothing written
+        await expect(
+          h.store.addArchiveRevision({ managementNo: a.managementNo, version: 1, basedOnSha256: issued.sha256, ...rev('x'), timestampedAt: now, renewBefore, actor: 'ltv', now }),
+        ).rejects.toMatchObject({ code: 'ERR_CONCURRENT_UPDATE' });
+        expect(await h.store.getDocument(a.managementNo)).toEqual({ pdf: r1.pdf, sha256: r1.sha256, version: 1 });
+        expect(await h.store.findDocumentBySha256(r1.sha256)).toEqual({ managementNo: a.managementNo, version: 1, superseded: false });
+        expect(await h.store.findDocumentBySha256(issued.sha256)).toEqual({ managementNo: a.managementNo, version: 1, superseded: false });
+        expect(await due(now)).toEqual([`${b.managementNo}/1/0`]);
+        expect(await due(later, { managementNos: [a.managementNo] })).toEqual([]);
+        expect(await due(renewBefore, { managementNos: [a.managementNo] })).toEqual([`${a.managementNo}/1/1`]);
+        const r2 = rev('2');
+        expect(await h.store.addArchiveRevision({ managementNo: a.managementNo, version: 1, basedOnSha256: r1.sha256, ...r2, timestampedAt: later, renewBefore: new Date(later.getTime() + 1e10), actor: 'ltv', now: later })).toEqual({ seq: 2 });
+        const rec = (await h.store.getCertificate(a.managementNo))!;
+        expect(rec.documents[0].sha256).toBe(issued.sha256);
+        expect(rec.documents[0].archiveRevisions?.map((x) => [x.seq, x.sha256])).toEqual([[1, r1.sha256], [2, r2.sha256]]);
+        expect((await h.store.listArchiveDue({ now, limit: 100, after: { managementNo: a.managementNo, version: 1 } })).map((d) => d.managementNo)).toEqual(a.managementNo < b.managementNo ? [b.managementNo] : []);
+        await h.store.revoke({ managementNo: b.managementNo, reason: 'x', actor: 'a', now });
+        expect(await due(now)).toEqual([]);
+        expect((await h.sql("SELECT target, details FROM audit_log WHERE action = 'document.archive' ORDER BY seq")).map((e) => [e.target, JSON.parse(String(e.details)).seq])).toEqual([
+          [a.managementNo, 1],
+          [a.managementNo, 2],
+        ]);
+      }),
+    );
+
+    it(
       'revokes with who, when and why, once; a revoked certificate is not re-issued',
       withStore(async (h) => {
         const { record: r } = await issueOne(h.store, 5);

@@ -3,8 +3,9 @@ import { v1Registry } from './v1Registry';
 import { v2Issuance } from './v2Issuance';
 import { v3LookupGuard } from './v3LookupGuard';
 import { v4Annotations } from './v4Annotations';
+import { v5ArchiveRevisions } from './v5ArchiveRevisions';
 
 /** Every migration, in version order. */
-export const MIGRATIONS: readonly Migration[] = [v1Registry, v2Issuance, v3LookupGuard, v4Annotations];
+export const MIGRATIONS: readonly Migration[] = [v1Registry, v2Issuance, v3LookupGuard, v4Annotations, v5ArchiveRevisions];
 
 export type { Migration };
