@@ -26,6 +26,7 @@ import { PeerPipeline, makePeerP12 } from './peerPipeline';
 import { healthUnderQrLoad } from './healthUnderQrLoad';
 import { hostileUploads } from '../tests/verify/hostileUploads';
 import { benchPkcs11 } from './pkcs11Bench';
+import { registryThroughput } from './registryThroughput';
 
 const ROOT = join(import.meta.dirname, '..');
 const BATCH_ROWS = Number(process.env.BENCH_BATCH_ROWS ?? 100_000);
@@ -219,6 +220,9 @@ const batchSeconds = (performance.now() - t0) / 1000;
 const peakKb = Number(timeOut.stderr.trim().split('\n').pop());
 results.batch = { rows: BATCH_ROWS, seconds: round(batchSeconds), certificatesPerSecond: Math.round(BATCH_ROWS / batchSeconds), peakRssMB: Math.round(peakKb / 1024), summary: timeOut.stdout.split('\n').filter((l) => /issued|failed|pending/.test(l)).map((l) => l.trim()) };
 
+// ---------------------------------------------------------------- issue 12: issuance through the registry (SQLite all cores; PostgreSQL 1 vs 2 instances)
+results.registryThroughput = await registryThroughput(log);
+
 rmSync(work, { recursive: true, force: true });
 writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n');
 log('\n' + table(results));
@@ -231,6 +235,15 @@ function renderPng(p: Buffer): string {
 }
 function round(x: number): number {
   return Math.round(x * 100) / 100;
+}
+function registryLines(t: Record<string, Record<string, number>> | undefined): string[] {
+  if (!t) return [];
+  return [
+    `batch via registry, SQLite ${t.sqlite.batchViaRegistryPerSecond}/s vs raw render+sign ${t.sqlite.rawRenderSignPerSecond}/s on the same cores: ${Math.round(t.sqlite.ratio * 100)} % (target ≥ 90 %)`,
+    t.postgres
+      ? `PostgreSQL, one qualification: 2 instances ${t.postgres.twoInstancesPerSecond}/s vs 1 instance ${t.postgres.oneInstancePerSecond}/s: ${t.postgres.ratio}× (target ≥ 1.8×)`
+      : 'PostgreSQL: unreachable, skipped',
+  ];
 }
 function table(r: typeof results): string {
   const i = r.issuance as Record<string, number>;
@@ -247,7 +260,8 @@ function table(r: typeof results): string {
     `issuance, PKCS#11 token   ${p11.tokenMsPerCertificateEcdsa} ms (ECDSA) / ${p11.tokenMsPerCertificateRsa2048} ms (RSA-2048) one thread; ${p11.tokenCertificatesPerSecondAllCoresEcdsa} certificates/s all cores (SoftHSM2; file keys above)`,
     `issuance over HTTP        p50 ${h.issueSingleSequential.p50ms} ms  p99 ${h.issueSingleSequential.p99ms} ms (sequential); under load ${h.issueLoad.requestsPerSecond} req/s p99 ${h.issueLoad.p99ms} ms, errors ${h.issueLoad.errors}, non-2xx ${h.issueLoad.non2xx}`,
     `PDF size                  ecert ${s.ecertBytesEcdsa} B (ECDSA) / ${s.ecertBytesRsa2048} B (RSA)   peer ${s.peerBytes} B`,
-    `batch                     ${b.rows} rows in ${b.seconds} s (${b.certificatesPerSecond}/s), peak RSS ${b.peakRssMB} MB`,
+    `batch                     ${b.rows} rows in ${b.seconds} s (${b.certificatesPerSecond}/s), peak RSS ${b.peakRssMB} MB (target < 300)`,
+    ...registryLines(r.registryThroughput as Record<string, Record<string, number>> | undefined),
     `verification in process   ${v.ecertInProcessPdfsPerSecond} PDFs/s   pdfsig ${v.pdfsigPdfsPerSecond}/s   mutool ${v.mutoolPdfsPerSecond}/s`,
     `verify PDF over HTTP      ${h.verifyPdfLoad.requestsPerSecond} req/s  p50 ${h.verifyPdfLoad.p50ms} ms  p99 ${h.verifyPdfLoad.p99ms} ms  errors ${h.verifyPdfLoad.errors}`,
     `verify QR token over HTTP ${h.verifyTokenLoad.requestsPerSecond} req/s  p50 ${h.verifyTokenLoad.p50ms} ms  p99 ${h.verifyTokenLoad.p99ms} ms  errors ${h.verifyTokenLoad.errors}`,

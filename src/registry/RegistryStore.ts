@@ -70,6 +70,8 @@ export interface StoredDocument {
   pdf: Buffer;
   sha256: string;
   version: number;
+  /** 0: as issued; N: archive revision N (PAdES B-LTA, issue 14). */
+  revision: number;
 }
 
 export interface Issuer {
@@ -244,8 +246,11 @@ export interface RegistryStore {
   /** Who, when, why. ERR_NOT_FOUND, or ERR_CERTIFICATE_REVOKED when already revoked. */
   revoke(args: { managementNo: string; reason: string; actor: string; now: Date }): Promise<CertificateRecord>;
   getCertificate(managementNo: string): Promise<CertificateRecord | undefined>;
-  /** The current version when `version` is omitted; its newest bytes (the newest archive revision, else as issued). */
-  getDocument(managementNo: string, version?: number): Promise<StoredDocument | undefined>;
+  /**
+   * The current version when `version` is omitted. Its newest bytes (the newest archive revision,
+   * else as issued) when `revision` is omitted; 0: as issued; N: archive revision N.
+   */
+  getDocument(managementNo: string, version?: number, revision?: number): Promise<StoredDocument | undefined>;
   /** Which document version, issued or archive revision, has these bytes. */
   findDocumentBySha256(sha256: string): Promise<{ managementNo: string; version: number; superseded: boolean } | undefined>;
 

@@ -324,15 +324,20 @@ export abstract class SqlRegistryStore implements RegistryStore {
     return this.loadCertificate(this.db, managementNo);
   }
 
-  async getDocument(managementNo: string, version?: number): Promise<StoredDocument | undefined> {
+  async getDocument(managementNo: string, version?: number, revision?: number): Promise<StoredDocument | undefined> {
     const row =
       version === undefined
         ? await first(this.db, 'SELECT d.pdf, d.sha256, d.version FROM documents d JOIN certificates c ON c.management_no = d.management_no AND c.current_version = d.version WHERE d.management_no = ?', [managementNo])
         : await first(this.db, 'SELECT pdf, sha256, version FROM documents WHERE management_no = ? AND version = ?', [managementNo, version]);
     if (!row) return undefined;
-    const archived = await first(this.db, 'SELECT pdf, sha256 FROM archive_revisions WHERE management_no = ? AND version = ? ORDER BY seq DESC LIMIT 1', [managementNo, Number(row.version)]);
-    const newest = archived ?? row;
-    return { pdf: toBuffer(newest.pdf), sha256: String(newest.sha256), version: Number(row.version) };
+    const v = Number(row.version);
+    if (revision === 0) return { pdf: toBuffer(row.pdf), sha256: String(row.sha256), version: v, revision: 0 };
+    const archived =
+      revision === undefined
+        ? await first(this.db, 'SELECT pdf, sha256, seq FROM archive_revisions WHERE management_no = ? AND version = ? ORDER BY seq DESC LIMIT 1', [managementNo, v])
+        : await first(this.db, 'SELECT pdf, sha256, seq FROM archive_revisions WHERE management_no = ? AND version = ? AND seq = ?', [managementNo, v, revision]);
+    if (archived) return { pdf: toBuffer(archived.pdf), sha256: String(archived.sha256), version: v, revision: Number(archived.seq) };
+    return revision === undefined ? { pdf: toBuffer(row.pdf), sha256: String(row.sha256), version: v, revision: 0 } : undefined;
   }
 
   async findDocumentBySha256(sha256: string): Promise<{ managementNo: string; version: number; superseded: boolean } | undefined> {

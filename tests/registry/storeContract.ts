@@ -323,7 +323,9 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         await expect(
           h.store.addArchiveRevision({ managementNo: a.managementNo, version: 1, basedOnSha256: issued.sha256, ...rev('x'), timestampedAt: now, renewBefore, actor: 'ltv', now }),
         ).rejects.toMatchObject({ code: 'ERR_CONCURRENT_UPDATE' });
-        expect(await h.store.getDocument(a.managementNo)).toEqual({ pdf: r1.pdf, sha256: r1.sha256, version: 1 });
+        expect(await h.store.getDocument(a.managementNo)).toEqual({ pdf: r1.pdf, sha256: r1.sha256, version: 1, revision: 1 });
+        expect(await h.store.getDocument(a.managementNo, 1, 0)).toEqual({ ...issued, revision: 0 });
+        expect(await h.store.getDocument(a.managementNo, 1, 2)).toBeUndefined();
         expect(await h.store.findDocumentBySha256(r1.sha256)).toEqual({ managementNo: a.managementNo, version: 1, superseded: false });
         expect(await h.store.findDocumentBySha256(issued.sha256)).toEqual({ managementNo: a.managementNo, version: 1, superseded: false });
         expect(await due(now)).toEqual([`${b.managementNo}/1/0`]);
@@ -331,6 +333,7 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         expect(await due(renewBefore, { managementNos: [a.managementNo] })).toEqual([`${a.managementNo}/1/1`]);
         const r2 = rev('2');
         expect(await h.store.addArchiveRevision({ managementNo: a.managementNo, version: 1, basedOnSha256: r1.sha256, ...r2, timestampedAt: later, renewBefore: new Date(later.getTime() + 1e10), actor: 'ltv', now: later })).toEqual({ seq: 2 });
+        expect((await h.store.getDocument(a.managementNo, undefined, 1))?.sha256).toBe(r1.sha256);
         const rec = (await h.store.getCertificate(a.managementNo))!;
         expect(rec.documents[0].sha256).toBe(issued.sha256);
         expect(rec.documents[0].archiveRevisions?.map((x) => [x.seq, x.sha256])).toEqual([[1, r1.sha256], [2, r2.sha256]]);

@@ -15,15 +15,28 @@ export const MAX_CMS_CERTIFICATES = 8;
  * §5.1). Throws on a header it cannot read; returns 0 when there is no certificates field.
  */
 export function countCertificates(der: Buffer, max = MAX_CMS_CERTIFICATES): number {
+  return certificateRanges(der, max).length;
+}
+
+/** The DER of each certificate in SignedData.certificates (at most `max`; ERR thrown as by countCertificates). */
+export function cmsCertificates(der: Buffer, max = MAX_CMS_CERTIFICATES): Buffer[] {
+  return certificateRanges(der, max - 1).map(([a, b]) => der.subarray(a, b));
+}
+
+function certificateRanges(der: Buffer, max: number): Array<[number, number]> {
   const ci = readDerHeader(der, 0);
   const contentType = readDerHeader(der, ci.contentStart, ci.end);
   const explicit = readDerHeader(der, contentType.end, ci.end);
   const sd = readDerHeader(der, explicit.contentStart, explicit.end);
   let p = sd.contentStart;
   for (let i = 0; i < 3 && p < sd.end; i++) p = readDerHeader(der, p, sd.end).end; // version, digestAlgorithms, encapContentInfo
-  if (p >= sd.end || der[p] !== 0xa0) return 0;
+  if (p >= sd.end || der[p] !== 0xa0) return [];
   const certs = readDerHeader(der, p, sd.end);
-  let n = 0;
-  for (let q = certs.contentStart; q < certs.end && n <= max; n++) q = readDerHeader(der, q, certs.end).end;
-  return n;
+  const out: Array<[number, number]> = [];
+  for (let q = certs.contentStart; q < certs.end && out.length <= max; ) {
+    const h = readDerHeader(der, q, certs.end);
+    out.push([q, h.end]);
+    q = h.end;
+  }
+  return out;
 }
