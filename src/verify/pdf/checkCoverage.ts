@@ -41,7 +41,15 @@ export function checkCoverage(ins: PdfSignatureInspection, fileLength: number): 
         ? `${n} revision(s), each with its own cross-reference section and %%EOF; cross-references consistent`
         : `${ins.revisions} revision(s): ${ins.revisionProblems.join('; ') || 'inconsistent cross-reference table or bytes after the last %%EOF'}`,
     ) &&
-    rule('single-revision', n === 1 || ins.updates[ins.updates.length - 1]?.addsTimestamp === true, n === 1 ? 'one revision' : ins.updates[ins.updates.length - 1]?.addsTimestamp ? `${n} revisions: the seal's, then long-term validation updates ending in a document timestamp` : `${n} revisions: content was added after signing, not covered by a document timestamp`) &&
+    rule(
+      'single-revision',
+      n === 1 || ins.updates[ins.updates.length - 1]?.addsField === true,
+      n === 1
+        ? 'one revision'
+        : ins.updates[ins.updates.length - 1]?.addsField
+          ? `${n} revisions: the seal's, then updates the last of which adds a signature field (checked below as a document timestamp)`
+          : `${n} revisions: content was added after signing, not covered by a document timestamp`,
+    ) &&
     rule(
       'signature-count',
       ins.signatures.length === 1 && ins.emptySignatureFields === 0 && ins.byteRangeKeysInFile === 1 + timestamps,

@@ -37,8 +37,10 @@ export interface RevisionFacts {
   dssAdded: { certs: number; ocsps: number; crls: number };
   /** Problems with the new signature field and its value. */
   fieldProblems: string[];
-  /** This revision adds one document-timestamp field. */
+  /** This revision adds one document-timestamp field (and passes the field rules). */
   addsTimestamp: boolean;
+  /** This revision adds at least one field to /AcroForm (a candidate document timestamp). */
+  addsField: boolean;
 }
 
 export interface RevisionInspection {
@@ -157,6 +159,7 @@ export function inspectRevisions(r: PdfReader): RevisionInspection {
       dssAdded: { certs: 0, ocsps: 0, crls: 0 },
       fieldProblems: [],
       addsTimestamp: false,
+      addsField: false,
     };
     updates.push(facts);
     const newObjects = new Set<number>();
@@ -179,7 +182,7 @@ export function inspectRevisions(r: PdfReader): RevisionInspection {
     if (!same(trailer.get('Root'), oldTrailer.get('Root')) || !(trailer.get('Root') instanceof PdfRef)) facts.trailerProblems.push('/Root changed');
     if (!same(trailer.get('Info'), oldTrailer.get('Info'))) facts.trailerProblems.push('/Info changed');
     const rootRef = trailer.get('Root');
-    if (facts.trailerProblems.length || !(rootRef instanceof PdfRef)) continue;
+    if (!(rootRef instanceof PdfRef) || !same(rootRef, oldTrailer.get('Root'))) continue;
 
     const oldCat = dictAt(k - 1, rootRef);
     const cat = dictAt(k, rootRef);
@@ -214,6 +217,7 @@ export function inspectRevisions(r: PdfReader): RevisionInspection {
       if (oldFieldsV instanceof PdfRef) allowedRedefined.add(oldFieldsV.num);
       const oldFields = at(k - 1, oldFieldsV) ?? [];
       const fields = at(k, fieldsV);
+      if (Array.isArray(fields)) facts.addsField = fields.some((f) => !Array.isArray(oldFields) || !oldFields.some((o) => same(o, f)));
       if (!Array.isArray(oldFields) || !Array.isArray(fields)) facts.acroFormProblems.push('/Fields is not an array');
       else if (fields.length < oldFields.length || !oldFields.every((f, i) => same(f, fields[i]))) facts.acroFormProblems.push('old fields not kept in order');
       else if (fields.length > oldFields.length + 1) facts.acroFormProblems.push(`${fields.length - oldFields.length} new fields (at most one per revision)`);
