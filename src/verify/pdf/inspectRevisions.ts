@@ -55,8 +55,6 @@ export interface RevisionInspection {
   dssBadStreams: string[];
 }
 
-/** Most entries a DSS may hold across its three arrays (a bound of the reader, not of PAdES). */
-export const MAX_DSS_ENTRIES = 512;
 
 const CATALOG_LTV_KEYS = new Set(['DSS', 'AcroForm', 'Extensions']);
 /**
@@ -279,7 +277,7 @@ export function inspectRevisions(r: PdfReader): RevisionInspection {
           facts.dssProblems.push(`DSS /${key} is not an array`);
           continue;
         }
-        if (arr.length > MAX_DSS_ENTRIES) throw limit('too many DSS entries');
+        if (arr.length > r.limits.maxDssEntries) throw limit('too many DSS entries');
         if (arr.length < oldArr.length || !oldArr.every((x, i) => same(x, arr[i]))) facts.dssProblems.push(`DSS /${key}: old entries not kept in order`);
         for (const x of arr.slice(oldArr.length)) {
           if (!(x instanceof PdfRef) || !newObjects.has(x.num)) {
@@ -313,7 +311,7 @@ function readFinalDss(r: PdfReader, decoded: Map<number, Buffer>, bad: string[])
     const arr = r.resolve(dss.get(key));
     if (!Array.isArray(arr)) continue;
     for (const x of arr) {
-      if (++n > MAX_DSS_ENTRIES) throw limit('too many DSS entries');
+      if (++n > r.limits.maxDssEntries) throw limit('too many DSS entries');
       const s = r.resolve(x);
       const data = s instanceof PdfStream ? (x instanceof PdfRef ? streamOnce(r, x.num, s, decoded) : r.streamData(s)) : undefined;
       const problem = data ? derShape(kind, data) : 'not a stream';
