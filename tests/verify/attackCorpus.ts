@@ -179,6 +179,8 @@ export interface LtvForgery {
   coverDelta?: number;
   /** Change the trailer's text. */
   trailer?: (t: string) => string;
+  /** Text written in the body before the xref section, listed nowhere. */
+  unlisted?: string;
 }
 
 /**
@@ -227,6 +229,7 @@ export function ltvUpdate(pdf: Buffer, token: Buffer, cert: Buffer, f: LtvForger
     if (num === sigNum) sigAt = pdf.length + body.length;
     body += `${num} 0 obj\n${content}\nendobj\n`;
   }
+  body += f.unlisted ?? '';
   const xrefAt = pdf.length + body.length;
   let xref = 'xref\n';
   for (const [num, off] of offsets) xref += `${num} 1\n${String(off).padStart(10, '0')} 00000 n\r\n`;
@@ -305,6 +308,8 @@ export function ltvAttackCorpus(pdf: Buffer, token: Buffer, cert: Buffer): Attac
   add('unreferenced second signature dictionary in the update', () =>
     ltvUpdate(pdf, token, cert, { objects: (next) => [[next(), '<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /Contents <00> >>']] }),
   );
+  add('object in the update body listed in no cross-reference section', () => ltvUpdate(pdf, token, cert, { unlisted: `${pageObj} 0 obj\n${pageDict.replace(/\/Contents \d+ 0 R/, '/Contents 7 0 R')}\nendobj\n` }));
+  add('comment hidden in the update body', () => ltvUpdate(pdf, token, cert, { unlisted: '%\u4F2A\u9020 hidden\n' }));
   add('trailer /Info replaced', () => ltvUpdate(pdf, token, cert, { trailer: (t) => t.replace(/\/Info \d+ 0 R/, '/Info 2 0 R') }));
   add('trailer /Encrypt added', () => ltvUpdate(pdf, token, cert, { trailer: (t) => t.replace(/>>$/, '/Encrypt 2 0 R >>') }));
   return out;

@@ -165,13 +165,18 @@ export class PdfReader {
    * §7.5.6), not cached; bounded like `object`.
    */
   objectAt(num: number, gen: number, offset: number): PdfValue {
+    return this.objectSpanAt(num, gen, offset).value;
+  }
+
+  /** As `objectAt`, with the offset after its `endobj`. */
+  objectSpanAt(num: number, gen: number, offset: number): { value: PdfValue; end: number } {
     if (++this.visits > this.limits.maxObjectVisits) throw limit('too many object visits');
     const headEnd = this.objectHeaderEnd(offset, num, gen);
     if (headEnd < 0) throw malformed(`object ${num} is not at its cross-reference offset`);
     const { value, end } = this.parseAt(headEnd, 0);
     const after = this.skipWs(end);
     if (this.bytes.toString('latin1', after, after + 6) !== 'endobj') throw malformed(`object ${num} has no endobj`);
-    return value;
+    return { value, end: after + 6 };
   }
 
   /**

@@ -23,10 +23,10 @@ const list = (xs: Array<string | number>) => xs.slice(0, 8).join(', ') + (xs.len
 export const UPDATE_RULES: UpdateRule[] = [
   {
     id: 'ltv-update-xref',
-    test: (u) => u.freed.length === 0 && u.outside.length === 0 && u.trailerProblems.length === 0,
+    test: (u) => u.freed.length === 0 && u.outside.length === 0 && u.stray.length === 0 && u.trailerProblems.length === 0,
     detail: (u) =>
       `revision ${u.revision}: ` +
-      [u.freed.length ? `frees object(s) ${list(u.freed)}` : '', u.outside.length ? `entries for ${list(u.outside)} point outside the revision` : '', ...u.trailerProblems].filter(Boolean).join('; '),
+      [u.freed.length ? `frees object(s) ${list(u.freed)}` : '', u.outside.length ? `entries for ${list(u.outside)} point outside the revision` : '', u.stray.length ? `bytes at ${u.stray[0]} are no object of its cross-reference section` : '', ...u.trailerProblems].filter(Boolean).join('; '),
   },
   {
     id: 'ltv-update-objects',

@@ -19,6 +19,8 @@ export interface RevisionFacts {
   freed: number[];
   /** In-use entries whose offset is not inside this revision's body. */
   outside: number[];
+  /** Bytes of the revision that are not one of its listed objects, white space, or its xref section (where). */
+  stray: number[];
   /** Objects defined before and redefined here, that the rule does not allow to change. */
   disallowedRedefined: number[];
   /** New objects that are none of: the new field, its signature dictionary, DSS dictionary/arrays/streams. */
@@ -147,6 +149,7 @@ export function inspectRevisions(r: PdfReader): RevisionInspection {
       end,
       freed: [],
       outside: [],
+      stray: [],
       disallowedRedefined: [],
       unexplainedNew: [],
       trailerProblems: [],
@@ -171,6 +174,21 @@ export function inspectRevisions(r: PdfReader): RevisionInspection {
       const before = entryUpTo(k - 1, e.num);
       if (before && before.inUse) redefined.add(e.num);
       else newObjects.add(e.num);
+    }
+
+    // the body holds exactly the listed objects, separated by white space (§7.2.2), then the xref
+    if (!facts.outside.length && !facts.freed.length) {
+      const listed = entries.filter((e) => e.inUse).sort((x, y) => x.offset - y.offset);
+      let p = start;
+      for (const e of listed) {
+        p = skipWhite(b, p);
+        if (p !== e.offset) {
+          facts.stray.push(p);
+          break;
+        }
+        p = r.objectSpanAt(e.num, e.gen, e.offset).end;
+      }
+      if (!facts.stray.length && skipWhite(b, p) !== sections[k].at) facts.stray.push(p);
     }
 
     // trailer: same /Root and /Info, nothing but the keys of an update (§7.5.6)
@@ -360,6 +378,12 @@ export function derShape(kind: 'certs' | 'ocsps' | 'crls', der: Buffer): string 
   }
   if (parts.length !== 3 || parts[0].tag !== 0x30 || parts[1].tag !== 0x30 || parts[2].tag !== 0x03) return kind === 'certs' ? 'not a Certificate' : 'not a CertificateList';
   return undefined;
+}
+
+/** Past white space only (ISO 32000-1 §7.2.2), no comments. */
+function skipWhite(b: Buffer, p: number): number {
+  while (p < b.length && (b[p] === 0x20 || b[p] === 0x0a || b[p] === 0x0d || b[p] === 0x09 || b[p] === 0x0c || b[p] === 0x00)) p++;
+  return p;
 }
 
 function nameOf(v: PdfValue | undefined): string | undefined {
