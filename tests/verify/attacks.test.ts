@@ -118,7 +118,6 @@ describe('long-term validation update forgeries', () => {
         const r = await verifyPdf(attack.bytes, { trustAnchors: env.s.keys.trustAnchors, catalog: env.s.catalog, registry: env.s.registry, clock: env.s.clock });
         const failed = r.checks.find((c) => !c.passed);
         rules.add(failed?.id ?? '');
-        if (process.env.LTV_DEBUG) console.log(attack.variant, '→', failed?.id, failed?.detail);
         if (r.indication !== 'TOTAL_FAILED' || r.subIndication !== 'FORMAT_FAILURE') failures.push(`${attack.variant}: ${r.indication} ${r.subIndication ?? ''} (${failed?.id}: ${failed?.detail})`);
       } catch (e) {
         failures.push(`${attack.variant}: threw ${(e as Error).message}`);

@@ -20,7 +20,10 @@ export interface CoverageResult {
  * is FORMAT_FAILURE (ETSI EN 319 102-1).
  *
  * A DSS-only update followed by a document-timestamp update is accepted (pyHanko writes that
- * shape); an update after the last document timestamp never is.
+ * shape); an update after the last document timestamp never is. The ids `single-revision` (the
+ * last update must add a signature field, then checked as a document timestamp) and
+ * `byte-range-covers-file` (the seal covers all of revision 1) keep their names from before
+ * LTV for src/http/pages/checkText.ts and existing reports.
  */
 export function checkCoverage(ins: PdfSignatureInspection, fileLength: number): CoverageResult {
   const checks: Check[] = [];
