@@ -16,3 +16,9 @@ export const SIG_FIELD_NAME = 'ecert-seal';
 
 /** Name of the embedded machine-readable certificate data (see src/render/renderCertificate). */
 export const EMBEDDED_DATA_NAME = 'ecert-certificate.json';
+
+/** SubFilter of a document timestamp (ETSI EN 319 142-1 §5.5; ISO 32000-2 §12.8.5). */
+export const DOC_TIMESTAMP_SUB_FILTER = 'ETSI.RFC3161';
+
+/** Prefix of the names of our document-timestamp fields (one per LTV revision). */
+export const DOC_TIMESTAMP_FIELD_PREFIX = 'ecert-doc-timestamp-';

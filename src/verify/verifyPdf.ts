@@ -92,11 +92,12 @@ export async function verifyPdf(bytes: Buffer, deps: VerifyPdfDeps): Promise<Ver
   const sig = inspection.signatures[0];
 
   // 2. the CMS signature over exactly the ByteRange
-  const [, a, b] = sig.byteRange as number[];
+  // revision 1 only: later revisions are long-term validation updates (checkCoverage)
+  const [, a, b, c] = sig.byteRange as number[];
   const signingTime = sig.m && sig.m.getTime() <= now.getTime() ? sig.m : now;
   const cms = verifyCms({
     cms: sig.cms,
-    signedBytes: [bytes.subarray(0, a), bytes.subarray(b)],
+    signedBytes: [bytes.subarray(0, a), bytes.subarray(b, b + c)],
     trustAnchors: deps.trustAnchors,
     at: signingTime,
   });

@@ -158,3 +158,159 @@ export function attackCorpus(pdf: Buffer, extras: { foreignSigned?: Buffer } = {
   add('Structure', 'bytes before the header', () => Buffer.concat([buf('JUNK'), pdf]));
   return out;
 }
+
+/** How one forged long-term validation update differs from a well-formed one (see `ltvUpdate`). */
+export interface LtvForgery {
+  /** Change the new catalog's text. */
+  catalog?: (cat: string) => string;
+  /** Change the DSS dictionary's text. */
+  dss?: (dss: string, n: { cert: number }) => string;
+  /** Change the new field's text. */
+  field?: (field: string) => string;
+  /** Change the document timestamp's signature dictionary text. */
+  sig?: (sig: string) => string;
+  /** Bytes of the DSS certificate stream (default: a real certificate). */
+  certStream?: Buffer;
+  /** More objects in the same revision; `next` gives unused object numbers. */
+  objects?: (next: () => number, ctx: { field: number; s: string }) => Array<[number, string]>;
+  /** Object numbers given a free ('f') entry in the revision's xref section. */
+  freed?: number[];
+  /** Added to the ByteRange's last number (the timestamp then covers less or more than its revision). */
+  coverDelta?: number;
+  /** Change the trailer's text. */
+  trailer?: (t: string) => string;
+  /** Text written in the body before the xref section, listed nowhere. */
+  unlisted?: string;
+}
+
+/**
+ * A PAdES B-LTA update (ETSI EN 319 142-1 §5.4, §5.5) written by hand, independent of
+ * src/pdf/appendLtvRevision.ts: a DSS with one certificate stream and an invisible
+ * document-timestamp field, the catalog rewritten, the ByteRange covering the revision and
+ * `token` in /Contents. With no forgery the result passes the verifier's update rules; each
+ * forgery changes one thing.
+ */
+export function ltvUpdate(pdf: Buffer, token: Buffer, cert: Buffer, f: LtvForgery = {}): Buffer {
+  const s = latin1(pdf);
+  const { prev, size } = lastXref(pdf);
+  const lastTrailer = s.slice(s.lastIndexOf('trailer'));
+  const root = Number(/\/Root (\d+) 0 R/.exec(lastTrailer)![1]);
+  const info = /\/Info (\d+ 0 R)/.exec(lastTrailer)?.[1];
+  const cats = [...s.matchAll(new RegExp(`\\n${root} 0 obj\\n(<<[\\s\\S]*?>>)\\nendobj`, 'g'))];
+  const catText = cats[cats.length - 1][1];
+  let next = size;
+  const certNum = next++;
+  const dssNum = next++;
+  const sigNum = next++;
+  const fieldNum = next++;
+  const certBytes = f.certStream ?? cert;
+  let cat = catText.replace(/\/Fields \[([^\]]*)\]/, `/Fields [$1 ${fieldNum} 0 R]`).replace(/>>$/, `/DSS ${dssNum} 0 R /Extensions << /ADBE << /BaseVersion /1.7 /ExtensionLevel 5 >> >> >>`);
+  cat = f.catalog ? f.catalog(cat) : cat;
+  const dss = f.dss ? f.dss(`<< /Type /DSS /Certs [${certNum} 0 R] >>`, { cert: certNum }) : `<< /Type /DSS /Certs [${certNum} 0 R] >>`;
+  const hexLen = 2 * Math.max(8192, token.length + 16);
+  const slot = '0'.repeat(10);
+  let sig = `<< /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 /ByteRange [0 ${slot} ${slot} ${slot}] /Contents <${'0'.repeat(hexLen)}> >>`;
+  sig = f.sig ? f.sig(sig) : sig;
+  let field = `<< /Type /Annot /Subtype /Widget /FT /Sig /T (ecert-doc-timestamp-1) /F 132 /Rect [0 0 0 0] /V ${sigNum} 0 R >>`;
+  field = f.field ? f.field(field) : field;
+  const objects: Array<[number, string]> = [
+    [root, cat],
+    [certNum, `<< /Length ${certBytes.length} >>\nstream\n${latin1(certBytes)}\nendstream`],
+    [dssNum, dss],
+    [sigNum, sig],
+    [fieldNum, field],
+    ...(f.objects ? f.objects(() => next++, { field: fieldNum, s }) : []),
+  ];
+  let body = '\n';
+  const offsets: Array<[number, number]> = [];
+  let sigAt = -1;
+  for (const [num, content] of objects) {
+    offsets.push([num, pdf.length + body.length]);
+    if (num === sigNum) sigAt = pdf.length + body.length;
+    body += `${num} 0 obj\n${content}\nendobj\n`;
+  }
+  body += f.unlisted ?? '';
+  const xrefAt = pdf.length + body.length;
+  let xref = 'xref\n';
+  for (const [num, off] of offsets) xref += `${num} 1\n${String(off).padStart(10, '0')} 00000 n\r\n`;
+  for (const num of f.freed ?? []) xref += `${num} 1\n0000000000 00001 f\r\n`;
+  let trailer = `<< /Size ${next} /Root ${root} 0 R${info ? ` /Info ${info}` : ''} /Prev ${prev} >>`;
+  trailer = f.trailer ? f.trailer(trailer) : trailer;
+  xref += `trailer\n${trailer}\nstartxref\n${xrefAt}\n%%EOF\n`;
+  const out = Buffer.concat([pdf, buf(body + xref)]);
+  const o = latin1(out);
+  const brAt = o.indexOf('/ByteRange [0 ', sigAt) + '/ByteRange [0 '.length;
+  const a = o.indexOf('/Contents <', sigAt) + '/Contents '.length;
+  const b = o.indexOf('>', a) + 1;
+  const c = out.length - b + (f.coverDelta ?? 0);
+  out.write([a, b, c].map((n) => String(n).padEnd(10, ' ')).join(' '), brAt, 'latin1');
+  out.write(token.toString('hex'), a + 1, 'latin1');
+  return out;
+}
+
+/**
+ * Forged long-term validation updates (security.md, "Long-term validation updates"): each is
+ * one change a verifier accepting B-LT/B-LTA updates must refuse. `pdf` is a sealed certificate
+ * of one revision; `token` any TimeStampToken; `cert` a DER certificate for the DSS.
+ */
+export function ltvAttackCorpus(pdf: Buffer, token: Buffer, cert: Buffer): Attack[] {
+  const out: Attack[] = [];
+  const add = (variant: string, f: () => Buffer) => out.push({ cls: 'LTV', variant, bytes: f() });
+  const s = latin1(pdf);
+  const pageObj = Number(/(\d+) 0 obj\n<< \/Type \/Page /.exec(s)![1]);
+  const pageDict = /\d+ 0 obj\n(<< \/Type \/Page [\s\S]*?>>)\nendobj/.exec(s)![1];
+  const fileObj = Number(/(\d+) 0 obj\n<< \/Filter \/FlateDecode \/Length \d+ \/Type \/EmbeddedFile/.exec(s)![1]);
+  const good = ltvUpdate(pdf, token, cert);
+
+  add('DSS update that also replaces the page content', () =>
+    ltvUpdate(pdf, token, cert, { objects: (next) => { const n = next(); return [[n, '<< /Length 20 >>\nstream\nBT /F1 40 Tf ET    \nendstream'], [pageObj, pageDict.replace(/\/Contents \d+ 0 R/, `/Contents ${n} 0 R`)]]; } }),
+  );
+  add('DSS update that adds an annotation to the page', () =>
+    ltvUpdate(pdf, token, cert, { objects: (next) => { const n = next(); return [[n, '<< /Type /Annot /Subtype /FreeText /Rect [100 100 400 200] /Contents (伪造) >>'], [pageObj, pageDict.replace(/\/Annots \[([^\]]*)\]/, `/Annots [$1 ${n} 0 R]`)]]; } }),
+  );
+  add('document-timestamp field put on the page', () =>
+    ltvUpdate(pdf, token, cert, { field: (x) => x.replace('/Rect', `/P ${pageObj} 0 R /Rect`), objects: (_n, ctx) => [[pageObj, pageDict.replace(/\/Annots \[([^\]]*)\]/, `/Annots [$1 ${ctx.field} 0 R]`)]] }),
+  );
+  add('visible document-timestamp field', () => ltvUpdate(pdf, token, cert, { field: (x) => x.replace('/Rect [0 0 0 0]', '/Rect [10 10 300 80]') }));
+  add('document timestamp covering less than its revision', () => ltvUpdate(pdf, token, cert, { coverDelta: -20 }));
+  add('document timestamp covering more than the file', () => ltvUpdate(pdf, token, cert, { coverDelta: 20 }));
+  add('second seal signature (ETSI.CAdES.detached) in a later revision', () =>
+    ltvUpdate(pdf, token, cert, { sig: (x) => x.replace('/Type /DocTimeStamp', '/Type /Sig').replace('/SubFilter /ETSI.RFC3161', '/SubFilter /ETSI.CAdES.detached') }),
+  );
+  add('document timestamp with a SubFilter other than ETSI.RFC3161', () => ltvUpdate(pdf, token, cert, { sig: (x) => x.replace('/SubFilter /ETSI.RFC3161', '/SubFilter /ETSI.RFC3162') }));
+  add('revision after the last document timestamp changing the embedded holder data', () => {
+    const data = '{"managementNo":"forged","name":"Forged Holder"}';
+    return incrementalUpdate(good, [[fileObj, `<< /Type /EmbeddedFile /Subtype /application#2Fjson /Length ${Buffer.byteLength(data)} >>\nstream\n${data}\nendstream`]], { rootRef: `${/\/Root (\d+ 0 R)/.exec(s)![1]}` });
+  });
+  add('revision after the last document timestamp adding only DSS data', () => {
+    const g = latin1(good);
+    const root = Number(/\/Root (\d+) 0 R/.exec(g)![1]);
+    const cats = [...g.matchAll(new RegExp(`\\n${root} 0 obj\\n(<<[\\s\\S]*?>>)\\nendobj`, 'g'))];
+    const { size } = lastXref(good);
+    const cat = cats[cats.length - 1][1].replace(/\/DSS \d+ 0 R/, `/DSS ${size + 1} 0 R`);
+    return incrementalUpdate(good, [[size, `<< /Length ${cert.length} >>\nstream\n${latin1(cert)}\nendstream`], [size + 1, `<< /Type /DSS /Certs [${size} 0 R] >>`], [root, cat]]);
+  });
+  add('update that frees an object', () => ltvUpdate(pdf, token, cert, { freed: [7] }));
+  add('catalog /OpenAction added', () => ltvUpdate(pdf, token, cert, { catalog: (c) => c.replace(/>>$/, '/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >> >>') }));
+  add('catalog /Names replaced', () => ltvUpdate(pdf, token, cert, { catalog: (c) => c.replace(/\/Names << \/EmbeddedFiles << \/Names \[[^\]]*\] >> >>/, '/Names << >>') }));
+  add('catalog /Perms added', () => ltvUpdate(pdf, token, cert, { catalog: (c) => c.replace(/>>$/, '/Perms << >> >>') }));
+  add('DSS stream that is not DER', () => ltvUpdate(pdf, token, cert, { certStream: buf('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----') }));
+  add('DSS stream with trailing bytes after the DER certificate', () => ltvUpdate(pdf, token, cert, { certStream: Buffer.concat([cert, buf('\x00')]) }));
+  add('DSS /OCSPs holding a certificate', () => ltvUpdate(pdf, token, cert, { dss: (_d, n) => `<< /Type /DSS /OCSPs [${n.cert} 0 R] >>` }));
+  add('DSS referring to a page object', () => ltvUpdate(pdf, token, cert, { dss: (_d, n) => `<< /Type /DSS /Certs [${n.cert} 0 R ${pageObj} 0 R] >>` }));
+  add('DSS with /VRI', () => ltvUpdate(pdf, token, cert, { dss: (d) => d.replace(/>>$/, '/VRI << >> >>') }));
+  add('DSS with another key', () => ltvUpdate(pdf, token, cert, { dss: (d) => d.replace(/>>$/, '/JS (x) >>') }));
+  add('two new fields in one revision', () =>
+    ltvUpdate(pdf, token, cert, { objects: (next, ctx) => { const n = next(); return [[n, '<< /FT /Tx /T (x) /Rect [0 0 0 0] >>']]; }, catalog: (c) => c.replace(/\/Fields \[([^\]]*)\]/, (_m, x: string) => `/Fields [${x} ${Number(/(\d+) 0 R$/.exec(x.trim())![1]) + 1} 0 R]`) }),
+  );
+  add('old seal field dropped from /AcroForm', () => ltvUpdate(pdf, token, cert, { catalog: (c) => c.replace(/\/Fields \[\d+ 0 R /, '/Fields [') }));
+  add('/AcroForm /SigFlags changed', () => ltvUpdate(pdf, token, cert, { catalog: (c) => c.replace('/SigFlags 3', '/SigFlags 1') }));
+  add('unreferenced second signature dictionary in the update', () =>
+    ltvUpdate(pdf, token, cert, { objects: (next) => [[next(), '<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /Contents <00> >>']] }),
+  );
+  add('object in the update body listed in no cross-reference section', () => ltvUpdate(pdf, token, cert, { unlisted: `${pageObj} 0 obj\n${pageDict.replace(/\/Contents \d+ 0 R/, '/Contents 7 0 R')}\nendobj\n` }));
+  add('comment hidden in the update body', () => ltvUpdate(pdf, token, cert, { unlisted: '%\u4F2A\u9020 hidden\n' }));
+  add('trailer /Info replaced', () => ltvUpdate(pdf, token, cert, { trailer: (t) => t.replace(/\/Info \d+ 0 R/, '/Info 2 0 R') }));
+  add('trailer /Encrypt added', () => ltvUpdate(pdf, token, cert, { trailer: (t) => t.replace(/>>$/, '/Encrypt 2 0 R >>') }));
+  return out;
+}

@@ -6,7 +6,10 @@ import { issueCertificate } from '../../src/issue/issueCertificate';
 import { buildCertificateDocument } from '../../src/issue/buildCertificateDocument';
 import { validateIssueRequest } from '../../src/issue/validateIssueRequest';
 import { verifyPdf } from '../../src/verify/verifyPdf';
-import { attackCorpus, type Attack } from './attackCorpus';
+import { attackCorpus, ltvAttackCorpus, ltvUpdate, type Attack } from './attackCorpus';
+import { makeOpensslTsa } from '../helpers/opensslTimestamp';
+import { appendLtvRevision } from '../../src/pdf/appendLtvRevision';
+import { inspectSignatures } from '../../src/verify/pdf/inspectSignatures';
 
 /**
  * Issue #6: every attack class of security.md, generated from a real issued certificate,
@@ -68,5 +71,78 @@ describe.each(['ecdsa', 'rsa'] as const)('attack corpus against the verifier (%s
     expect((await run(by('signed by a key that is not ours'))).subIndication).toBe('NO_CERTIFICATE_CHAIN_FOUND');
     expect((await run(by('new page content, valid xref'))).subIndication).toBe('FORMAT_FAILURE');
     expect((await run(by('padding changed'))).subIndication).toBe('FORMAT_FAILURE');
+  });
+});
+
+/**
+ * Issue 14: forged long-term validation updates (security.md, "Long-term validation updates").
+ * A hand-written well-formed update passes the structure rules (control); each forgery changes
+ * one thing and must be TOTAL_FAILED / FORMAT_FAILURE, never an exception. The attack corpus
+ * above must also fail when applied to a B-LTA file's seal revision.
+ */
+describe('long-term validation update forgeries', () => {
+  let env: TestEnv;
+  let pdf: Buffer;
+  let token: Buffer;
+  let lta: Buffer;
+  let tsa: ReturnType<typeof makeOpensslTsa>;
+  const offline = (b: Buffer) => verifyPdf(b, { trustAnchors: env.s.keys.trustAnchors, catalog: env.s.catalog, clock: env.s.clock });
+
+  beforeAll(async () => {
+    env = await makeTestServices();
+    const q = env.s.catalog.list()[0];
+    const issuer = { id: 'iss_ltv_attack', bodyCode: q.issuingBody, name: 't', qualifications: [q.code] };
+    await env.s.registry.createIssuer({ ...issuer, keyHash: 'x', actor: 'test', now: env.s.clock() });
+    const r = await issueCertificate(issueBody(q.code, 8), issuer, env.s);
+    pdf = (await env.s.registry.getDocument(r.record.managementNo))!.pdf;
+    tsa = makeOpensslTsa();
+    token = await tsa.stamp(Buffer.alloc(32, 7));
+    lta = await appendLtvRevision(pdf, { certs: env.s.keys.trustAnchors, ocsps: [], crls: [] }, (d) => tsa.stamp(d));
+  }, 60_000);
+  afterAll(() => env?.close());
+
+  it('accepts the hand-written well-formed update and the one appendLtvRevision writes (controls)', async () => {
+    for (const b of [ltvUpdate(pdf, token, env.s.keys.trustAnchors[0]), lta]) {
+      const r = await offline(b);
+      expect(r.checks.filter((c) => !c.passed).map((c) => `${c.id}: ${c.detail}`)).toEqual(['registry-record: not checked (offline)']);
+    }
+  });
+
+  it('fails every forged update with FORMAT_FAILURE, naming the rule, never throwing', async () => {
+    const corpus = ltvAttackCorpus(pdf, token, env.s.keys.trustAnchors[0]);
+    expect(corpus.length).toBeGreaterThanOrEqual(20);
+    const failures: string[] = [];
+    const rules = new Set<string>();
+    for (const attack of corpus) {
+      try {
+        const r = await verifyPdf(attack.bytes, { trustAnchors: env.s.keys.trustAnchors, catalog: env.s.catalog, registry: env.s.registry, clock: env.s.clock });
+        const failed = r.checks.find((c) => !c.passed);
+        rules.add(failed?.id ?? '');
+        if (r.indication !== 'TOTAL_FAILED' || r.subIndication !== 'FORMAT_FAILURE') failures.push(`${attack.variant}: ${r.indication} ${r.subIndication ?? ''} (${failed?.id}: ${failed?.detail})`);
+      } catch (e) {
+        failures.push(`${attack.variant}: threw ${(e as Error).message}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    // the forgeries are refused by the update rules, not by an accident of parsing
+    for (const id of ['ltv-update-objects', 'ltv-update-catalog', 'ltv-update-dss-der', 'document-timestamp', 'single-revision', 'signature-count', 'ltv-update-xref']) expect(rules).toContain(id);
+  });
+
+  it('fails the attack corpus built on a B-LTA copy (structure, seal, or the document timestamp over its bytes)', async () => {
+    const failures: string[] = [];
+    let byTimestampOnly = 0;
+    for (const attack of attackCorpus(lta)) {
+      const r = await offline(attack.bytes).catch((e: Error) => ({ indication: 'threw ' + e.message, subIndication: undefined }));
+      if (r.indication === 'TOTAL_FAILED' && r.subIndication) continue;
+      // bytes of revision 1 outside the seal's ByteRange (its /Contents hex) are covered by the
+      // document timestamp only: its RFC 3161 check over the ByteRange (lead's POE step) refuses them
+      const ins = inspectSignatures(attack.bytes);
+      const t = ins.documentTimestamps[0];
+      const covered = Buffer.concat([attack.bytes.subarray(0, t.byteRange[1]), attack.bytes.subarray(t.byteRange[2], t.byteRange[2] + t.byteRange[3])]);
+      if (r.indication !== 'TOTAL_PASSED' && !/Verification: OK/.test(tsa.verify(t.token, covered))) byTimestampOnly++;
+      else failures.push(`${attack.cls} / ${attack.variant}: ${r.indication}`);
+    }
+    expect(failures).toEqual([]);
+    expect(byTimestampOnly).toBeLessThanOrEqual(1);
   });
 });

@@ -16,6 +16,8 @@ export interface PdfLimits {
   maxTokens: number;
   /** Most objects followed through references from the catalog. */
   maxObjectVisits: number;
+  /** Most entries a DSS may hold across /Certs /OCSPs /CRLs (ETSI EN 319 142-1 §5.4.2). */
+  maxDssEntries: number;
 }
 
 export const DEFAULT_PDF_LIMITS: PdfLimits = {
@@ -27,4 +29,5 @@ export const DEFAULT_PDF_LIMITS: PdfLimits = {
   maxInflatedTotal: 4 * 1024 * 1024,
   maxTokens: 2_000_000,
   maxObjectVisits: 10_000,
+  maxDssEntries: 512,
 };

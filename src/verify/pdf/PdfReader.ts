@@ -142,6 +142,44 @@ export class PdfReader {
   sections = 0;
 
   /**
+   * Every cross-reference section read, newest first: where it starts, its trailer and its
+   * subsections (where their entries are; read again with `sectionEntries`, so that a large
+   * table costs no allocation per entry unless an update is inspected).
+   */
+  readonly sectionList: Array<{ at: number; trailer: PdfDict; subsections: Array<{ first: number; count: number; at: number }> }> = [];
+
+  /** The entries of section `i` of `sectionList` (ISO 32000-1 §7.5.4), in-use and free. */
+  sectionEntries(i: number): Array<{ num: number; offset: number; gen: number; inUse: boolean }> {
+    const out: Array<{ num: number; offset: number; gen: number; inUse: boolean }> = [];
+    const b = this.bytes;
+    for (const sub of this.sectionList[i].subsections) {
+      for (let k = 0, p = sub.at; k < sub.count; k++, p += 20) {
+        out.push({ num: sub.first + k, offset: fixedDigits(b, p, 10), gen: fixedDigits(b, p + 11, 5), inUse: b[p + 17] === 0x6e });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The object `num` as written at `offset` (one revision's version of it, ISO 32000-1
+   * §7.5.6), not cached; bounded like `object`.
+   */
+  objectAt(num: number, gen: number, offset: number): PdfValue {
+    return this.objectSpanAt(num, gen, offset).value;
+  }
+
+  /** As `objectAt`, with the offset after its `endobj`. */
+  objectSpanAt(num: number, gen: number, offset: number): { value: PdfValue; end: number } {
+    if (++this.visits > this.limits.maxObjectVisits) throw limit('too many object visits');
+    const headEnd = this.objectHeaderEnd(offset, num, gen);
+    if (headEnd < 0) throw malformed(`object ${num} is not at its cross-reference offset`);
+    const { value, end } = this.parseAt(headEnd, 0);
+    const after = this.skipWs(end);
+    if (this.bytes.toString('latin1', after, after + 6) !== 'endobj') throw malformed(`object ${num} has no endobj`);
+    return { value, end: after + 6 };
+  }
+
+  /**
    * Read the cross-reference sections and trailers (ISO 32000-1 §7.5.4, §7.5.5, §7.5.6), from
    * the last back through /Prev; newer entries win. A /Prev loop or too long a chain is an
    * error, not a hang.
@@ -156,7 +194,9 @@ export class PdfReader {
       if (seen.has(at)) throw limit('cross-reference /Prev chain loops');
       if (seen.size >= 32) throw limit('too many cross-reference sections');
       seen.add(at);
-      const trailer = this.readSection(at);
+      const subsections: Array<{ first: number; count: number; at: number }> = [];
+      const trailer = this.readSection(at, subsections);
+      this.sectionList.push({ at, trailer, subsections });
       this.trailer ??= trailer;
       this.sections++;
       const prev = trailer.get('Prev');
@@ -165,7 +205,7 @@ export class PdfReader {
     }
   }
 
-  private readSection(start: number): PdfDict {
+  private readSection(start: number, subsections: Array<{ first: number; count: number; at: number }>): PdfDict {
     let p = start;
     if (this.bytes.toString('latin1', p, p + 4) !== 'xref') throw malformed('startxref does not point at a cross-reference table (streams are not accepted)');
     p += 4;
@@ -191,6 +231,8 @@ export class PdfReader {
       if (first + count > this.limits.maxObjects) throw limit('too many objects');
       if (p + 20 * count > b.length) throw malformed('cross-reference subsection runs past the end of the file');
       this.xref.reserve(first + count);
+      subsections.push({ first, count, at: p });
+      this.tick();
       // entries of exactly 20 bytes `nnnnnnnnnn ggggg n` EOL: linear, no string or RegExp per entry
       for (let i = 0; i < count; i++, p += 20) {
         const offset = fixedDigits(b, p, 10);

@@ -1,4 +1,6 @@
+import { DOC_TIMESTAMP_SUB_FILTER } from '../../sign/pdfConstants';
 import type { PdfLimits } from './PdfLimits';
+import { inspectRevisions, type DssContent, type RevisionFacts } from './inspectRevisions';
 import { PdfDict, PdfName, PdfReader, PdfRef, PdfStream, PdfString, limit, malformed, type PdfValue } from './PdfReader';
 
 export interface FoundSignature {
@@ -35,6 +37,22 @@ export interface PdfSignatureInspection {
   /** Catalog entries that change how a signed document may be modified or shown. */
   catalogKeys: string[];
   embeddedFiles: Map<string, Buffer>;
+  /** Byte offset after each revision's %%EOF and its end-of-line (ISO 32000-1 §7.5.6). */
+  revisionEnds: number[];
+  /** Problems with the revision structure (see src/verify/pdf/inspectRevisions.ts). */
+  revisionProblems: string[];
+  /** What each incremental update after revision 1 does (src/verify/pdf/inspectRevisions.ts). */
+  updates: RevisionFacts[];
+  /**
+   * Document timestamps (ISO 32000-2 §12.8.5: /Type /DocTimeStamp, /SubFilter /ETSI.RFC3161),
+   * with the TimeStampToken (RFC 3161 §2.4.2) as found in /Contents, its /ByteRange, and the
+   * 1-based revision whose bytes hold it. Not counted in `signatures`.
+   */
+  documentTimestamps: Array<FoundSignature & { token: Buffer; byteRange: number[]; revision: number }>;
+  /** The last revision's DSS (ETSI EN 319 142-1 §5.4.2), streams decoded (bounded). */
+  dss?: DssContent;
+  /** DSS streams of the last revision that are not the DER structure their array names. */
+  dssBadStreams: string[];
 }
 
 /**
@@ -57,6 +75,7 @@ function inspect(bytes: Buffer, limits: Partial<PdfLimits>): PdfSignatureInspect
   const revisions = Math.max(count(bytes, '%%EOF'), r.sections);
   let xrefConsistent = true;
   r.xref.forEach((num, offset, gen) => (xrefConsistent = r.objectHeaderEnd(offset, num, gen) >= 0));
+  const rev = xrefConsistent ? inspectRevisions(r) : { revisionEnds: [], boundaryProblems: ['inconsistent cross-reference table'], updates: [], dssBadStreams: [] };
 
   const catalog = r.dict(r.trailer.get('Root'));
   if (!catalog) throw malformed('no document catalog');
@@ -64,6 +83,7 @@ function inspect(bytes: Buffer, limits: Partial<PdfLimits>): PdfSignatureInspect
 
   // signature fields (ISO 32000-1 §12.7.3: fields and their /Kids; /FT inheritable)
   const signatures: FoundSignature[] = [];
+  const documentTimestamps: PdfSignatureInspection['documentTimestamps'] = [];
   let emptySignatureFields = 0;
   const sigWidgets = new Set<PdfDict>();
   const acro = r.dict(catalog.get('AcroForm'));
@@ -83,7 +103,12 @@ function inspect(bytes: Buffer, limits: Partial<PdfLimits>): PdfSignatureInspect
       if (!Array.isArray(kids)) emptySignatureFields++;
       return;
     }
-    signatures.push(readSignature(r, value, stringText(r.resolve(field.get('T')))));
+    const found = readSignature(r, value, stringText(r.resolve(field.get('T'))));
+    if (name(r.resolve(value.get('Type'))) === 'DocTimeStamp' && found.subFilter === DOC_TIMESTAMP_SUB_FILTER) {
+      const at = found.contentsStart ?? -1;
+      const revision = rev.revisionEnds.findIndex((end) => at < end) + 1;
+      documentTimestamps.push({ ...found, token: found.cms, byteRange: found.byteRange ?? [], revision });
+    } else signatures.push(found);
   };
   const fields = r.resolve(acro?.get('Fields'));
   if (Array.isArray(fields)) for (const f of fields) walk(f, undefined, 0);
@@ -130,6 +155,12 @@ function inspect(bytes: Buffer, limits: Partial<PdfLimits>): PdfSignatureInspect
     annotations,
     catalogKeys,
     embeddedFiles,
+    revisionEnds: rev.revisionEnds,
+    revisionProblems: rev.boundaryProblems,
+    updates: rev.updates,
+    documentTimestamps,
+    ...(rev.dss ? { dss: rev.dss } : {}),
+    dssBadStreams: rev.dssBadStreams,
   };
 }
 
