@@ -9,6 +9,8 @@ import { children, readTlv, slice, tlv, type Tlv } from '../../sign/der';
  */
 export interface CertFields {
   der: Buffer;
+  /** SHA-256 of the DER, base64. */
+  hash: string;
   tbs: Buffer;
   /** INTEGER contents of serialNumber (RFC 5280 §4.1.2.2), as encoded. */
   serial: Buffer;
@@ -50,6 +52,7 @@ export function certFields(der: Buffer): CertFields {
   }
   const f: CertFields = {
     der,
+    hash: key,
     tbs: slice(der, tbsT),
     serial: der.subarray(serialT.contentStart, serialT.end),
     issuerName: slice(der, issuerT),
@@ -169,11 +172,19 @@ export function verifyWithAlgorithm(b: Buffer, algT: Tlv, data: Buffer, signatur
   }
 }
 
-/** Whether `issuer` signed `cert` (its name is cert's issuer and its key verifies cert's signature). */
+const issuedByCache = new Map<string, boolean>();
+
+/** Whether `issuer` signed `cert` (its name is cert's issuer and its key verifies cert's signature); remembered per pair. */
 export function issuedBy(cert: Buffer, issuer: Buffer): boolean {
   const c = certFields(cert);
   const i = certFields(issuer);
   if (!c.issuerName.equals(i.subjectName)) return false;
+  const key = `${c.hash}:${i.hash}`;
+  const hit = issuedByCache.get(key);
+  if (hit !== undefined) return hit;
   const [, algT, sigT] = children(cert, readTlv(cert, 0));
-  return verifyWithAlgorithm(cert, algT, c.tbs, cert.subarray(sigT.contentStart + 1, sigT.end), i.publicKey);
+  const ok = verifyWithAlgorithm(cert, algT, c.tbs, cert.subarray(sigT.contentStart + 1, sigT.end), i.publicKey);
+  if (issuedByCache.size > 10_000) issuedByCache.clear();
+  issuedByCache.set(key, ok);
+  return ok;
 }

@@ -234,3 +234,34 @@ function checkCrl(der: Buffer, cert: Buffer, issuer: Buffer, at: Date, label: st
   });
   return { source: 'crl', producedAt: thisUpdate, revokedAt, fresh };
 }
+
+/**
+ * The nonce of a successful basic OCSP response (responseExtensions id-pkix-ocsp-nonce,
+ * RFC 6960 §4.4.1 / RFC 8954 §2.1): the extnValue contents, as a request puts them; undefined
+ * when absent, malformed or not a basic response.
+ */
+export function ocspResponseNonce(der: Buffer): Buffer | undefined {
+  try {
+    return readResponseNonce(der);
+  } catch {
+    return undefined;
+  }
+}
+
+function readResponseNonce(der: Buffer): Buffer | undefined {
+  const [statusT, bytesT] = children(der, readTlv(der, 0));
+  if (statusT?.tag !== 0x0a || der[statusT.contentStart] !== 0 || !bytesT) return undefined;
+  const [typeT, basicWrapT] = children(der, children(der, bytesT)[0]);
+  if (readOid(der, typeT) !== OID.idPkixOcspBasic) return undefined;
+  const basic = content(der, basicWrapT);
+  const rd = children(basic, children(basic, readTlv(basic, 0))[0]);
+  // ResponseData { version [0]?, responderID ([1] byName | [2] byKey), producedAt, responses, responseExtensions [1]? }
+  const produced = rd.findIndex((t) => t.tag === 0x18);
+  const extsWrap = produced >= 0 ? rd[produced + 2] : undefined;
+  if (extsWrap?.tag !== 0xa1) return undefined;
+  for (const e of children(basic, children(basic, extsWrap)[0])) {
+    const p = children(basic, e);
+    if (readOid(basic, p[0]) === OID.idPkixOcspNonce) return Buffer.from(content(basic, p[p.length - 1]));
+  }
+  return undefined;
+}

@@ -1,8 +1,7 @@
 import { EcertError } from '../../core/errors';
-import { OID } from '../../sign/constants';
-import { oid } from '../../sign/der';
+import { octets } from '../../sign/der';
 import { crlUrls, ocspUrls } from './certFields';
-import { checkRevocation } from './checkRevocation';
+import { checkRevocation, ocspResponseNonce } from './checkRevocation';
 import { createDevelopmentCa } from './developmentCa';
 import { buildOcspRequest } from './ocspRequest';
 import type { RevocationData, RevocationSource } from './RevocationData';
@@ -56,8 +55,9 @@ export function createRevocationSource(opts: { keysDir: string; passphrase?: str
         try {
           const req = buildOcspRequest(cert, issuer);
           const body = await get(url, { method: 'POST', headers: { 'Content-Type': 'application/ocsp-request', Accept: 'application/ocsp-response' }, body: new Uint8Array(req.der) }, MAX_OCSP_RESPONSE_BYTES);
-          // RFC 8954 §2.1: a responder may ignore the nonce; if it echoes one, it must be ours (searched as bytes)
-          if (req.nonce && body.includes(oid(OID.idPkixOcspNonce)) && !body.includes(req.nonce)) throw new Error(`${url}: the response echoes another nonce`);
+          // RFC 8954 §2.1: a responder may ignore the nonce (pre-produced responses, RFC 5019); if it answers one, it must be ours
+          const echoed = ocspResponseNonce(body);
+          if (req.nonce && echoed && !echoed.equals(octets(req.nonce))) throw new Error(`${url}: the response carries another nonce`);
           const r = checkRevocation({ cert, issuer, data: { ocsps: [body], crls: [] }, at: now });
           if (r.status === 'unknown') throw new Error(`${url}: ${r.checks.filter((c) => !c.passed).map((c) => c.detail).join('; ') || 'status unknown'}`);
           return { ocsps: [body], crls: [] };

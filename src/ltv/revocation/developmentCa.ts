@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCompromised } from '../../keys/keyLifecycle';
@@ -105,36 +105,37 @@ export function createDevelopmentCa(opts: { keysDir: string; passphrase?: string
     return roots;
   }
 
-  /** Every certificate under keys/seals/ (all names starting with a key id and containing .cert.pem) issued by one of our roots, with its revocation. */
+  /**
+   * Every certificate in keys/ (any *.pem holding CERTIFICATE blocks, e.g. keys/seals/<seal>/<key id>.cert.pem*,
+   * a development TSA certificate) issued by one of our roots, with its revocation: a seal key
+   * marked compromised revokes every certificate of that key (by file name or SHA-256).
+   */
   function loadIssued(): Issued[] {
     const rs = loadRoots();
-    const sealsDir = join(keysDir, 'seals');
-    const files: string[] = [];
-    if (existsSync(sealsDir))
-      for (const s of readdirSync(sealsDir).sort()) {
-        const d = join(sealsDir, s);
-        if (!statSync(d).isDirectory()) continue;
-        for (const f of readdirSync(d).sort()) if (f.includes('.cert.pem')) files.push(join(s, f));
-      }
+    const files = certificateFiles(keysDir);
     const compromisedPath = join(keysDir, 'compromised.json');
-    const stamp = `${files.map((f) => `${f}@${mtime(join(sealsDir, f))}`).join('|')}#${mtime(compromisedPath)}`;
+    const stamp = `${files.map((f) => `${f}@${mtime(join(keysDir, f))}`).join('|')}#${mtime(compromisedPath)}`;
     if (stamp === issuedStamp) return issued;
     const compromised = readCompromised(keysDir);
     const out: Issued[] = [];
+    const seen = new Set<string>();
     for (const rel of files) {
       let ders: Buffer[];
       try {
-        ders = readPemCertificates(readFileSync(join(sealsDir, rel), 'utf8'));
+        ders = readPemCertificates(readFileSync(join(keysDir, rel), 'utf8'));
       } catch {
         continue;
       }
-      const [sealId, file] = rel.split('/');
-      const keyId = file.slice(0, file.indexOf('.'));
+      const parts = rel.split('/');
+      const sealId = parts[0] === 'seals' && parts.length === 3 ? parts[1] : undefined;
+      const keyId = sealId ? parts[2].slice(0, parts[2].indexOf('.')) : undefined;
       for (const der of ders) {
-        const root = [...rs.values()].find((r) => issuedBy(der, r.der));
-        if (!root) continue; // an outside CA's certificate, or a chain certificate
+        const root = [...rs.values()].find((r) => !r.der.equals(der) && issuedBy(der, r.der));
+        if (!root) continue; // a root, an outside CA's certificate or chain
         const sha = createHash('sha256').update(der).digest('hex');
-        const c = compromised.find((x) => (x.sealId === sealId && x.keyId === keyId) || x.certificateSha256.includes(sha));
+        if (seen.has(sha)) continue;
+        seen.add(sha);
+        const c = compromised.find((x) => (sealId !== undefined && x.sealId === sealId && x.keyId === keyId) || x.certificateSha256.includes(sha));
         const serialBytes = certFields(der).serial;
         out.push({ rootId: root.id, serial: serialBytes.toString('hex'), serialBytes, ...(c ? { revokedAt: new Date(c.since) } : {}) });
       }
@@ -245,9 +246,18 @@ export function createDevelopmentCa(opts: { keysDir: string; passphrase?: string
   return { rootIds: () => [...loadRoots().keys()], rootOf, buildCrl, respondOcsp };
 }
 
-/** keys/roots/<id>.cert.pem of a root id, when present (for the CRL route's 404). */
-export function rootCertificate(keysDir: string, rootId: string): X509Certificate | undefined {
-  if (!/^[0-9a-f]{1,64}$/.test(rootId)) return undefined;
-  const p = join(keysDir, 'roots', `${rootId}.cert.pem`);
-  return existsSync(p) ? new X509Certificate(readFileSync(p)) : undefined;
+/** *.pem files under keys/ (relative paths, sorted), not following links, skipping keys/retired/ (archived private keys only). */
+function certificateFiles(keysDir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string, depth: number) => {
+    const abs = rel ? join(keysDir, rel) : keysDir;
+    if (!existsSync(abs) || depth > 4) return;
+    for (const e of readdirSync(abs, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory() && r !== 'retired') walk(r, depth + 1);
+      else if (e.isFile() && e.name.includes('.pem') && !e.name.includes('.key.pem')) out.push(r);
+    }
+  };
+  walk('', 0);
+  return out;
 }

@@ -6,7 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyMaterial, readKeyIndex } from '../../../src/keys';
 import { markCompromised } from '../../../src/keys/keyLifecycle';
 import { readPemCertificates } from '../../../src/keys/pem';
-import { buildOcspRequest, checkRevocation, createDevelopmentCa, createRevocationSource } from '../../../src/ltv/revocation';
+import { buildOcspRequest, checkRevocation, createDevelopmentCa, createRevocationSource, ocspResponseNonce } from '../../../src/ltv/revocation';
+import { octets } from '../../../src/sign/der';
+import { makeCertificate } from '../../../src/keys/x509';
+import { certificatePem } from '../../../src/keys/pem';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 
 /**
  * The development CA (src/ltv/revocation/developmentCa.ts): its OCSP responses and CRLs are
@@ -73,7 +78,7 @@ describe('development CA', () => {
     const now = at(-1);
     const { der: req, nonce } = buildOcspRequest(sealA, root);
     const good = ca.respondOcsp(req, now);
-    expect(good.includes(nonce!)).toBe(true);
+    expect(ocspResponseNonce(good)).toEqual(octets(nonce!));
     writeFileSync(join(work, 'good.der'), good);
     let r = openssl(['ocsp', '-respin', join(work, 'good.der'), '-issuer', join(work, 'root.pem'), '-cert', join(work, 'sealA.pem'), '-CAfile', join(work, 'root.pem'), '-resp_text', '-no_nonce']);
     expect(r.out).toContain('Response verify OK');
@@ -145,6 +150,28 @@ describe('development CA', () => {
     // garbage → malformedRequest
     for (const g of [Buffer.from('hello'), Buffer.from([0x30, 0x00]), Buffer.from([0x30, 0x82, 0xff, 0xff]), Buffer.alloc(0)])
       expect(ca.respondOcsp(g, now)).toEqual(Buffer.from([0x30, 0x03, 0x0a, 0x01, 0x01]));
+  });
+
+  it('any certificate of the root kept in keys/ (e.g. a development TSA certificate) is known: good, not unknown', () => {
+    const rootKey = createPrivateKey(readFileSync(join(dir, 'roots', `${rootId}.key.pem`)));
+    const k = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const tsa = makeCertificate({
+      subject: { cn: 'ecert Development TSA (NOT FOR PRODUCTION)' },
+      issuer: { cn: 'ecert Development Root CA (NOT FOR PRODUCTION)', o: 'ecert development', c: 'CN' },
+      publicKey: k.publicKey,
+      issuerKey: rootKey,
+      issuerPublicKey: createPublicKey(rootKey),
+      serial: randomBytes(8),
+      notBefore: at(-2),
+      notAfter: at(300),
+      ca: false,
+    });
+    const ca = createDevelopmentCa({ keysDir: dir });
+    const now = at(-0.75);
+    expect(checkRevocation({ cert: tsa, issuer: root, data: { ocsps: [ca.respondOcsp(buildOcspRequest(tsa, root).der, now)], crls: [] }, at: now }).status).toBe('unknown');
+    mkdirSync(join(dir, 'tsa'), { recursive: true });
+    writeFileSync(join(dir, 'tsa', 'dev.cert.pem'), certificatePem(tsa));
+    expect(checkRevocation({ cert: tsa, issuer: root, data: { ocsps: [ca.respondOcsp(buildOcspRequest(tsa, root).der, now)], crls: [] }, at: now }).status).toBe('good');
   });
 
   it('checkRevocation refuses another key’s response, another certificate’s CertID, another issuer’s CRL', async () => {

@@ -139,6 +139,10 @@ describe('revocation data from an outside CA', () => {
     const deadPort = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
     const fetchTo = ((_u: string, init: RequestInit) => fetch(`http://127.0.0.1:${deadPort}/ocsp`, init)) as unknown as typeof fetch;
+    // a replayed response (another request's nonce) is refused
+    const old = (await createRevocationSource({ keysDir, clock: () => new Date() }).fetch(der('seal.pem'), root)).ocsps[0];
+    const replay = (async () => new Response(new Uint8Array(old), { status: 200, headers: { 'Content-Type': 'application/ocsp-response' } })) as unknown as typeof fetch;
+    await expect(createRevocationSource({ keysDir, clock: () => new Date(), fetch: replay }).fetch(der('seal.pem'), root)).rejects.toMatchObject({ code: 'ERR_REVOCATION_UNAVAILABLE', message: expect.stringContaining('another nonce') });
     const dead = createRevocationSource({ keysDir, clock: () => new Date(), fetch: fetchTo, timeoutMs: 2_000 });
     await expect(dead.fetch(der('seal.pem'), root)).rejects.toMatchObject({ code: 'ERR_REVOCATION_UNAVAILABLE' });
   });
