@@ -7,6 +7,9 @@ import { loadCatalog } from '../../../src/catalog/loadCatalog';
 import { generateKeyMaterial, readKeyIndex } from '../../../src/keys';
 import { markCompromised } from '../../../src/keys/keyLifecycle';
 import { makeTestServer } from '../../helpers/testServices';
+import { readPemCertificates } from '../../../src/keys/pem';
+import { buildOcspRequest, checkRevocation, ocspResponseNonce } from '../../../src/ltv/revocation';
+import { octets } from '../../../src/sign/der';
 
 /**
  * GET /pki/crl/<ca>.crl and POST /pki/ocsp (src/http/routes/pkiRoutes.ts) on a real server
@@ -72,6 +75,27 @@ describe('PKI routes of the development CA', () => {
       const r = await fetch(`${base}/pki/crl/${id}.crl`);
       expect(r.status).toBe(404);
       expect(((await r.json()) as { error: { code: string } }).error.code).toBe('ERR_NOT_FOUND');
+    }
+  });
+
+  it('GET /pki/ocsp/<base64 request> (RFC 6960 Appendix A.1) answers like POST', async () => {
+    const root = readPemCertificates(readFileSync(join(work, 'root.pem'), 'utf8'))[0];
+    const seal = readPemCertificates(readFileSync(join(work, 'seal.pem'), 'utf8'))[0];
+    const { der, nonce } = buildOcspRequest(seal, root);
+    const r = await fetch(`${base}/pki/ocsp/${encodeURIComponent(der.toString('base64'))}`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('application/ocsp-response');
+    const resp = Buffer.from(await r.arrayBuffer());
+    expect(ocspResponseNonce(resp)).toEqual(octets(nonce!));
+    expect(checkRevocation({ cert: seal, issuer: root, data: { ocsps: [resp], crls: [] }, at: new Date() }).source).toBe('ocsp');
+    // a URL that is not percent-decodable is refused by the router (400, the usual error body)
+    const bad = await fetch(`${base}/pki/ocsp/%%%`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('ERR_BAD_REQUEST');
+    for (const junk of ['aGVsbG8=', 'x'.repeat(12_000), '%2F%2F']) {
+      const g = await fetch(`${base}/pki/ocsp/${junk}`);
+      expect(g.status).toBe(200);
+      expect(Buffer.from(await g.arrayBuffer())).toEqual(Buffer.from([0x30, 0x03, 0x0a, 0x01, 0x01]));
     }
   });
 
