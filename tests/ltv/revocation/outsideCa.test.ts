@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPemCertificates } from '../../../src/keys/pem';
-import { checkRevocation, createRevocationSource } from '../../../src/ltv/revocation';
+import { buildOcspRequest, checkRevocation, createRevocationSource } from '../../../src/ltv/revocation';
 
 /**
  * An outside CA run by `openssl ca` in a temp dir: a root, a delegated OCSP responder
@@ -75,6 +75,7 @@ beforeAll(async () => {
   ossl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'root.key', '-out', 'root.pem', '-subj', '/CN=Outside Test Root', '-days', '60', '-addext', 'basicConstraints=critical,CA:true', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
   issue('ocsp', 'extendedKeyUsage=OCSPSigning\nkeyUsage=critical,digitalSignature\n');
   issue('seal', `keyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:${url}/ocsp\ncrlDistributionPoints=URI:${url}/crl\n`);
+  issue('noeku', 'keyUsage=critical,digitalSignature\n'); // a certificate of the CA without id-kp-OCSPSigning
   issue('crlonly', `keyUsage=critical,digitalSignature\ncrlDistributionPoints=URI:${url}/crl\n`);
   issue('hang', `keyUsage=critical,digitalSignature\nauthorityInfoAccess=OCSP;URI:${url}/hang\n`);
   issue('huge', `keyUsage=critical,digitalSignature\nauthorityInfoAccess=OCSP;URI:${url}/huge\n`);
@@ -110,6 +111,21 @@ describe('revocation data from an outside CA', () => {
     expect(r.revokedAt!.getTime()).toBeGreaterThan(Date.now() - 120_000);
     // a signature time-stamped before the revocation: good at that time
     expect(checkRevocation({ cert: seal, issuer: root, data: after, at: new Date(Date.now() - 3_600_000) }).status).toBe('good');
+  });
+
+  it('a response signed by a certificate of the CA that lacks id-kp-OCSPSigning is refused (RFC 6960 §4.2.2.2)', async () => {
+    const root = der('root.pem');
+    const seal = der('seal.pem');
+    writeFileSync(join(d, 'q.der'), buildOcspRequest(seal, root).der);
+    ossl(['ocsp', '-index', 'index.txt', '-CA', 'root.pem', '-rsigner', 'noeku.pem', '-rkey', 'noeku.key', '-reqin', 'q.der', '-respout', 'noeku-resp.der', '-nmin', '60']);
+    const forged = readFileSync(join(d, 'noeku-resp.der'));
+    const r = checkRevocation({ cert: seal, issuer: root, data: { ocsps: [forged], crls: [] }, at: new Date() });
+    expect(r.status).toBe('unknown');
+    expect(r.checks.find((c) => c.id === 'ocsp.responder')).toMatchObject({ passed: false, detail: expect.stringContaining('lacks id-kp-OCSPSigning') });
+    // openssl agrees: the response does not verify against the root
+    const o = spawnSync('openssl', ['ocsp', '-respin', 'noeku-resp.der', '-CAfile', 'root.pem', '-issuer', 'root.pem', '-cert', 'seal.pem', '-no_nonce'], { cwd: d, encoding: 'utf8' });
+    expect(o.status).not.toBe(0);
+    expect(o.stderr).toContain('missing ocspsigning usage');
   });
 
   it('CRL from the distribution point when the certificate names no OCSP responder', async () => {
