@@ -57,7 +57,7 @@ export function certFields(der: Buffer): CertFields {
     serial: der.subarray(serialT.contentStart, serialT.end),
     issuerName: slice(der, issuerT),
     subjectName: slice(der, subjectT),
-    keyBits: der.subarray(bits.contentStart + 1, bits.end),
+    keyBits: bitStringBytes(der, bits),
     publicKey: createPublicKey({ key: slice(der, spkiT), format: 'der', type: 'spki' }),
     notBefore: readTime(der, nb),
     notAfter: readTime(der, na),
@@ -138,6 +138,12 @@ export function extendedKeyUsage(cert: Buffer): string[] {
   return v ? children(v, readTlv(v, 0)).map((t) => readOid(v, t)) : [];
 }
 
+/** The bytes of a BIT STRING holding a signature or key: tag 0x03 and no unused bits (X.690 §8.6.2). */
+export function bitStringBytes(b: Buffer, t: Tlv): Buffer {
+  if (t.tag !== 0x03 || t.end <= t.contentStart || b[t.contentStart] !== 0) throw new RangeError('DER: BIT STRING with unused bits');
+  return b.subarray(t.contentStart + 1, t.end);
+}
+
 /** Hash algorithm name for a CertID / signature OID (node:crypto names). */
 export const HASH_BY_OID: Record<string, string> = {
   [OID.sha1]: 'sha1',
@@ -183,7 +189,12 @@ export function issuedBy(cert: Buffer, issuer: Buffer): boolean {
   const hit = issuedByCache.get(key);
   if (hit !== undefined) return hit;
   const [, algT, sigT] = children(cert, readTlv(cert, 0));
-  const ok = verifyWithAlgorithm(cert, algT, c.tbs, cert.subarray(sigT.contentStart + 1, sigT.end), i.publicKey);
+  let ok: boolean;
+  try {
+    ok = verifyWithAlgorithm(cert, algT, c.tbs, bitStringBytes(cert, sigT), i.publicKey);
+  } catch {
+    ok = false;
+  }
   if (issuedByCache.size > 10_000) issuedByCache.clear();
   issuedByCache.set(key, ok);
   return ok;

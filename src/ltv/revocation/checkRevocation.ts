@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { OID } from '../../sign/constants';
 import { children, readTlv, slice, type Tlv } from '../../sign/der';
-import { certFields, extendedKeyUsage, HASH_BY_OID, issuedBy, readOid, readTime, verifyWithAlgorithm } from './certFields';
+import { bitStringBytes, certFields, extendedKeyUsage, HASH_BY_OID, issuedBy, readOid, readTime, verifyWithAlgorithm } from './certFields';
 import type { RevocationData } from './RevocationData';
 
 export interface RevocationCheck {
@@ -39,6 +39,11 @@ interface SourceVerdict {
 }
 
 const iso = (d: Date) => d.toISOString();
+/** Strict DER shape: each element where the ASN.1 module puts it, with its tag (RFC 6960 §4.2.1, RFC 5280 §5.1). */
+function want(t: Tlv | undefined, tags: number[], what: string): Tlv {
+  if (!t || !tags.includes(t.tag)) throw new RangeError(`${what}: unexpected ${t ? `tag 0x${t.tag.toString(16)}` : 'end'}`);
+  return t;
+}
 const content = (b: Buffer, t: Tlv) => b.subarray(t.contentStart, t.end);
 
 /**
@@ -58,6 +63,13 @@ export function checkRevocation(args: { cert: Buffer; issuer: Buffer; data: Revo
   const { cert, issuer, data, at } = args;
   const checks: RevocationCheck[] = [];
   const verdicts: SourceVerdict[] = [];
+  try {
+    certFields(cert);
+    certFields(issuer);
+  } catch (e) {
+    checks.push({ id: 'revocation.certificate', passed: false, detail: `the certificate or its issuer cannot be parsed (RFC 5280 §4.1): ${(e as Error).message}` });
+    return { status: 'unknown', checks };
+  }
   data.ocsps.forEach((der, i) => {
     const label = data.ocsps.length > 1 ? `OCSP response ${i + 1}` : 'OCSP response';
     try {
@@ -98,25 +110,45 @@ function freshness(thisUpdate: Date, nextUpdate: Date | undefined, at: Date): bo
 function checkOcsp(der: Buffer, cert: Buffer, issuer: Buffer, at: Date, label: string, checks: RevocationCheck[]): SourceVerdict | undefined {
   const top = readTlv(der, 0);
   if (top.tag !== 0x30 || top.end !== der.length) throw new RangeError('not one SEQUENCE');
-  const [statusT, bytesT] = children(der, top);
-  if (statusT?.tag !== 0x0a) throw new RangeError('responseStatus');
+  const topParts = children(der, top);
+  if (topParts.length > 2) throw new RangeError('OCSPResponse: extra elements');
+  const [statusT, bytesT] = topParts;
+  want(statusT, [0x0a], 'responseStatus');
+  if (statusT.end - statusT.contentStart !== 1) throw new RangeError('responseStatus: one octet');
   const status = der[statusT.contentStart];
   if (status !== 0 || !bytesT) {
     checks.push({ id: 'ocsp.status', passed: false, detail: `${label}: responseStatus ${status} (RFC 6960 §4.2.1: 0 = successful)` });
     return undefined;
   }
-  const [typeT, basicWrapT] = children(der, children(der, bytesT)[0]);
+  want(bytesT, [0xa0], 'responseBytes');
+  const rbParts = children(der, bytesT);
+  if (rbParts.length !== 1) throw new RangeError('responseBytes: one element');
+  const rb = children(der, want(rbParts[0], [0x30], 'ResponseBytes'));
+  if (rb.length !== 2) throw new RangeError('ResponseBytes: two elements');
+  const [typeT, basicWrapT] = rb;
+  want(basicWrapT, [0x04], 'response');
   if (readOid(der, typeT) !== OID.idPkixOcspBasic) {
     checks.push({ id: 'ocsp.status', passed: false, detail: `${label}: responseType is not id-pkix-ocsp-basic` });
     return undefined;
   }
   const basic = content(der, basicWrapT);
-  const [rdT, algT, sigT, certsWrap] = children(basic, readTlv(basic, 0));
+  const basicT = want(readTlv(basic, 0), [0x30], 'BasicOCSPResponse');
+  if (basicT.end !== basic.length) throw new RangeError('BasicOCSPResponse: trailing bytes');
+  const basicParts = children(basic, basicT);
+  if (basicParts.length < 3 || basicParts.length > 4) throw new RangeError('BasicOCSPResponse: element count');
+  const [rdT, algT, sigT, certsWrap] = basicParts;
+  want(rdT, [0x30], 'tbsResponseData');
+  want(algT, [0x30], 'signatureAlgorithm');
+  want(sigT, [0x03], 'signature');
+  if (certsWrap) want(certsWrap, [0xa0], 'certs');
   let rd = children(basic, rdT);
-  if (rd[0].tag === 0xa0) rd = rd.slice(1); // version [0] EXPLICIT, v1 default
+  if (rd[0]?.tag === 0xa0) rd = rd.slice(1); // version [0] EXPLICIT, v1 default
   const [responderT, producedT, responsesT] = rd;
+  want(responderT, [0xa1, 0xa2], 'responderID');
+  want(producedT, [0x18], 'producedAt');
+  want(responsesT, [0x30], 'responses');
   const producedAt = readTime(basic, producedT);
-  const signature = basic.subarray(sigT.contentStart + 1, sigT.end);
+  const signature = bitStringBytes(basic, sigT);
   const tbs = slice(basic, rdT);
 
   // ResponderID: byName [1] Name, byKey [2] KeyHash (SHA-1 of the key bits), RFC 6960 §4.2.1
@@ -155,8 +187,15 @@ function checkOcsp(der: Buffer, cert: Buffer, issuer: Buffer, at: Date, label: s
   const c = certFields(cert);
   const i = certFields(issuer);
   for (const sr of children(basic, responsesT)) {
-    const [idT, statusT2, thisT, ...rest] = children(basic, sr);
+    const [idT, statusT2, thisT, ...rest] = children(basic, want(sr, [0x30], 'SingleResponse'));
+    want(idT, [0x30], 'certID');
+    want(statusT2, [0x80, 0xa1, 0x82], 'certStatus');
+    want(thisT, [0x18], 'thisUpdate');
     const [algIdT, nameT, keyT, serialT] = children(basic, idT);
+    want(algIdT, [0x30], 'hashAlgorithm');
+    want(nameT, [0x04], 'issuerNameHash');
+    want(keyT, [0x04], 'issuerKeyHash');
+    want(serialT, [0x02], 'serialNumber');
     const hash = HASH_BY_OID[readOid(basic, children(basic, algIdT)[0])];
     if (!hash || !content(basic, serialT).equals(c.serial)) continue;
     if (!content(basic, nameT).equals(createHash(hash).update(i.subjectName).digest()) || !content(basic, keyT).equals(createHash(hash).update(i.keyBits).digest())) continue;
@@ -191,16 +230,26 @@ function checkOcsp(der: Buffer, cert: Buffer, issuer: Buffer, at: Date, label: s
 function checkCrl(der: Buffer, cert: Buffer, issuer: Buffer, at: Date, label: string, checks: RevocationCheck[]): SourceVerdict | undefined {
   const top = readTlv(der, 0);
   if (top.tag !== 0x30 || top.end !== der.length) throw new RangeError('not one SEQUENCE');
-  const [tbsT, algT, sigT] = children(der, top);
+  const topParts = children(der, top);
+  if (topParts.length !== 3) throw new RangeError('CertificateList: three elements');
+  const [tbsT, algT, sigT] = topParts;
+  want(tbsT, [0x30], 'tbsCertList');
+  want(algT, [0x30], 'signatureAlgorithm');
+  want(sigT, [0x03], 'signatureValue');
   let parts = children(der, tbsT);
-  if (parts[0].tag === 0x02) parts = parts.slice(1); // version v2
-  const [, nameT, thisT, ...rest] = parts;
+  if (parts[0]?.tag === 0x02) parts = parts.slice(1); // version v2
+  const [innerAlgT, nameT, thisT, ...rest] = parts;
+  want(innerAlgT, [0x30], 'signature');
+  want(nameT, [0x30], 'issuer');
+  want(thisT, [0x17, 0x18], 'thisUpdate');
+  // RFC 5280 §5.1.1.2: signatureAlgorithm MUST equal tbsCertList.signature
+  if (!slice(der, innerAlgT).equals(slice(der, algT))) throw new RangeError('signatureAlgorithm differs from tbsCertList.signature');
   const i = certFields(issuer);
   if (!slice(der, nameT).equals(i.subjectName)) {
     checks.push({ id: 'crl.issuer', passed: false, detail: `${label}: issued by another CA than the certificate’s issuer (RFC 5280 §6.3.3 b)` });
     return undefined;
   }
-  const okSig = verifyWithAlgorithm(der, algT, slice(der, tbsT), der.subarray(sigT.contentStart + 1, sigT.end), i.publicKey);
+  const okSig = verifyWithAlgorithm(der, algT, slice(der, tbsT), bitStringBytes(der, sigT), i.publicKey);
   checks.push({ id: 'crl.signature', passed: okSig, detail: okSig ? `${label}: signed by the issuing CA` : `${label}: signature does not verify under the issuer’s key (RFC 5280 §6.3.3 f)` });
   if (!okSig) return undefined;
   const thisUpdate = readTime(der, thisT);
@@ -220,7 +269,9 @@ function checkCrl(der: Buffer, cert: Buffer, issuer: Buffer, at: Date, label: st
   let revokedAt: Date | undefined;
   if (revokedT)
     for (const entry of children(der, revokedT)) {
-      const [serialT, dateT] = children(der, entry);
+      const [serialT, dateT] = children(der, want(entry, [0x30], 'revokedCertificates entry'));
+      want(serialT, [0x02], 'userCertificate');
+      want(dateT, [0x17, 0x18], 'revocationDate');
       if (content(der, serialT).equals(c.serial)) {
         revokedAt = readTime(der, dateT);
         break;
