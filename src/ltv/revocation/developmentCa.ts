@@ -13,6 +13,9 @@ import { certFields, generalizedTime, HASH_BY_OID, issuedBy, readOid } from './c
  * CRLs (RFC 5280 §5) and OCSP responses (RFC 6960) signed by the root itself, which
  * RFC 6960 §4.2.2.2 allows ("the CA who issued the certificate in question").
  *
+ * Roots replaced by a rotation keep answering when their key was archived (keys/retired/,
+ * encrypted: needs the passphrase); a root whose key was deleted cannot.
+ *
  * What is revoked comes from keys/compromised.json (`ecert keys revoke --seal X --since D`,
  * src/keys/keyLifecycle.ts): every certificate of that seal key, with revocationTime = D and
  * reason keyCompromise. The file and the folder are read again on each answer whose inputs
@@ -78,14 +81,24 @@ export function createDevelopmentCa(opts: { keysDir: string; passphrase?: string
   function loadRoots(): Map<string, Root> {
     const dir = join(keysDir, 'roots');
     const files = existsSync(dir) ? readdirSync(dir).sort() : [];
-    const stamp = files.map((f) => `${f}@${mtime(join(dir, f))}`).join('|');
+    // root keys retired by a rotation, archived encrypted (keys/retired/<time>/roots/<id>.key.pem)
+    const retiredDir = join(keysDir, 'retired');
+    const archived = new Map<string, string>();
+    if (existsSync(retiredDir))
+      for (const t of readdirSync(retiredDir).sort()) {
+        const rd = join(retiredDir, t, 'roots');
+        if (existsSync(rd)) for (const f of readdirSync(rd)) if (f.endsWith('.key.pem')) archived.set(f.slice(0, -'.key.pem'.length), join(rd, f));
+      }
+    const stamp = `${files.map((f) => `${f}@${mtime(join(dir, f))}`).join('|')}#${[...archived.values()].join('|')}`;
     if (stamp === rootsStamp) return roots;
     const next = new Map<string, Root>();
     for (const f of files) {
       if (!f.endsWith('.cert.pem')) continue;
       const id = f.slice(0, -'.cert.pem'.length);
-      const keyPath = join(dir, `${id}.key.pem`);
-      if (!existsSync(keyPath)) continue; // a retired root (src/keys/generateKeyMaterial.ts): its key is archived or gone
+      // a root replaced by `ecert keys init --force` (src/keys/generateKeyMaterial.ts) still answers for the
+      // certificates it issued while its archived key can be read; a deleted key cannot answer
+      const keyPath = existsSync(join(dir, `${id}.key.pem`)) ? join(dir, `${id}.key.pem`) : archived.get(id);
+      if (!keyPath) continue;
       const pem = readFileSync(keyPath, 'utf8');
       let key: KeyObject;
       try {

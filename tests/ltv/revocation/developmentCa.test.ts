@@ -233,6 +233,27 @@ describe('development CA', () => {
   });
 });
 
+describe('development CA after a rotation', () => {
+  it('an archived root key still answers for the certificates it issued (with the passphrase)', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'ecert-rev-rot-'));
+    try {
+      await generateKeyMaterial({ dir: d, alg: 'ecdsa', seals, now: at(-10), passphrase: 'pw' });
+      const old = readKeyIndex(d);
+      const oldRoot = pem(d, `roots/${old.root}.cert.pem`);
+      const oldSeal = pem(d, `seals/sealA/${old.seals.sealA}.cert.pem`);
+      await generateKeyMaterial({ dir: d, alg: 'ecdsa', seals, now: at(-1), passphrase: 'pw', force: true, retire: 'archive' });
+      expect(readKeyIndex(d).root).not.toBe(old.root);
+      const now = at(-0.5);
+      const data = await createRevocationSource({ keysDir: d, passphrase: 'pw', clock: () => now }).fetch(oldSeal, oldRoot);
+      expect(checkRevocation({ cert: oldSeal, issuer: oldRoot, data, at: now })).toMatchObject({ status: 'good', source: 'ocsp' });
+      // without the passphrase the archived key cannot be read, and the certificate names no URL
+      await expect(createRevocationSource({ keysDir: d, clock: () => now }).fetch(oldSeal, oldRoot)).rejects.toMatchObject({ code: 'ERR_REVOCATION_UNAVAILABLE' });
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
+
 /** A CRL from a root with another name (openssl req + openssl ca -gencrl). */
 async function generateOtherNamedRoot(d: string): Promise<Buffer> {
   const run = (args: string[]) => {
