@@ -91,7 +91,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
 
 /** `ecert keys init`: a root CA, one seal certificate per catalog seal, a QR token key. */
 export async function initKeys(
-  config: Pick<Config, 'keysDir' | 'keyPassphrase' | 'pkcs11'>,
+  config: Pick<Config, 'keysDir' | 'keyPassphrase' | 'pkcs11'> & Partial<Pick<Config, 'publicUrl' | 'port'>>,
   catalog: Catalog,
   opts: { alg: 'rsa' | 'ecdsa'; now: Date; force?: boolean; pkcs11?: boolean; retire?: 'archive' | 'delete' },
 ): Promise<{ retired: string[] }> {
@@ -109,5 +109,7 @@ export async function initKeys(
     force: opts.force,
     token,
     retire: opts.retire,
+    // the development CA's CRL and OCSP URLs in seal certificates (src/ltv/revocation/)
+    publicUrl: config.publicUrl ?? (config.port !== undefined ? `http://localhost:${config.port}` : undefined),
   });
 }

@@ -13,6 +13,7 @@ import { holderRoutes } from './routes/holderRoutes';
 import { annotationRoutes } from './routes/annotationRoutes';
 import { pageRoutes } from './routes/pageRoutes';
 import { publicRoutes } from './routes/publicRoutes';
+import { pkiRoutes } from './routes/pkiRoutes';
 import { verifyRoutes } from './routes/verifyRoutes';
 
 /** The Express app: routes are thin; everything they call is in src/issue and src/verify. */
@@ -38,6 +39,7 @@ export function createApp(s: Services): Express {
     res.type(metrics.registry.contentType).set('Cache-Control', 'no-store').send(await metrics.registry.metrics());
   });
   app.use(publicRoutes(s));
+  app.use(pkiRoutes(s)); // issue 14: the development CA's CRL and OCSP responder
   app.use(directoryRoutes());
   app.use(verifyRoutes(s, (kind, report) => metrics.verifications.inc({ kind, indication: report.indication, sub_indication: report.subIndication ?? '' })));
   app.use(holderRoutes(s));

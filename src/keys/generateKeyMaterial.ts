@@ -50,6 +50,12 @@ export async function generateKeyMaterial(opts: {
    * with a passphrase, delete without. Never left in place.
    */
   retire?: 'archive' | 'delete';
+  /**
+   * Base URL of this service: seal certificates then name the development CA's CRL
+   * (`${publicUrl}/pki/crl/<root id>.crl`, RFC 5280 §4.2.1.13) and OCSP responder
+   * (`${publicUrl}/pki/ocsp`, RFC 6960 Appendix A.1), served by src/http/routes/pkiRoutes.ts.
+   */
+  publicUrl?: string;
 }): Promise<{ retired: string[] }> {
   const { dir, now } = opts;
   if (keyMaterialExists(dir) && !opts.force) return { retired: [] };
@@ -106,6 +112,7 @@ export async function generateKeyMaterial(opts: {
       notBefore: new Date(now.getTime() - 3600_000),
       notAfter: new Date(now.getTime() + SEAL_VALIDITY_YEARS * YEAR),
       ca: false,
+      ...(opts.publicUrl ? { crlUrl: `${opts.publicUrl}/pki/crl/${rootId}.crl`, ocspUrl: `${opts.publicUrl}/pki/ocsp` } : {}),
     });
     const sealDir = join(dir, 'seals', s.id);
     mkdirSync(sealDir, { recursive: true, mode: 0o700 });

@@ -1,6 +1,6 @@
 import { createHash, sign, type KeyObject } from 'node:crypto';
 import { OID, KEY_USAGE } from '../sign/constants';
-import { bitString, bool, children, ctx, int, nullValue, octets, oid, printable, readTlv, seq, setOf, time, utf8 } from '../sign/der';
+import { bitString, bool, children, ctx, int, nullValue, octets, oid, printable, readTlv, seq, setOf, time, tlv, utf8 } from '../sign/der';
 
 export interface NameSpec {
   cn: string;
@@ -32,6 +32,9 @@ export function keyIdentifier(publicKey: KeyObject): Buffer {
   return createHash('sha1').update(spki.subarray(bits.contentStart + 1, bits.end)).digest();
 }
 
+/** GeneralName uniformResourceIdentifier [6] IMPLICIT IA5String (RFC 5280 §4.2.1.6). */
+const uri = (u: string) => tlv(0x86, Buffer.from(u, 'latin1'));
+
 function keyUsageBits(bits: number[]): Buffer {
   let v = 0;
   for (const b of bits) v |= 0x80 >> b;
@@ -52,6 +55,10 @@ export interface CertificateSpec {
   notBefore: Date;
   notAfter: Date;
   ca: boolean;
+  /** RFC 5280 §4.2.1.13 CRLDistributionPoints: one distribution point with this URI as fullName. */
+  crlUrl?: string;
+  /** RFC 5280 §4.2.2.1 AuthorityInfoAccess: id-ad-ocsp with this URI (RFC 6960 §4.2.2.1 / Appendix A.1). */
+  ocspUrl?: string;
 }
 
 /**
@@ -70,6 +77,9 @@ export function makeCertificate(spec: CertificateSpec): Buffer {
     ext(OID.keyUsage, true, keyUsageBits(usage)),
     ext(OID.subjectKeyIdentifier, false, octets(ski)),
     ext(OID.authorityKeyIdentifier, false, seq(ctx(0, aki, false))),
+    // DistributionPoint { distributionPoint [0] { fullName [0] GeneralNames { uniformResourceIdentifier [6] } } }
+    ...(spec.crlUrl ? [ext(OID.cRLDistributionPoints, false, seq(seq(ctx(0, ctx(0, uri(spec.crlUrl))))))] : []),
+    ...(spec.ocspUrl ? [ext(OID.authorityInfoAccess, false, seq(seq(oid(OID.idAdOcsp), uri(spec.ocspUrl))))] : []),
   );
   const tbs = seq(
     ctx(0, int(2)), // version v3

@@ -36,6 +36,20 @@ export const OID = {
   keyUsage: '2.5.29.15',
   basicConstraints: '2.5.29.19',
   authorityKeyIdentifier: '2.5.29.35',
+  // RFC 5280 §4.2.1.12 extended key usage, §4.2.1.13 CRL distribution points, §4.2.2.1 authority information access
+  extKeyUsage: '2.5.29.37',
+  cRLDistributionPoints: '2.5.29.31',
+  authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+  idAdOcsp: '1.3.6.1.5.5.7.48.1',
+  idAdCaIssuers: '1.3.6.1.5.5.7.48.2',
+  // RFC 5280 §5.2.3 cRLNumber, §5.3.1 reasonCode, §5.3.2 invalidityDate
+  cRLNumber: '2.5.29.20',
+  cRLReason: '2.5.29.21',
+  invalidityDate: '2.5.29.24',
+  // RFC 6960 §4.2.1 id-pkix-ocsp-basic, §4.4.1 nonce (RFC 8954), §4.2.2.2 id-kp-OCSPSigning
+  idPkixOcspBasic: '1.3.6.1.5.5.7.48.1.1',
+  idPkixOcspNonce: '1.3.6.1.5.5.7.48.1.2',
+  idKpOcspSigning: '1.3.6.1.5.5.7.3.9',
 } as const;
 
 /** RFC 5280 §4.2.1.3 KeyUsage bits (bit 0 = most significant bit of the first byte). */
