@@ -95,6 +95,8 @@ export const ERROR_CODES = {
   ERR_ANNOTATION_LIMIT: { status: 409, zh: '该证书已有 3 个有效的加注件，暂不能再生成', en: 'This certificate already has 3 valid annotated copies; no further one can be made yet' },
   ERR_ANNOTATED_COPY_REQUIRED: { status: 403, zh: '该证书只能以加注件形式下载使用，请设置用途和有效期生成加注件', en: 'This certificate can be downloaded only as an annotated copy: choose a purpose and a validity to create one' },
   ERR_UNKNOWN_PURPOSE: { status: 422, zh: '未知的使用场景', en: 'Unknown purpose (usage scene)' },
+  // --- issue 14: long-term validation (RFC 3161 time-stamping)
+  ERR_TSA_UNAVAILABLE: { status: 503, zh: '时间戳服务不可用或其应答未通过校验，未签发任何内容', en: 'The time-stamping authority is unavailable or its response failed our checks; nothing was issued' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -36,6 +36,15 @@ export const OID = {
   keyUsage: '2.5.29.15',
   basicConstraints: '2.5.29.19',
   authorityKeyIdentifier: '2.5.29.35',
+  // RFC 5280 §4.2.1.12 extKeyUsage; id-kp-timeStamping (RFC 3161 §2.3 requires it critical and alone in a TSA certificate)
+  extKeyUsage: '2.5.29.37',
+  kpTimeStamping: '1.3.6.1.5.5.7.3.8',
+  // RFC 3161 §2.4.2 id-ct-TSTInfo (eContentType of a TimeStampToken)
+  tstInfo: '1.2.840.113549.1.9.16.1.4',
+  // RFC 3161 Appendix A id-aa-signatureTimeStampToken (unsigned attribute; ETSI EN 319 142-1 §5.3 PAdES B-T)
+  signatureTimeStampToken: '1.2.840.113549.1.9.16.2.14',
+  // RFC 2634 §5.4 id-aa-signingCertificate (ESSCertID, SHA-1), still used by many TSAs
+  signingCertificate: '1.2.840.113549.1.9.16.2.12',
 } as const;
 
 /** RFC 5280 §4.2.1.3 KeyUsage bits (bit 0 = most significant bit of the first byte). */
