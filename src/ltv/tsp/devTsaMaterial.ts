@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { EcertError } from '../../core/errors';
 import { certificatePem } from '../../keys/pem';
-import { encodeName, keyIdentifier, makeCertificate, signatureAlgorithm } from '../../keys/x509';
+import { encodeName, keyIdentifier, makeCertificate, signatureAlgorithm, type NameSpec } from '../../keys/x509';
 import { KEY_USAGE, OID } from '../../sign/constants';
 import { bitString, bool, ctx, int, octets, oid, seq, time } from '../../sign/der';
 import { sign } from 'node:crypto';
@@ -38,14 +38,25 @@ function positiveSerial(): Buffer {
 }
 
 /** The TSA certificate: basic constraints (not a CA) and key usage digitalSignature critical, EKU id-kp-timeStamping critical (RFC 3161 §2.3), key identifiers. */
-export function makeTsaCertificate(spec: { publicKey: KeyObject; issuerKey: KeyObject; issuerPublicKey: KeyObject; notBefore: Date; notAfter: Date; subject?: typeof DEV_TSA_NAME; issuer?: typeof DEV_TSA_ROOT_NAME }): Buffer {
+export function makeTsaCertificate(spec: {
+  publicKey: KeyObject;
+  issuerKey: KeyObject;
+  issuerPublicKey: KeyObject;
+  notBefore: Date;
+  notAfter: Date;
+  subject?: NameSpec;
+  issuer?: NameSpec;
+  /** Tests only: another extended key usage (null: none); default critical id-kp-timeStamping. */
+  eku?: { critical: boolean; purposes: string[] } | null;
+}): Buffer {
+  const eku = spec.eku === undefined ? { critical: true, purposes: [OID.kpTimeStamping] } : spec.eku;
   const algo = signatureAlgorithm(spec.issuerKey);
   const ext = (id: string, critical: boolean, value: Buffer) => seq(oid(id), ...(critical ? [bool(true)] : []), octets(value));
   const ku = bitString(Buffer.from([0x80 >> KEY_USAGE.digitalSignature]), 7);
   const extensions = seq(
     ext(OID.basicConstraints, true, seq()),
     ext(OID.keyUsage, true, ku),
-    ext(OID.extKeyUsage, true, seq(oid(OID.kpTimeStamping))),
+    ...(eku ? [ext(OID.extKeyUsage, eku.critical, seq(...eku.purposes.map(oid)))] : []),
     ext(OID.subjectKeyIdentifier, false, octets(keyIdentifier(spec.publicKey))),
     ext(OID.authorityKeyIdentifier, false, seq(ctx(0, keyIdentifier(spec.issuerPublicKey), false))),
   );

@@ -340,8 +340,10 @@ function checkEss(attrs: Array<{ type: string; values: Buffer[] }>, signer: Cert
     const hash = fields[k++];
     if (hash?.tag !== 0x04) return 'ESS certHash missing';
     if (!value.subarray(hash.contentStart, hash.end).equals(createHash(hashName).update(signer.der).digest())) return 'ESS certHash is not the hash of the TSA certificate';
-    const issuerSerial = fields[k++];
+    const issuerSerial = fields[k];
     if (issuerSerial) {
+      k++;
+      if (issuerSerial.tag !== 0x30) return 'malformed ESS issuerSerial';
       // IssuerSerial { issuer GeneralNames, serialNumber }: the certificate's issuer as [4] directoryName, and its serial
       const [names, serial] = children(value, issuerSerial);
       if (!serial || !slice(value, serial).equals(signer.serial)) return 'ESS issuerSerial serial number is not the TSA certificate’s';
