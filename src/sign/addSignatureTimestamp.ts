@@ -61,18 +61,27 @@ export function signatureTimestampOf(cms: Buffer): Buffer | undefined {
  * (ERR_TSA_UNAVAILABLE) and nothing is written.
  */
 export async function addSignatureTimestamp(cms: Buffer, ts: Timestamper): Promise<Buffer> {
-  const { path, si } = locate(cms);
+  const { si } = locate(cms);
   if (si.some((t) => t.tag === 0xa1)) throw new Error('the SignerInfo already has unsigned attributes');
   const sig = signatureTlv(si);
   if (si[si.length - 1] !== sig) throw new Error('unexpected element after the SignerInfo signature');
   const token = await ts.timestamp(createHash('sha256').update(cms.subarray(sig.contentStart, sig.end)).digest());
-  const attr = seq(oid(OID.signatureTimeStampToken), setOf(token));
-  let inner: Buffer = Buffer.concat([cms.subarray(path[4].contentStart, path[4].end), tlv(0xa1, attr)]); // [1] IMPLICIT SET OF Attribute
+  return withUnsignedAttributes(cms, [seq(oid(OID.signatureTimeStampToken), setOf(token))]);
+}
+
+/**
+ * The CMS with the SignerInfo's unsigned attributes replaced by `attributes` (each a DER
+ * Attribute, written as given in a `[1] IMPLICIT SET OF Attribute`), the lengths of the
+ * enclosing elements written again. Used by addSignatureTimestamp; tests build other shapes with it.
+ */
+export function withUnsignedAttributes(cms: Buffer, attributes: Buffer[]): Buffer {
+  const { path, si } = locate(cms);
+  const kept = si.filter((t) => t.tag !== 0xa1);
+  let inner: Buffer = tlv(0x30, Buffer.concat([...kept.map((t) => slice(cms, t)), tlv(0xa1, Buffer.concat(attributes))]));
   let innerTlv = path[4];
-  for (let k = 4; k >= 0; k--) {
+  for (let k = 3; k >= 0; k--) {
     const t = path[k];
-    if (k < 4) inner = Buffer.concat([cms.subarray(t.contentStart, innerTlv.start), inner, cms.subarray(innerTlv.end, t.end)]);
-    inner = tlv(t.tag, inner);
+    inner = tlv(t.tag, Buffer.concat([cms.subarray(t.contentStart, innerTlv.start), inner, cms.subarray(innerTlv.end, t.end)]));
     innerTlv = t;
   }
   return inner;

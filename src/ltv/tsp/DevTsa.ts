@@ -13,6 +13,12 @@ export const DEV_TSA_POLICY = '2.25.311307891473914094718946212474402458613';
 
 const SHA256_ALG = seq(oid(OID.sha256));
 const SHA256_ALG_NULL = seq(oid(OID.sha256), Buffer.from([0x05, 0x00]));
+const CONTENT_TYPE_ATTR = seq(oid(OID.contentType), setOf(oid(OID.tstInfo)));
+const MESSAGE_DIGEST = oid(OID.messageDigest);
+const ECDSA_SHA256 = seq(oid(OID.ecdsaWithSHA256));
+const ENCAP_TYPE = oid(OID.tstInfo);
+const SIGNED_DATA = oid(OID.signedData);
+const GRANTED = seq(int(0));
 
 /** GeneralizedTime with milliseconds, no trailing zeros in the fraction (RFC 3161 §2.4.2). */
 function genTimeDer(d: Date): Buffer {
@@ -57,14 +63,14 @@ export class DevTsa implements Timestamper {
 
   /** A TimeStampResp for (imprint, nonce) at `now` (exposed for tests and benchmarks). */
   respond(imprint: Buffer, nonce: Buffer, now: Date): Buffer {
-    const serial = randomBytes(16);
+    const serial = Buffer.from(randomBytes(16));
     serial[0] = (serial[0] & 0x7f) | 0x01;
     const tstInfo = seq(int(1), this.policy, seq(SHA256_ALG_NULL, octets(imprint)), int(serial), genTimeDer(now), int(nonce));
-    const attrs = setOf(seq(oid(OID.contentType), setOf(oid(OID.tstInfo))), seq(oid(OID.messageDigest), setOf(octets(createHash('sha256').update(tstInfo).digest()))), this.essAttr);
+    const attrs = setOf(CONTENT_TYPE_ATTR, seq(MESSAGE_DIGEST, setOf(octets(createHash('sha256').update(tstInfo).digest()))), this.essAttr);
     const signature = sign('sha256', attrs, { key: this.key, dsaEncoding: 'der' });
-    const signerInfo = seq(int(1), this.sid, SHA256_ALG, Buffer.concat([Buffer.from([0xa0]), attrs.subarray(1)]), seq(oid(OID.ecdsaWithSHA256)), octets(signature));
-    const signedData = seq(int(3), setOf(SHA256_ALG), seq(oid(OID.tstInfo), ctx(0, octets(tstInfo))), this.certs, setOf(signerInfo));
-    return seq(seq(int(0)), seq(oid(OID.signedData), ctx(0, signedData)));
+    const signerInfo = seq(int(1), this.sid, SHA256_ALG, Buffer.concat([Buffer.from([0xa0]), attrs.subarray(1)]), ECDSA_SHA256, octets(signature));
+    const signedData = seq(int(3), setOf(SHA256_ALG), seq(ENCAP_TYPE, ctx(0, octets(tstInfo))), this.certs, setOf(signerInfo));
+    return seq(GRANTED, seq(SIGNED_DATA, ctx(0, signedData)));
   }
 
   async timestamp(imprint: Buffer): Promise<Buffer> {

@@ -1,4 +1,4 @@
-import { createHash, verify as verifySignature, X509Certificate } from 'node:crypto';
+import { createHash, verify as verifySignature, X509Certificate, type KeyObject } from 'node:crypto';
 import { OID } from '../../sign/constants';
 import { children, int, oid, readTlv, seq, slice, type Tlv } from '../../sign/der';
 import { countCertificates } from '../../verify/cms/countCertificates';
@@ -51,6 +51,14 @@ const SIGNATURE_ALGORITHMS = new Set<string>([OID.rsaEncryption, OID.sha256WithR
 const CURVES = new Set(['prime256v1', 'secp384r1']);
 const MIN_RSA_BITS = 2048;
 const SHA256_ALG_DER = [seq(oid(OID.sha256)), seq(oid(OID.sha256), Buffer.from([0x05, 0x00]))];
+/** DER of the object identifiers compared on every token (encoded once). */
+const DER = {
+  signedData: oid(OID.signedData),
+  tstInfo: oid(OID.tstInfo),
+  extKeyUsage: oid(OID.extKeyUsage),
+  kpTimeStamping: oid(OID.kpTimeStamping),
+  subjectKeyIdentifier: oid(OID.subjectKeyIdentifier),
+};
 
 /**
  * Examine `token` (ContentInfo(SignedData(TSTInfo))) stamped over `imprint` (SHA-256):
@@ -114,14 +122,14 @@ export function examineTimeStampToken(args: { token: Buffer; imprint: Buffer; tr
   pass('tst-ess-cert-id', 'ESS signing-certificate identifies the TSA certificate');
 
   // ---- key strength and the CMS signature over the DER SET OF signed attributes (RFC 5652 §5.4)
-  const key = signer.x509.publicKey;
+  const key = signer.publicKey;
   const kd = key.asymmetricKeyDetails ?? {};
   const strong = key.asymmetricKeyType === 'rsa' ? (kd.modulusLength ?? 0) >= MIN_RSA_BITS : key.asymmetricKeyType === 'ec' && CURVES.has(kd.namedCurve ?? '');
   if (!strong) throw new TokenFault('ALGORITHM', 'SIG_CONSTRAINTS_FAILURE', 'tst-algorithms', `TSA key ${key.asymmetricKeyType} ${kd.modulusLength ?? kd.namedCurve ?? ''} is not accepted`);
   const ecSig = p.signatureAlgorithm.startsWith('1.2.840.10045.');
   if (ecSig !== (key.asymmetricKeyType === 'ec')) throw new TokenFault('ALGORITHM', 'SIG_CONSTRAINTS_FAILURE', 'tst-algorithms', 'signature algorithm does not fit the TSA key');
   const ct = one(p.attributes, OID.contentType);
-  if (!ct || !ct.equals(oid(OID.tstInfo))) throw new TokenFault('SIGNATURE', 'SIG_CRYPTO_FAILURE', 'tst-signature', 'content-type attribute is not id-ct-TSTInfo');
+  if (!ct || !ct.equals(DER.tstInfo)) throw new TokenFault('SIGNATURE', 'SIG_CRYPTO_FAILURE', 'tst-signature', 'content-type attribute is not id-ct-TSTInfo');
   const md = one(p.attributes, OID.messageDigest);
   const digest = createHash(digestName).update(p.tstInfo).digest();
   if (!md || md[0] !== 0x04 || !md.subarray(readTlv(md, 0).contentStart).equals(digest)) throw new TokenFault('SIGNATURE', 'SIG_CRYPTO_FAILURE', 'tst-signature', 'message-digest attribute does not match the TSTInfo');
@@ -148,7 +156,7 @@ export function examineTimeStampToken(args: { token: Buffer; imprint: Buffer; tr
     if (outside) throw new TokenFault('CHAIN', 'OUT_OF_BOUNDS_NO_POE', 'tst-chain', `${outside.subjectCN} was not valid at ${t.toISOString()}`);
   }
   pass('tst-chain', `chains to ${path[path.length - 1].subjectCN}, valid at ${[p.genTime, ...args.validAt].map((d) => d.toISOString()).join(' and ')}`);
-  return { genTime: p.genTime, tsaCertificate: signer.der, tsaSubject: signer.x509.subject.replace(/\n/g, ', '), serialHex: p.serialHex, policy: p.policy };
+  return { genTime: p.genTime, tsaCertificate: signer.der, tsaSubject: signer.subject.replace(/\n/g, ', '), serialHex: p.serialHex, policy: p.policy };
 }
 
 // ------------------------------------------------------------------ parsing
@@ -186,7 +194,7 @@ function parseToken(der: Buffer): ParsedToken {
   const ci = readTlv(der, 0);
   if (ci.tag !== 0x30 || ci.end !== der.length) throw bad('not one DER SEQUENCE');
   const [ct, explicit, ...rest] = children(der, ci);
-  if (rest.length || !ct || !slice(der, expect(ct, 0x06, 'content type')).equals(oid(OID.signedData))) throw bad('content type is not signedData');
+  if (rest.length || !ct || !slice(der, expect(ct, 0x06, 'content type')).equals(DER.signedData)) throw bad('content type is not signedData');
   const sdTlvs = children(der, expect(explicit, 0xa0, '[0] content'));
   if (sdTlvs.length !== 1) throw bad('one SignedData expected');
   const parts = children(der, expect(sdTlvs[0], 0x30, 'SignedData'));
@@ -195,7 +203,7 @@ function parseToken(der: Buffer): ParsedToken {
   if (!version.equals(Buffer.from([2, 1, 3])) && !version.equals(Buffer.from([2, 1, 1]))) throw bad('unsupported SignedData version');
   const digestAlgs = children(der, expect(parts[i++], 0x31, 'digestAlgorithms'));
   const encap = children(der, expect(parts[i++], 0x30, 'encapContentInfo'));
-  if (encap.length !== 2 || !slice(der, expect(encap[0], 0x06, 'eContentType')).equals(oid(OID.tstInfo))) throw bad('eContentType is not id-ct-TSTInfo');
+  if (encap.length !== 2 || !slice(der, expect(encap[0], 0x06, 'eContentType')).equals(DER.tstInfo)) throw bad('eContentType is not id-ct-TSTInfo');
   const eContent = children(der, expect(encap[1], 0xa0, 'eContent'));
   if (eContent.length !== 1) throw bad('one eContent expected');
   const octetsTlv = expect(eContent[0], 0x04, 'eContent OCTET STRING');
@@ -361,7 +369,13 @@ function checkEss(attrs: Array<{ type: string; values: Buffer[] }>, signer: Cert
 
 interface CertFacts {
   der: Buffer;
+  sha256: string;
   x509: X509Certificate;
+  /** Parsed once: X509Certificate.publicKey makes a new KeyObject on every read. */
+  publicKey: KeyObject;
+  subject: string;
+  issuer: string;
+  ca: boolean;
   subjectCN: string;
   issuerAndSerial: Buffer;
   issuerName: Buffer;
@@ -381,14 +395,14 @@ function certFacts(der: Buffer): CertFacts {
   const key = createHash('sha256').update(der).digest('base64');
   let f = factsCache.get(key);
   if (!f) {
-    f = parseFacts(Buffer.from(der));
+    f = parseFacts(Buffer.from(der), key);
     if (factsCache.size >= FACTS_CACHE_MAX) factsCache.delete(factsCache.keys().next().value as string);
     factsCache.set(key, f);
   }
   return f;
 }
 
-function parseFacts(der: Buffer): CertFacts {
+function parseFacts(der: Buffer, sha256: string): CertFacts {
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(der);
@@ -407,10 +421,10 @@ function parseFacts(der: Buffer): CertFacts {
       const id = slice(der, parts[0]);
       const critical = parts.length === 3 && der[parts[1].start] === 0x01 && der[parts[1].contentStart] === 0xff;
       const value = parts[parts.length - 1];
-      if (id.equals(oid(OID.extKeyUsage))) {
+      if (id.equals(DER.extKeyUsage)) {
         const list = children(der, readTlv(der, value.contentStart));
-        timeStampingOnly = critical && list.length === 1 && slice(der, list[0]).equals(oid(OID.kpTimeStamping));
-      } else if (id.equals(oid(OID.subjectKeyIdentifier))) {
+        timeStampingOnly = critical && list.length === 1 && slice(der, list[0]).equals(DER.kpTimeStamping);
+      } else if (id.equals(DER.subjectKeyIdentifier)) {
         const o = readTlv(der, value.contentStart);
         ski = Buffer.from(der.subarray(o.contentStart, o.end));
       }
@@ -420,6 +434,11 @@ function parseFacts(der: Buffer): CertFacts {
   return {
     der,
     x509,
+    sha256,
+    publicKey: x509.publicKey,
+    subject: x509.subject,
+    issuer: x509.issuer,
+    ca: x509.ca,
     subjectCN: cn,
     issuerAndSerial: seq(slice(der, issuer), slice(der, serial)),
     issuerName: slice(der, issuer),
@@ -431,15 +450,15 @@ function parseFacts(der: Buffer): CertFacts {
   };
 }
 
-/** Issued-by checks are native signature verifications: remembered per (child, issuer) pair. */
+/** Issued-by checks are native signature verifications: remembered per (child, issuer) pair of certificate hashes. */
 const issuedCache = new Map<string, boolean>();
 function issuedBy(cert: CertFacts, issuer: CertFacts): boolean {
-  if (cert.x509.issuer !== issuer.x509.subject || !issuer.x509.ca) return false;
-  const key = `${cert.issuerAndSerial.toString('base64')}|${issuer.issuerAndSerial.toString('base64')}|${createHash('sha256').update(cert.der).update(issuer.der).digest('base64')}`;
+  if (cert.issuer !== issuer.subject || !issuer.ca) return false;
+  const key = `${cert.sha256}|${issuer.sha256}`;
   let ok = issuedCache.get(key);
   if (ok === undefined) {
     try {
-      ok = cert.x509.checkIssued(issuer.x509) && cert.x509.verify(issuer.x509.publicKey);
+      ok = cert.x509.checkIssued(issuer.x509) && cert.x509.verify(issuer.publicKey);
     } catch {
       ok = false;
     }
