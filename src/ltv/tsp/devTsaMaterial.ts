@@ -77,19 +77,54 @@ function pemToDer(text: string): Buffer {
   return new X509Certificate(text).raw;
 }
 
+/** The TSA certificate is replaced this long before it expires, so tokens always chain at their genTime. */
+export const DEV_TSA_RENEW_BEFORE_MS = YEAR;
+/** Names the current TSA certificate and key (`tsa-<serial>.pem|.key`) once the first one was renewed; replaced atomically. */
+const CURRENT = 'current-tsa';
+
 export function loadOrCreateDevTsa(opts: { keysDir: string; passphrase?: string; now: Date }): DevTsaMaterial {
   const dir = join(opts.keysDir, 'tsa');
   if (!existsSync(join(dir, FILES.key))) create(dir, opts);
+  const readKey = (file: string) => {
+    const keyPem = readFileSync(join(dir, file), 'utf8');
+    return createPrivateKey(opts.passphrase ? { key: keyPem, format: 'pem', passphrase: opts.passphrase } : { key: keyPem, format: 'pem' });
+  };
   try {
-    const keyPem = readFileSync(join(dir, FILES.key), 'utf8');
-    return {
-      root: pemToDer(readFileSync(join(dir, FILES.root), 'utf8')),
-      certificate: pemToDer(readFileSync(join(dir, FILES.cert), 'utf8')),
-      key: createPrivateKey(opts.passphrase ? { key: keyPem, format: 'pem', passphrase: opts.passphrase } : { key: keyPem, format: 'pem' }),
-    };
+    const root = pemToDer(readFileSync(join(dir, FILES.root), 'utf8'));
+    const current = existsSync(join(dir, CURRENT)) ? readFileSync(join(dir, CURRENT), 'utf8').trim() : '';
+    const [certFile, keyFile] = /^[0-9a-f]{2,64}$/.test(current) ? [`tsa-${current}.pem`, `tsa-${current}.key`] : [FILES.cert, FILES.key];
+    const certificate = pemToDer(readFileSync(join(dir, certFile), 'utf8'));
+    const notAfter = Date.parse(new X509Certificate(certificate).validTo);
+    const rootLeft = Date.parse(new X509Certificate(root).validTo) - opts.now.getTime();
+    // a root near its own end is not renewed here: a new development root is a new trust anchor (keys/README.md)
+    if (notAfter - opts.now.getTime() < DEV_TSA_RENEW_BEFORE_MS && rootLeft > DEV_TSA_RENEW_BEFORE_MS) return renew(dir, root, readKey(FILES.rootKey), opts);
+    return { root, certificate, key: readKey(keyFile) };
   } catch (e) {
+    if (e instanceof EcertError) throw e;
     throw new EcertError('ERR_KEYS_MISSING', { zh: `开发时间戳服务密钥无法读取（${dir}）`, en: `the development TSA key material in ${dir} cannot be read (wrong passphrase?)`, cause: e });
   }
+}
+
+/**
+ * A new TSA key and certificate under the same root (the old certificate stays on disk: its
+ * tokens still verify, RFC 3161 §4 — a TSA certificate is replaced before it expires). The new
+ * pair gets its own file names, then `current-tsa` is replaced by rename, so a reader sees
+ * either the old pair or the new one.
+ */
+function renew(dir: string, root: Buffer, rootKey: KeyObject, opts: { passphrase?: string; now: Date }): DevTsaMaterial {
+  const rootCert = new X509Certificate(root);
+  const tsa = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const notBefore = new Date(opts.now.getTime() - 3600_000);
+  const notAfter = new Date(Math.min(notBefore.getTime() + DEV_TSA_CERT_YEARS * YEAR, Date.parse(rootCert.validTo)));
+  const certificate = makeTsaCertificate({ publicKey: tsa.publicKey, issuerKey: rootKey, issuerPublicKey: rootCert.publicKey, notBefore, notAfter });
+  const id = new X509Certificate(certificate).serialNumber.toLowerCase();
+  const pem = opts.passphrase ? tsa.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: opts.passphrase }) : tsa.privateKey.export({ type: 'pkcs8', format: 'pem' });
+  writeFileSync(join(dir, `tsa-${id}.key`), pem, { mode: 0o600 });
+  writeFileSync(join(dir, `tsa-${id}.pem`), certificatePem(certificate), { mode: 0o644 });
+  const tmp = join(dir, `.${CURRENT}-${randomBytes(6).toString('hex')}`);
+  writeFileSync(tmp, `${id}\n`);
+  renameSync(tmp, join(dir, CURRENT));
+  return { root, certificate, key: tsa.privateKey };
 }
 
 function create(dir: string, opts: { keysDir: string; passphrase?: string; now: Date }): void {

@@ -68,6 +68,31 @@ describe('the embedded development TSA', () => {
     }
   });
 
+  it('replaces its TSA certificate a year before it expires, under the same root, once; older tokens still verify', async () => {
+    const keysDir = mkdtempSync(join(tmpdir(), 'ecert-devtsa-renew-'));
+    const t0 = new Date();
+    const first = createTimestamper({ keysDir, passphrase: 'p', clock: () => t0 });
+    const imprint = sha256(Buffer.from('renew'));
+    const oldToken = await first.timestamp(imprint);
+    const later = new Date(t0.getTime() + 9.5 * 365.25 * 86400_000);
+    const second = createTimestamper({ keysDir, passphrase: 'p', clock: () => later });
+    expect(second.trustAnchors[0].equals(first.trustAnchors[0])).toBe(true);
+    const newToken = await second.timestamp(imprint);
+    const v = verifyTimeStampToken({ token: newToken, imprint, trustAnchors: second.trustAnchors, at: later });
+    expect(v.ok, JSON.stringify(v.checks)).toBe(true);
+    const oldV = verifyTimeStampToken({ token: oldToken, imprint, trustAnchors: first.trustAnchors, at: t0 });
+    expect(oldV.ok).toBe(true);
+    expect(v.tsaCertificate!.equals(oldV.tsaCertificate!)).toBe(false);
+    const files = readdirSync(join(keysDir, 'tsa'));
+    expect(files.filter((f) => /^tsa-[0-9a-f]+\.pem$/.test(f))).toHaveLength(1);
+    expect(files).toContain('tsa.pem'); // the first certificate is kept
+    // loaded again at the same time: no second renewal
+    const third = createTimestamper({ keysDir, passphrase: 'p', clock: () => later });
+    const v3 = verifyTimeStampToken({ token: await third.timestamp(imprint), imprint, trustAnchors: third.trustAnchors, at: later });
+    expect(v3.tsaCertificate!.equals(v.tsaCertificate!)).toBe(true);
+    expect(readdirSync(join(keysDir, 'tsa')).filter((f) => /^tsa-[0-9a-f]+\.pem$/.test(f))).toHaveLength(1);
+  });
+
   it('cost per token (no timing assertion)', async () => {
     const keysDir = mkdtempSync(join(tmpdir(), 'ecert-devtsa-'));
     const ts = createTimestamper({ keysDir, clock });
