@@ -48,6 +48,15 @@ export interface ExaminedToken {
 
 const DIGESTS: Record<string, string> = { [OID.sha256]: 'sha256', [OID.sha384]: 'sha384', [OID.sha512]: 'sha512' };
 const SIGNATURE_ALGORITHMS = new Set<string>([OID.rsaEncryption, OID.sha256WithRSAEncryption, OID.sha384WithRSAEncryption, OID.sha512WithRSAEncryption, OID.ecdsaWithSHA256, OID.ecdsaWithSHA384, OID.ecdsaWithSHA512]);
+/** The digest a signature algorithm names (RFC 5754 §3.2, RFC 4055 §5): it must be the SignerInfo's digestAlgorithm. */
+const SIGNATURE_DIGEST: Record<string, string> = {
+  [OID.sha256WithRSAEncryption]: 'sha256',
+  [OID.sha384WithRSAEncryption]: 'sha384',
+  [OID.sha512WithRSAEncryption]: 'sha512',
+  [OID.ecdsaWithSHA256]: 'sha256',
+  [OID.ecdsaWithSHA384]: 'sha384',
+  [OID.ecdsaWithSHA512]: 'sha512',
+};
 const CURVES = new Set(['prime256v1', 'secp384r1']);
 const MIN_RSA_BITS = 2048;
 const SHA256_ALG_DER = [seq(oid(OID.sha256)), seq(oid(OID.sha256), Buffer.from([0x05, 0x00]))];
@@ -126,6 +135,8 @@ export function examineTimeStampToken(args: { token: Buffer; imprint: Buffer; tr
   const kd = key.asymmetricKeyDetails ?? {};
   const strong = key.asymmetricKeyType === 'rsa' ? (kd.modulusLength ?? 0) >= MIN_RSA_BITS : key.asymmetricKeyType === 'ec' && CURVES.has(kd.namedCurve ?? '');
   if (!strong) throw new TokenFault('ALGORITHM', 'SIG_CONSTRAINTS_FAILURE', 'tst-algorithms', `TSA key ${key.asymmetricKeyType} ${kd.modulusLength ?? kd.namedCurve ?? ''} is not accepted`);
+  const implied = SIGNATURE_DIGEST[p.signatureAlgorithm];
+  if (implied && implied !== digestName) throw new TokenFault('ALGORITHM', 'SIG_CONSTRAINTS_FAILURE', 'tst-algorithms', `signature algorithm ${p.signatureAlgorithm} does not fit the digest ${digestName}`);
   const ecSig = p.signatureAlgorithm.startsWith('1.2.840.10045.');
   if (ecSig !== (key.asymmetricKeyType === 'ec')) throw new TokenFault('ALGORITHM', 'SIG_CONSTRAINTS_FAILURE', 'tst-algorithms', 'signature algorithm does not fit the TSA key');
   const ct = one(p.attributes, OID.contentType);
@@ -200,8 +211,9 @@ function parseToken(der: Buffer): ParsedToken {
   const parts = children(der, expect(sdTlvs[0], 0x30, 'SignedData'));
   let i = 0;
   const version = slice(der, expect(parts[i++], 0x02, 'version'));
-  if (!version.equals(Buffer.from([2, 1, 3])) && !version.equals(Buffer.from([2, 1, 1]))) throw bad('unsupported SignedData version');
-  const digestAlgs = children(der, expect(parts[i++], 0x31, 'digestAlgorithms'));
+  // RFC 5652 §5.1: eContentType other than id-data → version 3
+  if (!version.equals(Buffer.from([2, 1, 3]))) throw bad('SignedData version must be 3 (RFC 5652 §5.1)');
+  const digestAlgs = children(der, expect(parts[i++], 0x31, 'digestAlgorithms')).map((a) => expect(a, 0x30, 'AlgorithmIdentifier'));
   const encap = children(der, expect(parts[i++], 0x30, 'encapContentInfo'));
   if (encap.length !== 2 || !slice(der, expect(encap[0], 0x06, 'eContentType')).equals(DER.tstInfo)) throw bad('eContentType is not id-ct-TSTInfo');
   const eContent = children(der, expect(encap[1], 0xa0, 'eContent'));
@@ -289,9 +301,14 @@ function one(attrs: Array<{ type: string; values: Buffer[] }>, type: string): Bu
   return found.length === 1 && found[0].values.length === 1 ? found[0].values[0] : undefined;
 }
 
+/**
+ * AlgorithmIdentifier { algorithm, parameters } of a digest or signature algorithm: the
+ * parameters absent or NULL (RFC 5754 §2, §3.2; RFC 4055 §5) — nothing else, so the
+ * unsigned parts of a token cannot carry arbitrary bytes there.
+ */
 function algorithmOf(der: Buffer, alg: Tlv): string {
-  const [id] = children(der, alg);
-  if (!id || id.tag !== 0x06) throw new TokenFault('FORMAT', 'FORMAT_FAILURE', 'tst-structure', 'algorithm identifier expected');
+  const [id, params, ...more] = children(der, alg);
+  if (!id || id.tag !== 0x06 || more.length || (params && (params.tag !== 0x05 || params.end !== params.contentStart))) throw new TokenFault('FORMAT', 'FORMAT_FAILURE', 'tst-structure', 'algorithm identifier expected (parameters absent or NULL)');
   return oidText(slice(der, id));
 }
 
