@@ -97,6 +97,8 @@ export const ERROR_CODES = {
   ERR_UNKNOWN_PURPOSE: { status: 422, zh: '未知的使用场景', en: 'Unknown purpose (usage scene)' },
   // --- issue 14: long-term validation (src/ltv/revocation/)
   ERR_REVOCATION_UNAVAILABLE: { status: 503, zh: '无法获取证书状态信息（OCSP 或 CRL）', en: 'Certificate status information (OCSP or CRL) is unavailable' },
+  // --- issue 14: long-term validation (RFC 3161 time-stamping)
+  ERR_TSA_UNAVAILABLE: { status: 503, zh: '时间戳服务不可用或其应答未通过校验，未签发任何内容', en: 'The time-stamping authority is unavailable or its response failed our checks; nothing was issued' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

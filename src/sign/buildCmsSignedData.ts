@@ -72,8 +72,20 @@ export async function buildCmsSignedData(args: { contentDigest: Buffer; signer: 
 /** Zero bytes always left after the DER value, so the padding rule of the verifier has something to guard. */
 const MIN_PADDING = 8;
 
-/** The largest DER this signer's CMS can have plus a little padding: the PDF placeholder size. */
-export function cmsPlaceholderSize(signer: Signer): number {
+/**
+ * Room for a signature timestamp (PAdES B-T, src/sign/addSignatureTimestamp.ts): the
+ * TimeStampToken plus its unsigned-attribute wrapping (~30 bytes) and longer lengths of the
+ * enclosing elements. The development TSA's token is ~0.9 KB (tests/ltv/tsp/DevTsa.test.ts
+ * prints it); an outside TSA's token with its certificate chain ~6–8 KB, RSA-4096 chains more.
+ */
+export const SIGNATURE_TIMESTAMP_RESERVE = 12 * 1024;
+
+/**
+ * The largest DER this signer's CMS can have plus a little padding: the PDF placeholder size.
+ * `timestampReserve`: bytes kept for a signature timestamp added after signing (pass
+ * SIGNATURE_TIMESTAMP_RESERVE for B-T).
+ */
+export function cmsPlaceholderSize(signer: Signer, opts: { timestampReserve?: number } = {}): number {
   const p = partsOf(signer);
-  return assemble(p, signedAttributes(p, Buffer.alloc(32)), Buffer.alloc(signer.maxSignatureLength, 0xff)).length + MIN_PADDING;
+  return assemble(p, signedAttributes(p, Buffer.alloc(32)), Buffer.alloc(signer.maxSignatureLength, 0xff)).length + MIN_PADDING + (opts.timestampReserve ?? 0);
 }

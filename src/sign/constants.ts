@@ -50,6 +50,14 @@ export const OID = {
   idPkixOcspBasic: '1.3.6.1.5.5.7.48.1.1',
   idPkixOcspNonce: '1.3.6.1.5.5.7.48.1.2',
   idKpOcspSigning: '1.3.6.1.5.5.7.3.9',
+  // id-kp-timeStamping (RFC 3161 §2.3 requires it critical and alone in a TSA certificate)
+  kpTimeStamping: '1.3.6.1.5.5.7.3.8',
+  // RFC 3161 §2.4.2 id-ct-TSTInfo (eContentType of a TimeStampToken)
+  tstInfo: '1.2.840.113549.1.9.16.1.4',
+  // RFC 3161 Appendix A id-aa-signatureTimeStampToken (unsigned attribute; ETSI EN 319 142-1 §5.3 PAdES B-T)
+  signatureTimeStampToken: '1.2.840.113549.1.9.16.2.14',
+  // RFC 2634 §5.4 id-aa-signingCertificate (ESSCertID, SHA-1), still used by many TSAs
+  signingCertificate: '1.2.840.113549.1.9.16.2.12',
 } as const;
 
 /** RFC 5280 §4.2.1.3 KeyUsage bits (bit 0 = most significant bit of the first byte). */

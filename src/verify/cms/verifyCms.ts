@@ -25,6 +25,14 @@ export interface CmsVerification {
   subIndication?: CmsSubIndication;
   checks: Check[];
   signer?: { subjectCN: string; organization?: string; serialHex: string; issuerCN: string; notBefore: string; notAfter: string; sha256: string };
+  /**
+   * The signature timestamp (PAdES B-T, ETSI EN 319 142-1 §5.3): the TimeStampToken DER of
+   * the one unsigned attribute id-aa-signatureTimeStampToken, when present. Not validated
+   * here (src/ltv/tsp/verifyTimeStampToken.ts does that, over signatureValue).
+   */
+  signatureTimestamp?: Buffer;
+  /** The SignerInfo's signature value: what the signature timestamp stamps. */
+  signatureValue?: Buffer;
 }
 
 /** Digest algorithms accepted (ETSI TS 119 312: SHA-1 and MD5 are not). */
@@ -156,7 +164,7 @@ export function verifyCms(args: { cms: Buffer; signedBytes: Buffer[]; trustAncho
     const outside = path.find((c) => at < Date.parse(c.validFrom) || at > Date.parse(c.validTo));
     if (outside) throw new Fail('OUT_OF_BOUNDS_NO_POE', 'certificate-validity', `${parseDn(outside.subject).CN} was not valid at ${args.at.toISOString()}`);
     pass('certificate-validity', `every certificate valid at ${args.at.toISOString()}`);
-    return { ok: true, checks, signer };
+    return { ok: true, checks, signer, signatureValue: Buffer.from(p.signature), ...(p.signatureTimestamp ? { signatureTimestamp: p.signatureTimestamp } : {}) };
   } catch (e) {
     if (e instanceof Fail) {
       checks.push({ id: e.id, passed: false, detail: e.detail });
@@ -180,6 +188,7 @@ interface ParsedSignedData {
   attributes: Array<{ type: string; values: Buffer[] }>;
   signature: Buffer;
   certificates: Buffer[];
+  signatureTimestamp?: Buffer;
 }
 
 /**
@@ -237,20 +246,28 @@ function parseSignedData(der: Buffer): ParsedSignedData {
   const sigAlgTlv = expect(si[j++], 0x30, 'signatureAlgorithm');
   const signatureAlgorithm = algorithmOf(der, sigAlgTlv);
   const sigTlv = expect(si[j++], 0x04, 'signature');
-  if (si[j]?.tag === 0xa1) checkAttributeSet(der, si[j++], bad); // unsigned attributes (e.g. a later timestamp)
+  let signatureTimestamp: Buffer | undefined;
+  if (si[j]?.tag === 0xa1) signatureTimestamp = signatureTimestampAttribute(der, si[j++], bad);
   if (j !== si.length) throw bad('unexpected element in SignerInfo');
-  return { digestAlgorithm, signatureAlgorithm, digestAlgorithmDer: slice(der, digestAlgTlv), signatureAlgorithmDer: slice(der, sigAlgTlv), sid, signedAttrs: slice(der, attrsTlv), attributes, signature: der.subarray(sigTlv.contentStart, sigTlv.end), certificates };
+  return { digestAlgorithm, signatureAlgorithm, digestAlgorithmDer: slice(der, digestAlgTlv), signatureAlgorithmDer: slice(der, sigAlgTlv), sid, signedAttrs: slice(der, attrsTlv), attributes, signature: der.subarray(sigTlv.contentStart, sigTlv.end), certificates, ...(signatureTimestamp ? { signatureTimestamp } : {}) };
 }
 
-/** [1] IMPLICIT SET SIZE (1..MAX) OF Attribute { attrType OID, attrValues SET SIZE (1..MAX) OF ANY } (RFC 5652 §5.3). */
-function checkAttributeSet(der: Buffer, set: Tlv, bad: (what: string) => Fail): void {
+/**
+ * [1] IMPLICIT SET OF Attribute (RFC 5652 §5.3), of exactly one shape: one attribute,
+ * id-aa-signatureTimeStampToken (RFC 3161 Appendix A; PAdES B-T, ETSI EN 319 142-1 §5.3),
+ * with one value that is a SEQUENCE (a ContentInfo). Any other unsigned attribute, a second
+ * one, or a second value is FORMAT_FAILURE: nothing unsigned is skipped unread.
+ */
+function signatureTimestampAttribute(der: Buffer, set: Tlv, bad: (what: string) => Fail): Buffer {
   const attrs = children(der, set);
-  if (!attrs.length) throw bad('empty attribute set');
-  for (const a of attrs) {
-    if (a.tag !== 0x30) throw bad('attribute expected');
-    const [type, values, ...more] = children(der, a);
-    if (more.length || type?.tag !== 0x06 || values?.tag !== 0x31 || !children(der, values).length) throw bad('malformed attribute');
-  }
+  if (attrs.length !== 1) throw bad(`${attrs.length} unsigned attributes; only one signature timestamp is allowed`);
+  if (attrs[0].tag !== 0x30) throw bad('attribute expected');
+  const [type, values, ...more] = children(der, attrs[0]);
+  if (more.length || type?.tag !== 0x06 || values?.tag !== 0x31) throw bad('malformed unsigned attribute');
+  if (!slice(der, type).equals(oid(OID.signatureTimeStampToken))) throw bad('unsigned attribute other than id-aa-signatureTimeStampToken');
+  const vals = children(der, values);
+  if (vals.length !== 1 || vals[0].tag !== 0x30) throw bad('the signature timestamp attribute must hold exactly one TimeStampToken');
+  return Buffer.from(slice(der, vals[0]));
 }
 
 function algorithmOf(der: Buffer, alg: Tlv): string {

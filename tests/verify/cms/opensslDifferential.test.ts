@@ -7,9 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { OID } from '../../../src/sign/constants';
 import { buildCmsSignedData } from '../../../src/sign/buildCmsSignedData';
 import { LocalKeySigner } from '../../../src/sign/LocalKeySigner';
-import { int, nullValue, oid, seq, time } from '../../../src/sign/der';
+import { children, int, nullValue, oid, readTlv, seq, setOf, time } from '../../../src/sign/der';
 import { encodeName, makeCertificate, signatureAlgorithm } from '../../../src/keys/x509';
 import { verifyCms } from '../../../src/verify/cms/verifyCms';
+import { DevTsa } from '../../../src/ltv/tsp/DevTsa';
+import { loadOrCreateDevTsa } from '../../../src/ltv/tsp/devTsaMaterial';
+import { signatureValueOf, withUnsignedAttributes } from '../../../src/sign/addSignatureTimestamp';
+
+const devTsa = new DevTsa(loadOrCreateDevTsa({ keysDir: mkdtempSync(join(tmpdir(), 'ecert-cmsdiff-tsa-')), now: new Date() }), () => new Date());
 
 /**
  * Issue #10, CMS strictness: our verifier and OpenSSL's `cms -verify` (the same call as
@@ -209,6 +214,14 @@ function mutations(base: Buffer, k: ReturnType<typeof pki>, alg: 'rsa' | 'ecdsa'
   add('unsignedAttrs attribute without values', (t) => (si(t).kids!.push({ tag: 0xa1, kids: [leaf(seq(oid('1.2.3.4'), Buffer.from([0x31, 0])))] }), t));
   add('unsignedAttrs with a BER boolean', (t) => (si(t).kids!.push({ tag: 0xa1, kids: [leaf(seq(oid('1.2.3.4'), Buffer.from([0x31, 3, 0x01, 0x01, 0x01])))] }), t));
   add('unsignedAttrs well formed', (t) => (si(t).kids!.push({ tag: 0xa1, kids: [leaf(seq(oid('1.2.3.4'), Buffer.from([0x31, 2, 0x05, 0x00])))] }), t));
+  // PAdES B-T (ETSI EN 319 142-1 §5.3): the one unsigned attribute we accept, a development-TSA token over the signature value
+  const stamp = () => {
+    const resp = devTsa.respond(createHash('sha256').update(signatureValueOf(base)).digest(), Buffer.from([1]), new Date());
+    const tokenTlv = children(resp, readTlv(resp, 0))[1];
+    return seq(oid(OID.signatureTimeStampToken), setOf(resp.subarray(tokenTlv.start, tokenTlv.end)));
+  };
+  add('unsignedAttrs signature timestamp', () => withUnsignedAttributes(base, [stamp()]));
+  add('unsignedAttrs signature timestamp and another attribute', () => withUnsignedAttributes(base, [stamp(), seq(oid('1.2.3.4'), Buffer.from([0x31, 2, 0x05, 0x00]))].sort(Buffer.compare)));
   // --- trailing bytes, tags
   add('trailing bytes after ContentInfo', () => Buffer.concat([base, Buffer.from([0, 0])]));
   add('trailing junk after ContentInfo', () => Buffer.concat([base, Buffer.from([0x05, 0x00])]));
@@ -235,7 +248,7 @@ function openssl(dir: string, name: string, cms: Buffer, content: string, rootPe
 }
 
 /** Classes our verifier accepts (OpenSSL must accept them too); everything else we refuse. */
-const WE_ACCEPT = new Set(['genuine', 'signer certificate re-signed by the root, DER (control)', 'signing-time added (DER order)', 'signature algorithm sha256WithRSAEncryption / ecdsa-with-SHA256 (same key type)', 'extra certificate (the root)', 'certificates unsorted with the root first', 'unsignedAttrs well formed']);
+const WE_ACCEPT = new Set(['genuine', 'signer certificate re-signed by the root, DER (control)', 'signing-time added (DER order)', 'signature algorithm sha256WithRSAEncryption / ecdsa-with-SHA256 (same key type)', 'extra certificate (the root)', 'certificates unsorted with the root first', 'unsignedAttrs signature timestamp']);
 
 describe.each(['rsa', 'ecdsa'] as const)('CMS verdicts against openssl cms -verify (%s seal)', (alg) => {
   it('no mutated CMS is accepted by us and refused by OpenSSL', async () => {

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { buildTimeStampReq } from './buildTimeStampReq';
+import { checkTimeStampResponse, MAX_RESPONSE_BYTES, tsaFailure } from './checkTimeStampResponse';
+import type { Timestamper } from './Timestamper';
+
+export const DEFAULT_TSA_TIMEOUT_MS = 10_000;
+
+/**
+ * An outside TSA over HTTP (RFC 3161 §3.4): POST of a DER TimeStampReq as
+ * application/timestamp-query, an application/timestamp-reply expected back, within a
+ * timeout and a size cap; every response goes through checkTimeStampResponse.ts.
+ */
+export class HttpTsa implements Timestamper {
+  constructor(
+    private readonly url: string,
+    readonly trustAnchors: Buffer[],
+    private readonly clock: () => Date,
+    private readonly fetchFn: typeof fetch = fetch,
+    private readonly timeoutMs = DEFAULT_TSA_TIMEOUT_MS,
+  ) {}
+
+  async timestamp(imprint: Buffer): Promise<Buffer> {
+    const nonce = randomBytes(8);
+    nonce[0] = (nonce[0] & 0x7f) | 0x01;
+    const body = buildTimeStampReq(imprint, nonce);
+    const response = await this.post(body);
+    return checkTimeStampResponse({ response, imprint, nonce, trustAnchors: this.trustAnchors, now: this.clock() }).token;
+  }
+
+  private async post(body: Buffer): Promise<Buffer> {
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    let res: Response;
+    try {
+      res = await this.fetchFn(this.url, { method: 'POST', headers: { 'content-type': 'application/timestamp-query', accept: 'application/timestamp-reply' }, body: new Uint8Array(body), signal, redirect: 'error' });
+    } catch (e) {
+      throw tsaFailure('NETWORK', signal.aborted ? `no answer within ${this.timeoutMs} ms` : (e as Error).message?.slice(0, 120), e);
+    }
+    try {
+      if (res.status !== 200) throw tsaFailure('NETWORK', `HTTP ${res.status}`);
+      const type = (res.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+      // RFC 3161 §3.4; some TSAs still send the draft name application/timestamp-response
+      if (type !== 'application/timestamp-reply' && type !== 'application/timestamp-response') throw tsaFailure('NETWORK', `content type "${type.slice(0, 60)}"`);
+      const declared = Number(res.headers.get('content-length') ?? '0');
+      if (declared > MAX_RESPONSE_BYTES) throw tsaFailure('NETWORK', `response of ${declared} bytes`);
+      return await readCapped(res, MAX_RESPONSE_BYTES);
+    } catch (e) {
+      await res.body?.cancel().catch(() => undefined);
+      if ((e as { code?: string }).code === 'ERR_TSA_UNAVAILABLE') throw e;
+      throw tsaFailure('NETWORK', signal.aborted ? `no answer within ${this.timeoutMs} ms` : (e as Error).message?.slice(0, 120), e);
+    }
+  }
+}
+
+async function readCapped(res: Response, cap: number): Promise<Buffer> {
+  if (!res.body) return Buffer.alloc(0);
+  const parts: Buffer[] = [];
+  let total = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > cap) {
+      await reader.cancel().catch(() => undefined);
+      throw tsaFailure('NETWORK', `response larger than ${cap} bytes`);
+    }
+    parts.push(Buffer.from(value));
+  }
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,7 @@
+/** Obtains an RFC 3161 TimeStampToken over a SHA-256 message imprint, checked before it is returned. */
+export interface Timestamper {
+  /** `imprint`: a 32-byte SHA-256 digest. Returns the TimeStampToken DER: ContentInfo(SignedData(TSTInfo)) (RFC 3161 §2.4.2). */
+  timestamp(imprint: Buffer): Promise<Buffer>;
+  /** DER roots trusted for its tokens. */
+  readonly trustAnchors: Buffer[];
+}
