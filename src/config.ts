@@ -38,6 +38,9 @@ const envSchema = z.object({
   ECERT_PKCS11_TOKEN_LABEL: z.string().min(1).max(32, 'a token label has at most 32 characters (PKCS #11 CK_TOKEN_INFO)').optional(),
   ECERT_PKCS11_PIN: z.string().min(1).optional(),
   ECERT_PKCS11_PIN_FILE: z.string().min(1).optional(),
+  // issue 14: RFC 3161 time-stamp authority (README "Long-term validation")
+  ECERT_TSA_URL: z.string().url().regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
+  ECERT_TSA_ROOTS: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -59,6 +62,10 @@ export interface Config {
   metricsToken?: string;
   /** Token holding the seal keys (issue 13); unset: seal keys are files. */
   pkcs11?: Pkcs11Config;
+  /** Issue 14: the TSA of signature and document timestamps; unset = the embedded development TSA. */
+  tsaUrl?: string;
+  /** PEM text of the roots trusted for time-stamp tokens (from the file ECERT_TSA_ROOTS). */
+  tsaRootsPem?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -85,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     trustProxy: parseTrustProxy(e.ECERT_TRUST_PROXY),
     metricsToken: e.ECERT_METRICS_TOKEN,
     pkcs11: pkcs11Of(e),
+    ...tsaOf(e),
     ...overrides,
   };
 }
@@ -95,6 +103,23 @@ function parseTrustProxy(v: string | undefined): boolean | number | string {
   if (v === 'true') return true;
   if (/^\d+$/.test(v)) return Number(v);
   return v;
+}
+
+/** ECERT_TSA_URL needs ECERT_TSA_ROOTS (a token from a TSA nobody trusts proves nothing); the roots file is read once. */
+function tsaOf(e: z.infer<typeof envSchema>): Pick<Config, 'tsaUrl' | 'tsaRootsPem'> {
+  const bad = (en: string) => new EcertError('ERR_CONFIG', { zh: '时间戳服务配置无效', en });
+  if (!e.ECERT_TSA_ROOTS) {
+    if (e.ECERT_TSA_URL) throw bad('ECERT_TSA_URL needs ECERT_TSA_ROOTS (PEM file of the roots trusted for its tokens)');
+    return {};
+  }
+  let pem: string;
+  try {
+    pem = readFileSync(e.ECERT_TSA_ROOTS, 'utf8');
+  } catch {
+    throw bad(`cannot read ECERT_TSA_ROOTS ${e.ECERT_TSA_ROOTS}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw bad(`ECERT_TSA_ROOTS ${e.ECERT_TSA_ROOTS} holds no PEM certificate`);
+  return { ...(e.ECERT_TSA_URL ? { tsaUrl: e.ECERT_TSA_URL } : {}), tsaRootsPem: pem };
 }
 
 /** ECERT_PKCS11_*: all of module, label and a PIN (inline or from a file), or none. */

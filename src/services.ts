@@ -16,6 +16,10 @@ import { EcertError } from './core/errors';
 import { openRegistry } from './registry/openRegistry';
 import type { RegistryStore } from './registry/RegistryStore';
 import { FontSet } from './render/fonts/FontSet';
+import { createTimestamper } from './ltv/tsp/createTimestamper';
+import type { Timestamper } from './ltv/tsp/Timestamper';
+import { tsaTrustAnchors } from './ltv/tsp/tsaTrustAnchors';
+import { createRevocationSource, type RevocationSource } from './ltv/revocation';
 import { nameFitter } from './render/layout/nameFit';
 import type { NameFit } from './issue/validateIssueRequest';
 
@@ -40,6 +44,12 @@ export interface Services {
   nameFits: NameFit;
   /** Wrong holder look-ups per 管理号, shared through the registry. */
   lookupGuard: HolderLookupGuard;
+  /** Issue 14: signature and document timestamps (ECERT_TSA_URL, else the development TSA). */
+  timestamper: Timestamper;
+  /** Roots trusted for time-stamp tokens when verifying. */
+  tsaTrustAnchors: Buffer[];
+  /** OCSP responses and CRLs for archive revisions (the development CA in process, else the certificates' URLs). */
+  revocation: RevocationSource;
 }
 
 export interface ServiceOptions {
@@ -62,6 +72,9 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   }
   const keys = loadKeyStore(config.keysDir, { passphrase: config.keyPassphrase, pkcs11: config.pkcs11 });
   logKeyWarnings({ config, clock }, logger);
+  // before any render worker starts: the development TSA's key is created here once, not by every thread
+  const tsa = { ...(config.tsaUrl ? { tsaUrl: config.tsaUrl } : {}), ...(config.tsaRootsPem ? { tsaRootsPem: config.tsaRootsPem } : {}) };
+  const timestamper = createTimestamper({ ...tsa, keysDir: config.keysDir, passphrase: config.keyPassphrase, clock });
   mkdirSync(config.dataDir, { recursive: true });
   const registry = await openRegistry({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   await registry.migrate();
@@ -70,10 +83,10 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   // with a render pool the fonts live in the workers only (memory of large batches)
   let documents: DocumentBuilder;
   if (opts.renderThreads) {
-    const pool = new RenderPool({ keysDir: config.keysDir, passphrase: config.keyPassphrase, threads: opts.renderThreads, keys });
+    const pool = new RenderPool({ keysDir: config.keysDir, passphrase: config.keyPassphrase, threads: opts.renderThreads, keys, tsa });
     await pool.ready;
     documents = pool;
-  } else documents = new InProcessBuilder({ catalog, keys, fonts: FontSet.load() });
+  } else documents = new InProcessBuilder({ catalog, keys, fonts: FontSet.load(), timestamper });
   return {
     config,
     catalog,
@@ -86,6 +99,9 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
     nameFits: nameFitter(() => FontSet.load()),
     lookupGuard: new HolderLookupGuard({ store: registry, secret: loadOrCreateSecret(config.keysDir, 'lookup-challenge.key'), clock }),
+    timestamper,
+    tsaTrustAnchors: tsaTrustAnchors({ ...tsa, keysDir: config.keysDir }),
+    revocation: createRevocationSource({ keysDir: config.keysDir, passphrase: config.keyPassphrase, clock }),
   };
 }
 

@@ -10,6 +10,7 @@ import { auditCommand } from './auditCommand';
 import { certificatesCommand } from './certificatesCommand';
 import { batchesCommand } from './batchesCommand';
 import { sealsCommand } from './sealsCommand';
+import { ltvCommand } from './ltvCommand';
 
 /**
  * `ecert <command>` (contract.md "Command line"). Each command lives in its own module and
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   certificatesCommand(program, setCode);
   batchesCommand(program, setCode);
   sealsCommand(program);
+  ltvCommand(program, setCode);
   try {
     await program.parseAsync(argv);
     return code;

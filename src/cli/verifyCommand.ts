@@ -5,6 +5,7 @@ import { loadCatalog } from '../catalog/loadCatalog';
 import { systemClock } from '../core/clock';
 import { loadKeyStore } from '../keys';
 import { openRegistry } from '../registry/openRegistry';
+import { tsaTrustAnchors } from '../ltv/tsp/tsaTrustAnchors';
 import { verifyPdf } from '../verify/verifyPdf';
 import type { VerificationReport } from '../verify/VerificationReport';
 import { printable } from '../core/printable';
@@ -45,7 +46,7 @@ export function verifyCommand(program: Command, setCode: (c: number) => void): v
             verifiedAt: new Date().toISOString(),
           };
         } else {
-          report = await verifyPdf(bytes, { trustAnchors: keys.trustAnchors, compromisedSeals: keys.compromisedSeals, catalog: loadCatalog(), registry, clock: systemClock });
+          report = await verifyPdf(bytes, { trustAnchors: keys.trustAnchors, tsaTrustAnchors: tsaTrustAnchors(config), compromisedSeals: keys.compromisedSeals, catalog: loadCatalog(), registry, clock: systemClock });
         }
       } finally {
         await registry?.close();

@@ -5,7 +5,8 @@ import { maskIdNumber } from '../core/maskIdNumber';
 import type { KeyStore } from '../keys/KeyStore';
 import type { FontSet } from '../render/fonts/FontSet';
 import { renderCertificate } from '../render/renderCertificate';
-import { cmsPlaceholderSize } from '../sign/buildCmsSignedData';
+import { cmsPlaceholderSize, SIGNATURE_TIMESTAMP_RESERVE } from '../sign/buildCmsSignedData';
+import type { Timestamper } from '../ltv/tsp/Timestamper';
 import { signPreparedPdf } from '../sign/signPreparedPdf';
 import { qrClaimsOf, signQrToken, verifyUrlFor } from '../qr/qrToken';
 
@@ -15,6 +16,8 @@ export interface DocumentDeps {
   fonts?: FontSet;
   /** Base URL printed in the QR code. */
   publicUrl: string;
+  /** Issue 14: PAdES B-T, a signature timestamp in every document (unset: B-B, as before). */
+  timestamper?: Timestamper;
 }
 
 export interface BuiltCertificate {
@@ -70,8 +73,8 @@ export async function buildCertificateDocument(
       verifyUrl: verifyUrlFor(deps.publicUrl, token),
       ...(purpose ? { annotationPurpose: { zh: purpose.zh, en: purpose.en } } : {}),
     },
-    { fonts: deps.fonts, signatureSize: cmsPlaceholderSize(signer), signingTime: ids.signingTime },
+    { fonts: deps.fonts, signatureSize: cmsPlaceholderSize(signer, { timestampReserve: deps.timestamper ? SIGNATURE_TIMESTAMP_RESERVE : 0 }), signingTime: ids.signingTime },
   );
-  const pdf = await signPreparedPdf(prepared, signer);
+  const pdf = await signPreparedPdf(prepared, signer, deps.timestamper);
   return { pdf, sha256: createHash('sha256').update(pdf).digest('hex'), data };
 }

@@ -2,13 +2,17 @@ import { createHash } from 'node:crypto';
 import type { PreparedPdf } from '../render/renderCertificate';
 import type { Signer } from './Signer';
 import { buildCmsSignedData } from './buildCmsSignedData';
+import { addSignatureTimestamp } from './addSignatureTimestamp';
+import type { Timestamper } from '../ltv/tsp/Timestamper';
 
 /**
  * Fill the prepared signature in place: /ByteRange = [0, a, b, c] with a the offset of the
  * `<` of /Contents, b the offset after its `>`, b + c the file length (ISO 32000-1
- * §12.8.1), then the CMS SignedData over those two ranges as hex, zero-padded.
+ * §12.8.1), then the CMS SignedData over those two ranges as hex, zero-padded. With a
+ * timestamper, the signature timestamp of PAdES B-T is added to the CMS first (a TSA that
+ * fails throws ERR_TSA_UNAVAILABLE: no document without its timestamp).
  */
-export async function signPreparedPdf(prepared: PreparedPdf, signer: Signer): Promise<Buffer> {
+export async function signPreparedPdf(prepared: PreparedPdf, signer: Signer, timestamper?: Timestamper): Promise<Buffer> {
   const { bytes, contentsStart: a, contentsEnd: b, byteRangeAt, byteRangeWidth } = prepared;
   const c = bytes.length - b;
   const slots = [a, b, c].map((n) => {
@@ -19,7 +23,8 @@ export async function signPreparedPdf(prepared: PreparedPdf, signer: Signer): Pr
   bytes.write(slots.join(' '), byteRangeAt, 'latin1');
 
   const digest = createHash('sha256').update(bytes.subarray(0, a)).update(bytes.subarray(b)).digest();
-  const cms = await buildCmsSignedData({ contentDigest: digest, signer });
+  const signed = await buildCmsSignedData({ contentDigest: digest, signer });
+  const cms = timestamper ? await addSignatureTimestamp(signed, timestamper) : signed;
   const room = (b - a - 2) / 2;
   if (cms.length > room) throw new RangeError(`CMS of ${cms.length} bytes does not fit the ${room}-byte placeholder`);
   bytes.write(cms.toString('hex'), a + 1, 'latin1');

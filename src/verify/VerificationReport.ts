@@ -75,7 +75,7 @@ export interface VerificationReport {
   indication: Indication;
   subIndication?: SubIndication;
   certificate?: ReportCertificate;
-  signer?: { subject: string; organization?: string; issuer: string; serial: string; signingTime?: string };
+  signer?: { subject: string; organization?: string; issuer: string; serial: string; signingTime?: string; /** genTime of the signature timestamp (PAdES B-T, issue 14). */ timestampTime?: string };
   checks: Check[];
   message: { zh: string; en: string };
   verifiedAt: string;

@@ -10,6 +10,8 @@ import { tokenFromText } from '../qr/tokenFromText';
 import { parseEmbeddedData } from './embeddedData';
 import { verifyCms } from './cms/verifyCms';
 import { checkCoverage } from './pdf/checkCoverage';
+import { checkTimestamps } from './timestamps/checkTimestamps';
+import { sealRevocation } from './timestamps/sealRevocation';
 import { inspectSignatures } from './pdf/inspectSignatures';
 import type { CompromisedSeal } from '../keys/keyLifecycle';
 import { registryStatus, type ClaimedFacts, type RegistryReader } from './registryStatus';
@@ -19,6 +21,8 @@ import { makeReport, type Check, type VerificationReport } from './VerificationR
 
 export interface VerifyPdfDeps {
   trustAnchors: Buffer[];
+  /** Roots trusted for time-stamp tokens (issue 14: ECERT_TSA_ROOTS and the development TSA's). */
+  tsaTrustAnchors?: Buffer[];
   catalog: Catalog;
   /** Omit for an offline check (signature and structure only): the result is then at best INDETERMINATE. */
   registry?: RegistryReader & AnnotationReader;
@@ -91,10 +95,15 @@ export async function verifyPdf(bytes: Buffer, deps: VerifyPdfDeps): Promise<Ver
   if (!coverage.ok) return notOriginal(coverage.subIndication ?? 'FORMAT_FAILURE');
   const sig = inspection.signatures[0];
 
-  // 2. the CMS signature over exactly the ByteRange
-  // revision 1 only: later revisions are long-term validation updates (checkCoverage)
+  // 2. proof of existence from the timestamps (issue 14): document timestamps newest first, then the signature timestamp
+  const stamps = checkTimestamps({ bytes, sealCms: sig.cms, documentTimestamps: inspection.documentTimestamps, trustAnchors: deps.tsaTrustAnchors ?? [], now });
+  checks.push(...stamps.checks);
+  if (!stamps.ok) return makeReport(stamps.indeterminate ? 'INDETERMINATE' : 'TOTAL_FAILED', stamps.subIndication ?? 'FORMAT_FAILURE', checks, now, base);
+
+  // 3. the CMS signature over exactly its ByteRange (revision 1: later revisions are long-term
+  // validation updates, checkCoverage), its certificate judged at the proven time (else the declared /M)
   const [, a, b, c] = sig.byteRange as number[];
-  const signingTime = sig.m && sig.m.getTime() <= now.getTime() ? sig.m : now;
+  const signingTime = stamps.signatureTime ?? (sig.m && sig.m.getTime() <= now.getTime() ? sig.m : now);
   const cms = verifyCms({
     cms: sig.cms,
     signedBytes: [bytes.subarray(0, a), bytes.subarray(b, b + c)],
@@ -108,10 +117,17 @@ export async function verifyPdf(bytes: Buffer, deps: VerifyPdfDeps): Promise<Ver
     issuer: cms.signer.issuerCN,
     serial: cms.signer.serialHex,
     ...(sig.m ? { signingTime: sig.m.toISOString() } : {}),
+    ...(stamps.signatureTime ? { timestampTime: stamps.signatureTime.toISOString() } : {}),
   };
   if (!cms.ok) return fail(cms.subIndication ?? 'SIG_CRYPTO_FAILURE', { signer });
+  // revocation of the seal certificate, from the document's validation data (/DSS): before the proven time it fails
+  if (inspection.dss && stamps.signatureTime) {
+    const r = sealRevocation(sig.cms, cms.signer!.sha256, inspection.dss, deps.trustAnchors, stamps.signatureTime);
+    checks.push(...r.checks);
+    if (r.revokedBefore) return fail('REVOKED', { signer });
+  }
 
-  // 3. the certificate data the document carries, and the seal that must have signed it
+  // 4. the certificate data the document carries, and the seal that must have signed it
   const claimed = readClaimedData(inspection.embeddedFiles.get(EMBEDDED_DATA_NAME)) as unknown as EmbeddedData | undefined;
   if (!claimed) {
     checks.push({ id: 'certificate-data', passed: false, detail: `no valid ${EMBEDDED_DATA_NAME} in the document` });
@@ -126,7 +142,7 @@ export async function verifyPdf(bytes: Buffer, deps: VerifyPdfDeps): Promise<Ver
   });
   if (!sealOk) return fail('SIG_CONSTRAINTS_FAILURE', { signer });
 
-  // 4. the registry
+  // 5. the registry
   if (!deps.registry) {
     checks.push({ id: 'registry-record', passed: false, detail: 'not checked (offline)' });
     return makeReport('INDETERMINATE', 'TRY_LATER', checks, now, { ...base, signer });
@@ -143,15 +159,18 @@ export async function verifyPdf(bytes: Buffer, deps: VerifyPdfDeps): Promise<Ver
   const extra = { ...base, signer, ...(reg.certificate ? { certificate: reg.certificate } : {}), ...(copy?.annotation ? { annotation: copy.annotation } : {}) };
   if (reg.indeterminate) return makeReport('INDETERMINATE', reg.sub, checks, now, extra);
   if (reg.sub) return fail(reg.sub, extra);
-  // 5. a seal key declared compromised: only documents the registry recorded before the date stand
+  // 6. a seal key declared compromised: only documents proven (signature timestamp) or recorded by the registry before the date stand
   const compromise = cms.signer && deps.compromisedSeals?.find((c) => c.certificateSha256.includes(cms.signer!.sha256));
   if (compromise) {
-    const recordedAt = (await deps.registry.getCertificate(claimed.managementNo))?.documents.find((d) => d.sha256 === documentSha256)?.createdAt;
+    const record = await deps.registry.getCertificate(claimed.managementNo);
+    const recordedAt =
+      stamps.signatureTime?.toISOString() ??
+      record?.documents.find((d) => d.sha256 === documentSha256 || d.archiveRevisions?.some((r) => r.sha256 === documentSha256))?.createdAt;
     const before = recordedAt !== undefined && new Date(recordedAt).getTime() < new Date(compromise.since).getTime();
     checks.push({
       id: 'seal-key-compromise',
       passed: before,
-      detail: `the seal key was declared compromised from ${compromise.since}; the registry recorded this document at ${recordedAt ?? 'an unknown time'}`,
+      detail: `the seal key was declared compromised from ${compromise.since}; this document was ${stamps.signatureTime ? 'timestamped' : 'recorded by the registry'} at ${recordedAt ?? 'an unknown time'}`,
     });
     if (!before) return fail('REVOKED_NO_POE', extra);
   }

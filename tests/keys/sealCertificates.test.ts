@@ -151,7 +151,7 @@ describe.each([
       const q = s.catalog.list().find((x) => x.sealId === sealId && x.style === 1 && !x.specialties?.length)!;
       const issued = await issueCertificate(issueBody(q.code, 3), { id: 't', bodyCode: q.issuingBody, name: 't', qualifications: [q.code] }, s);
       const pdf = (await s.registry.getDocument(issued.record.managementNo))!.pdf;
-      const report = await verifyPdf(pdf, { trustAnchors: s.keys.trustAnchors, catalog: s.catalog, registry: s.registry, clock: () => new Date() });
+      const report = await verifyPdf(pdf, { trustAnchors: s.keys.trustAnchors, tsaTrustAnchors: s.tsaTrustAnchors, catalog: s.catalog, registry: s.registry, clock: () => new Date() });
       expect(report.indication).toBe('TOTAL_PASSED');
       expect(report.checks.find((c) => c.id === 'certificate-chain')?.detail).toContain('Test CA Root');
 

@@ -43,7 +43,7 @@ describe.each([1, 7, 90])('an annotated copy valid for %i day(s)', (validDays) =
 
   const check = async (when: Date) => {
     now = when;
-    const deps = { trustAnchors: env.s.keys.trustAnchors, jwks: env.s.keys.jwks(), catalog: env.s.catalog, registry: env.s.registry, clock: () => when };
+    const deps = { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: env.s.tsaTrustAnchors, jwks: env.s.keys.jwks(), catalog: env.s.catalog, registry: env.s.registry, clock: () => when };
     const [p, q] = [await verifyPdf(pdf, deps), await verifyToken(token, deps)];
     return [`${p.indication}/${p.subIndication ?? ''}/${p.annotation?.status}`, `${q.indication}/${q.subIndication ?? ''}/${q.annotation?.status}`];
   };
@@ -62,7 +62,7 @@ describe.each([1, 7, 90])('an annotated copy valid for %i day(s)', (validDays) =
     const t = Buffer.from(pdf);
     t[t.indexOf('/Producer (ecert)') + 11] = 'E'.charCodeAt(0);
     now = at('2027-04-10', '10:00');
-    const r = await verifyPdf(t, { trustAnchors: env.s.keys.trustAnchors, catalog: env.s.catalog, registry: env.s.registry, clock: () => now });
+    const r = await verifyPdf(t, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: env.s.tsaTrustAnchors, catalog: env.s.catalog, registry: env.s.registry, clock: () => now });
     expect(r.indication).toBe('TOTAL_FAILED');
     expect(r.subIndication).not.toBe('ANNOTATION_EXPIRED');
   });

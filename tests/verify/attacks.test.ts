@@ -52,7 +52,7 @@ describe.each(['ecdsa', 'rsa'] as const)('attack corpus against the verifier (%s
     for (const attack of corpus) {
       tally.tried++;
       try {
-        const r = await verifyPdf(attack.bytes, { trustAnchors: env.s.keys.trustAnchors, catalog: env.s.catalog, registry: env.s.registry, clock: env.s.clock });
+        const r = await verifyPdf(attack.bytes, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: env.s.tsaTrustAnchors, catalog: env.s.catalog, registry: env.s.registry, clock: env.s.clock });
         if (r.indication !== 'TOTAL_FAILED' || !r.subIndication) {
           tally.falseAccepts += r.indication === 'TOTAL_PASSED' ? 1 : 0;
           failures.push(`${attack.cls} / ${attack.variant}: ${r.indication} ${r.subIndication ?? ''}`);
@@ -67,7 +67,7 @@ describe.each(['ecdsa', 'rsa'] as const)('attack corpus against the verifier (%s
 
   it('names the rule: the foreign seal fails its chain, byte changes fail the hash or the structure', async () => {
     const by = (v: string) => corpus.find((a) => a.variant === v)!;
-    const run = (a: Attack) => verifyPdf(a.bytes, { trustAnchors: env.s.keys.trustAnchors, catalog: env.s.catalog, registry: env.s.registry, clock: env.s.clock });
+    const run = (a: Attack) => verifyPdf(a.bytes, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: env.s.tsaTrustAnchors, catalog: env.s.catalog, registry: env.s.registry, clock: env.s.clock });
     expect((await run(by('signed by a key that is not ours'))).subIndication).toBe('NO_CERTIFICATE_CHAIN_FOUND');
     expect((await run(by('new page content, valid xref'))).subIndication).toBe('FORMAT_FAILURE');
     expect((await run(by('padding changed'))).subIndication).toBe('FORMAT_FAILURE');
@@ -86,7 +86,7 @@ describe('long-term validation update forgeries', () => {
   let token: Buffer;
   let lta: Buffer;
   let tsa: ReturnType<typeof makeOpensslTsa>;
-  const offline = (b: Buffer) => verifyPdf(b, { trustAnchors: env.s.keys.trustAnchors, catalog: env.s.catalog, clock: env.s.clock });
+  const offline = (b: Buffer) => verifyPdf(b, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: env.s.tsaTrustAnchors, catalog: env.s.catalog, clock: env.s.clock });
 
   beforeAll(async () => {
     env = await makeTestServices();
@@ -115,7 +115,7 @@ describe('long-term validation update forgeries', () => {
     const rules = new Set<string>();
     for (const attack of corpus) {
       try {
-        const r = await verifyPdf(attack.bytes, { trustAnchors: env.s.keys.trustAnchors, catalog: env.s.catalog, registry: env.s.registry, clock: env.s.clock });
+        const r = await verifyPdf(attack.bytes, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: env.s.tsaTrustAnchors, catalog: env.s.catalog, registry: env.s.registry, clock: env.s.clock });
         const failed = r.checks.find((c) => !c.passed);
         rules.add(failed?.id ?? '');
         if (r.indication !== 'TOTAL_FAILED' || r.subIndication !== 'FORMAT_FAILURE') failures.push(`${attack.variant}: ${r.indication} ${r.subIndication ?? ''} (${failed?.id}: ${failed?.detail})`);

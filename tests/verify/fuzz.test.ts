@@ -80,7 +80,7 @@ describe('verifier fuzzing', () => {
       tally.cases++;
       const t0 = performance.now();
       try {
-        const r = await verifyPdf(m, { trustAnchors: env.s.keys.trustAnchors, catalog: env.s.catalog, registry: env.s.registry, clock: env.s.clock });
+        const r = await verifyPdf(m, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: env.s.tsaTrustAnchors, catalog: env.s.catalog, registry: env.s.registry, clock: env.s.clock });
         if (r.indication === 'TOTAL_PASSED') {
           tally.falseAccepts++;
           problems.push(`case ${i}: accepted`);

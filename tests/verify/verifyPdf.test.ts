@@ -14,7 +14,7 @@ let issuer: Issuer;
 let q: string;
 let pdf: Buffer;
 let managementNo: string;
-const verify = (b: Buffer) => verifyPdf(b, { trustAnchors: env.s.keys.trustAnchors, catalog: env.s.catalog, registry: env.s.registry, clock: env.s.clock });
+const verify = (b: Buffer) => verifyPdf(b, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: env.s.tsaTrustAnchors, catalog: env.s.catalog, registry: env.s.registry, clock: env.s.clock });
 
 beforeAll(async () => {
   env = await makeTestServices();
@@ -84,7 +84,7 @@ describe('verifyPdf', () => {
   });
 
   it('gives INDETERMINATE when checked offline (no registry)', async () => {
-    const r = await verifyPdf(pdf, { trustAnchors: env.s.keys.trustAnchors, catalog: env.s.catalog, clock: env.s.clock });
+    const r = await verifyPdf(pdf, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: env.s.tsaTrustAnchors, catalog: env.s.catalog, clock: env.s.clock });
     expect(r.indication).toBe('INDETERMINATE');
   });
 });

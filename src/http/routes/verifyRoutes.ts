@@ -29,6 +29,7 @@ export function verifyRoutes(s: Services, onReport?: (kind: 'pdf' | 'token', rep
 export function verifyDeps(s: Services) {
   return {
     trustAnchors: s.keys.trustAnchors,
+    tsaTrustAnchors: s.tsaTrustAnchors,
     compromisedSeals: s.keys.compromisedSeals,
     jwks: s.keys.jwks(),
     catalog: s.catalog,

@@ -69,6 +69,9 @@ export function ocspError(status: Exclude<(typeof OCSP_STATUS)[keyof typeof OCSP
   return seq(enumerated(status));
 }
 
+/** Id of the development TSA's root among the development CA's roots (`GET /pki/crl/dev-tsa.crl`). */
+export const DEV_TSA_ROOT_ID = 'dev-tsa';
+
 export function createDevelopmentCa(opts: { keysDir: string; passphrase?: string }): DevelopmentCa {
   const { keysDir } = opts;
   let roots: Map<string, Root> = new Map();
@@ -89,15 +92,21 @@ export function createDevelopmentCa(opts: { keysDir: string; passphrase?: string
         const rd = join(retiredDir, t, 'roots');
         if (existsSync(rd)) for (const f of readdirSync(rd)) if (f.endsWith('.key.pem')) archived.set(f.slice(0, -'.key.pem'.length), join(rd, f));
       }
-    const stamp = `${files.map((f) => `${f}@${mtime(join(dir, f))}`).join('|')}#${[...archived.values()].join('|')}`;
+    // the development TSA's own root (src/ltv/tsp/devTsaMaterial.ts) answers for the TSA certificates it issued
+    const tsaRoot = { id: DEV_TSA_ROOT_ID, cert: join(keysDir, 'tsa', 'root.pem'), key: join(keysDir, 'tsa', 'root.key') };
+    const stamp = `${files.map((f) => `${f}@${mtime(join(dir, f))}`).join('|')}#${[...archived.values()].join('|')}#${mtime(tsaRoot.cert)}`;
     if (stamp === rootsStamp) return roots;
+    const candidates = files
+      .filter((f) => f.endsWith('.cert.pem'))
+      .map((f) => {
+        const id = f.slice(0, -'.cert.pem'.length);
+        // a root replaced by `ecert keys init --force` (src/keys/generateKeyMaterial.ts) still answers for the
+        // certificates it issued while its archived key can be read; a deleted key cannot answer
+        return { id, cert: join(dir, f), key: existsSync(join(dir, `${id}.key.pem`)) ? join(dir, `${id}.key.pem`) : archived.get(id) };
+      });
+    if (existsSync(tsaRoot.cert) && existsSync(tsaRoot.key)) candidates.push(tsaRoot);
     const next = new Map<string, Root>();
-    for (const f of files) {
-      if (!f.endsWith('.cert.pem')) continue;
-      const id = f.slice(0, -'.cert.pem'.length);
-      // a root replaced by `ecert keys init --force` (src/keys/generateKeyMaterial.ts) still answers for the
-      // certificates it issued while its archived key can be read; a deleted key cannot answer
-      const keyPath = existsSync(join(dir, `${id}.key.pem`)) ? join(dir, `${id}.key.pem`) : archived.get(id);
+    for (const { id, cert: certPath, key: keyPath } of candidates) {
       if (!keyPath) continue;
       const pem = readFileSync(keyPath, 'utf8');
       let key: KeyObject;
@@ -106,7 +115,7 @@ export function createDevelopmentCa(opts: { keysDir: string; passphrase?: string
       } catch {
         continue; // no passphrase: this process cannot sign for that root
       }
-      const der = readPemCertificates(readFileSync(join(dir, f), 'utf8'))[0];
+      const der = readPemCertificates(readFileSync(certPath, 'utf8'))[0];
       const c = certFields(der);
       const certIdHashes = new Map<string, [Buffer, Buffer]>();
       for (const [o, h] of Object.entries(HASH_BY_OID)) certIdHashes.set(o, [createHash(h).update(c.subjectName).digest(), createHash(h).update(c.keyBits).digest()]);

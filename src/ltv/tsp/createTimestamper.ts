@@ -11,7 +11,13 @@ import type { Timestamper } from './Timestamper';
  * Unset: the embedded development TSA (DevTsa.ts), key material in `${keysDir}/tsa/`,
  * created on first use, NOT FOR PRODUCTION.
  */
-export function createTimestamper(opts: { tsaUrl?: string; tsaRootsPem?: string; keysDir: string; passphrase?: string; clock: () => Date; fetch?: typeof fetch; timeoutMs?: number }): Timestamper {
+/** What configures the TSA (ECERT_TSA_URL, the contents of ECERT_TSA_ROOTS), as passed to render threads. */
+export interface TsaSettings {
+  tsaUrl?: string;
+  tsaRootsPem?: string;
+}
+
+export function createTimestamper(opts: TsaSettings & { keysDir: string; passphrase?: string; clock: () => Date; fetch?: typeof fetch; timeoutMs?: number }): Timestamper {
   if (!opts.tsaUrl) {
     return new DevTsa(loadOrCreateDevTsa({ keysDir: opts.keysDir, ...(opts.passphrase ? { passphrase: opts.passphrase } : {}), now: opts.clock() }), opts.clock);
   }

@@ -5,6 +5,7 @@ import type { IssueRequest } from '../../core/types';
 import type { BuiltCertificate } from '../../issue/buildCertificateDocument';
 import type { DocumentBuilder } from './DocumentBuilder';
 import type { KeyStore } from '../../keys/KeyStore';
+import type { TsaSettings } from '../../ltv/tsp/createTimestamper';
 
 /** A render worker's request to sign with a token-held seal key (see src/sign/RemoteSigner.ts). */
 export interface SignRequest {
@@ -47,7 +48,7 @@ export class RenderPool implements DocumentBuilder {
   private closed = false;
   readonly ready: Promise<void>;
 
-  constructor(private readonly opts: { keysDir: string; passphrase?: string; threads?: number; taskTimeoutMs?: number; keys?: KeyStore }) {
+  constructor(private readonly opts: { keysDir: string; passphrase?: string; threads?: number; taskTimeoutMs?: number; keys?: KeyStore; tsa?: TsaSettings }) {
     const n = Math.max(1, opts.threads ?? availableParallelism());
     const readies: Promise<void>[] = [];
     for (let i = 0; i < n; i++) {
@@ -84,7 +85,7 @@ export class RenderPool implements DocumentBuilder {
 
   private spawn(): { slot: Slot; ready: Promise<void> } {
     const worker = new Worker(new URL('./renderWorker.mjs', import.meta.url), {
-      workerData: { keysDir: this.opts.keysDir, passphrase: this.opts.passphrase },
+      workerData: { keysDir: this.opts.keysDir, passphrase: this.opts.passphrase, tsa: this.opts.tsa },
     });
     const slot: Slot = { worker, busy: 0 };
     const ready = new Promise<void>((resolve, reject) => {

@@ -10,8 +10,9 @@ import { FontSet } from '../fonts/FontSet';
 import { buildCertificateDocument } from '../../issue/buildCertificateDocument';
 import { EcertError, ERROR_CODES } from '../../core/errors';
 import type { RenderTask, SignReply, SignRequest } from './RenderPool';
+import { createTimestamper, type TsaSettings } from '../../ltv/tsp/createTimestamper';
 
-const { keysDir, passphrase } = workerData as { keysDir: string; passphrase?: string };
+const { keysDir, passphrase, tsa } = workerData as { keysDir: string; passphrase?: string; tsa?: TsaSettings };
 
 // token-held seal keys sign in the main thread (see RenderPool)
 const signing = new Map<number, { resolve: (b: Buffer) => void; reject: (e: unknown) => void }>();
@@ -23,7 +24,9 @@ const remoteSign = (sealId: string, certSha256: string, data: Buffer) =>
     parentPort!.postMessage({ sign: { rid, sealId, certSha256, data: new Uint8Array(data) } } satisfies SignRequest);
   });
 
-const deps = { catalog: loadCatalog(), keys: loadKeyStore(keysDir, { passphrase, remoteSign }), fonts: FontSet.load() };
+// issue 14: each document gets its signature timestamp here, from the configured TSA or the development one
+const timestamper = tsa ? createTimestamper({ ...tsa, keysDir, passphrase, clock: () => new Date() }) : undefined;
+const deps = { catalog: loadCatalog(), keys: loadKeyStore(keysDir, { passphrase, remoteSign }), fonts: FontSet.load(), timestamper };
 
 parentPort!.on('message', async (t: RenderTask | SignReply) => {
   if ('signed' in t) {

@@ -84,7 +84,7 @@ describe.each([
         for (const r of results) {
           expect(r.created).toBe(true);
           const pdf = (await s.registry.getDocument(r.record.managementNo))!.pdf;
-          const report = await verifyPdf(pdf, { trustAnchors: s.keys.trustAnchors, catalog: s.catalog, registry: s.registry, clock: () => new Date() });
+          const report = await verifyPdf(pdf, { trustAnchors: s.keys.trustAnchors, tsaTrustAnchors: s.tsaTrustAnchors, catalog: s.catalog, registry: s.registry, clock: () => new Date() });
           expect(report.indication).toBe("TOTAL_PASSED");
           expect(report.checks.filter((c) => !c.passed)).toEqual([]);
           const out = spawnSync('pdfsig', [tmpFile('p11.pdf', pdf)], { encoding: 'utf8' });

@@ -19,7 +19,7 @@ let env: TestEnv;
 let pdf: Buffer;
 let managementNo: string;
 const deps = () => ({
-  trustAnchors: env.s.keys.trustAnchors,
+  trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: env.s.tsaTrustAnchors,
   catalog: env.s.catalog,
   registry: env.s.registry,
   clock: env.s.clock,
