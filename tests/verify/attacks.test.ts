@@ -102,10 +102,16 @@ describe('long-term validation update forgeries', () => {
   afterAll(() => env?.close());
 
   it('accepts the hand-written well-formed update and the one appendLtvRevision writes (controls)', async () => {
-    for (const b of [ltvUpdate(pdf, token, env.s.keys.trustAnchors[0]), lta]) {
-      const r = await offline(b);
-      expect(r.checks.filter((c) => !c.passed).map((c) => `${c.id}: ${c.detail}`)).toEqual(['registry-record: not checked (offline)']);
-    }
+    // the writer's revision, stamped by a TSA the verifier is told to trust: only the registry is missing
+    const trusting = await verifyPdf(lta, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: [...env.s.tsaTrustAnchors, tsa.certsDer()[0]], catalog: env.s.catalog, clock: env.s.clock });
+    expect(trusting.checks.filter((c) => !c.passed).map((c) => `${c.id}: ${c.detail}`)).toEqual(['registry-record: not checked (offline)']);
+    expect(trusting.checks.map((c) => c.id)).toEqual(expect.arrayContaining(['ltv-update', 'document-timestamp-1', 'signature-timestamp']));
+    // the same TSA not trusted: the document timestamp proves nothing
+    expect((await offline(lta)).checks.filter((c) => !c.passed).map((c) => c.id)).toEqual(['document-timestamp-1']);
+    // the hand-written update passes every structure rule; its token (over other bytes) is then refused
+    const hand = await offline(ltvUpdate(pdf, token, env.s.keys.trustAnchors[0]));
+    expect(hand.checks.filter((c) => !c.passed).map((c) => c.id)).toEqual(['document-timestamp-1']);
+    expect(hand.indication).toBe('TOTAL_FAILED');
   });
 
   it('fails every forged update with FORMAT_FAILURE, naming the rule, never throwing', async () => {
