@@ -67,7 +67,8 @@ export async function registryThroughput(log: (s: string) => void = (s) => proce
   try {
     // raw render + sign on every core, same pool as the batch below
     log(`registry throughput: raw render + sign, ${cores} threads …`);
-    const pool = new RenderPool({ keysDir, threads: cores });
+    // with the signature timestamp (development TSA), as the services below issue
+    const pool = new RenderPool({ keysDir, threads: cores, tsa: {} });
     await pool.ready;
     const reqs = Array.from({ length: ROWS }, (_, i) => validateIssueRequest(row(i), { catalog, now: new Date() }));
     await Promise.all(reqs.slice(0, 100).map((r, i) => pool.build(r, { managementNo: `2025004${String(i + 1).padStart(7, '0')}0`, version: 1, signingTime: new Date() }, 'http://localhost:3000')));

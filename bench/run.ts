@@ -6,6 +6,7 @@
  *   BENCH_SECONDS      duration of each HTTP load (default 10)
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,10 @@ import { healthUnderQrLoad } from './healthUnderQrLoad';
 import { hostileUploads } from '../tests/verify/hostileUploads';
 import { benchPkcs11 } from './pkcs11Bench';
 import { registryThroughput } from './registryThroughput';
+import { createTimestamper } from '../src/ltv/tsp/createTimestamper';
+import { tsaTrustAnchors } from '../src/ltv/tsp/tsaTrustAnchors';
+import { createRevocationSource } from '../src/ltv/revocation';
+import { renewArchives } from '../src/ltv/renewArchives';
 
 const ROOT = join(import.meta.dirname, '..');
 const BATCH_ROWS = Number(process.env.BENCH_BATCH_ROWS ?? 100_000);
@@ -81,6 +86,11 @@ const ours = (k: typeof keys) => (i: number) => buildCertificateDocument(request
 await timed(30, ours(keys)); // warm-up
 const oursRun = await timed(500, ours(keys));
 const oursRsa = await timed(300, ours(rsaKeys));
+// issue 14: the same with the signature timestamp of PAdES B-T from the development TSA (in process)
+const devTsa = createTimestamper({ keysDir, clock: systemClock });
+const oursBt = (i: number) => buildCertificateDocument(request(i), { managementNo: no(i), version: 1, signingTime: new Date() }, { catalog, keys, fonts, publicUrl: 'http://localhost:3000', timestamper: devTsa });
+await timed(30, oursBt);
+const oursBtRun = await timed(500, oursBt);
 const pool = new RenderPool({ keysDir, threads: availableParallelism() });
 await pool.ready;
 await Promise.all(Array.from({ length: 100 }, (_, i) => pool.build(request(i), { managementNo: no(i), version: 1, signingTime: new Date() }, 'http://localhost:3000')));
@@ -99,6 +109,7 @@ results.issuance = {
   threads: availableParallelism(),
 };
 log('issuance with a PKCS#11 token (SoftHSM2) …');
+results.issuanceBT = { msWithoutTimestamp: round(oursRun.msEach), msWithSignatureTimestamp: round(oursBtRun.msEach), ratio: round(oursBtRun.msEach / oursRun.msEach), pdfBytes: oursBtRun.last.pdf.length };
 results.issuancePkcs11 = await benchPkcs11({ work, seals, catalog, fonts, request, no });
 results.pdfSize = { peerBytes: peerRun.last.length, ecertBytesEcdsa: oursRun.last.pdf.length, ecertBytesRsa2048: oursRsa.last.pdf.length };
 
@@ -114,17 +125,35 @@ for (let i = 0; i < 200; i++) {
   const { record } = await issueTwoPhase(registry, {
     dedupKey: `b${i}`, year: 2025, qualificationSerial: q.serial, actor: 'bench', now: new Date(),
     record: { qualification: q.code, holderName: r.holder.name, idType: r.holder.idType, idNumberMasked: r.holder.idNumber.slice(0, 6) + '********' + r.holder.idNumber.slice(-4), idNumberDigest: String(i), sex: r.holder.sex, birth: r.holder.birth, approvalDate: r.approvalDate, issueDate: r.issueDate, issuerBody: q.issuingBody, issuerId: 'bench' },
-    build: (n) => buildCertificateDocument(r, { managementNo: n, version: 1, signingTime: new Date() }, { catalog, keys, fonts, publicUrl: 'http://localhost:3000' }),
+    build: (n) => buildCertificateDocument(r, { managementNo: n, version: 1, signingTime: new Date() }, { catalog, keys, fonts, publicUrl: 'http://localhost:3000', timestamper: devTsa }),
   });
   issued.push((await registry.getDocument(record.managementNo))!.pdf);
 }
-const deps = { trustAnchors: keys.trustAnchors, catalog, registry, clock: systemClock };
+const deps = { trustAnchors: keys.trustAnchors, tsaTrustAnchors: tsaTrustAnchors({ keysDir }), catalog, registry, clock: systemClock };
 for (const p of issued.slice(0, 50)) await verifyPdf(p, deps);
 t0 = performance.now();
 let passed = 0;
 const rounds = 5;
 for (let k = 0; k < rounds; k++) for (const p of issued) passed += (await verifyPdf(p, deps)).indication === 'TOTAL_PASSED' ? 1 : 0;
 const verifyPerSecond = (issued.length * rounds) / ((performance.now() - t0) / 1000);
+// issue 14: `ecert ltv renew` on the 200 stored documents (DSS from the development CA, document timestamp), then their verification
+log('ltv renew …');
+t0 = performance.now();
+const renewal = await renewArchives({ registry, timestamper: devTsa, revocation: createRevocationSource({ keysDir, clock: systemClock }), sealTrustAnchors: keys.trustAnchors, clock: systemClock });
+const renewPerSecond = renewal.renewed / ((performance.now() - t0) / 1000);
+const archived: Buffer[] = [];
+for (const p of issued) archived.push((await registry.getDocument((await registry.findDocumentBySha256(createHash('sha256').update(p).digest('hex')))!.managementNo))!.pdf);
+t0 = performance.now();
+let ltaPassed = 0;
+for (const p of archived) ltaPassed += (await verifyPdf(p, deps)).indication === 'TOTAL_PASSED' ? 1 : 0;
+results.ltv = {
+  renewedDocuments: renewal.renewed,
+  failed: renewal.failed.length,
+  renewPerSecond: round(renewPerSecond),
+  archiveBytesAdded: archived[0].length - issued[0].length,
+  verifyArchivedPdfsPerSecond: Math.round(archived.length / ((performance.now() - t0) / 1000)),
+  allArchivedPassed: ltaPassed === archived.length,
+};
 await registry.close();
 const files = issued.slice(0, 20).map((p, i) => {
   const f = join(vdir, `${i}.pdf`);
@@ -257,6 +286,8 @@ function table(r: typeof results): string {
     ``,
     `issuance, one thread      ecert ${i.ecertMsPerCertificateEcdsa} ms (ECDSA) / ${i.ecertMsPerCertificateRsa2048} ms (RSA-2048)   peer ${i.peerMsPerCertificate} ms   ratio ${i.ratioVsPeer}× (${i.ratioVsPeerSameAlgorithm}× same algorithm)`,
     `issuance, all cores       ${i.ecertCertificatesPerSecondAllCores} certificates/s (${i.threads} threads)`,
+    `issuance with B-T        ${(r.issuanceBT as Record<string, number>).msWithSignatureTimestamp} ms with the development TSA vs ${(r.issuanceBT as Record<string, number>).msWithoutTimestamp} ms without: ${(r.issuanceBT as Record<string, number>).ratio}× (target ≤ 1.5×)`,
+    `ltv renew                 ${(r.ltv as Record<string, number>).renewPerSecond} documents/s (${(r.ltv as Record<string, number>).renewedDocuments} stored documents to B-LTA, +${(r.ltv as Record<string, number>).archiveBytesAdded} B each); archived copies verify at ${(r.ltv as Record<string, number>).verifyArchivedPdfsPerSecond}/s`,
     `issuance, PKCS#11 token   ${p11.tokenMsPerCertificateEcdsa} ms (ECDSA) / ${p11.tokenMsPerCertificateRsa2048} ms (RSA-2048) one thread; ${p11.tokenCertificatesPerSecondAllCoresEcdsa} certificates/s all cores (SoftHSM2; file keys above)`,
     `issuance over HTTP        p50 ${h.issueSingleSequential.p50ms} ms  p99 ${h.issueSingleSequential.p99ms} ms (sequential); under load ${h.issueLoad.requestsPerSecond} req/s p99 ${h.issueLoad.p99ms} ms, errors ${h.issueLoad.errors}, non-2xx ${h.issueLoad.non2xx}`,
     `PDF size                  ecert ${s.ecertBytesEcdsa} B (ECDSA) / ${s.ecertBytesRsa2048} B (RSA)   peer ${s.peerBytes} B`,

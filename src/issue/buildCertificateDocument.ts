@@ -5,7 +5,7 @@ import { maskIdNumber } from '../core/maskIdNumber';
 import type { KeyStore } from '../keys/KeyStore';
 import type { FontSet } from '../render/fonts/FontSet';
 import { renderCertificate } from '../render/renderCertificate';
-import { cmsPlaceholderSize, SIGNATURE_TIMESTAMP_RESERVE } from '../sign/buildCmsSignedData';
+import { cmsPlaceholderSize, SIGNATURE_TIMESTAMP_WRAPPING } from '../sign/buildCmsSignedData';
 import type { Timestamper } from '../ltv/tsp/Timestamper';
 import { signPreparedPdf } from '../sign/signPreparedPdf';
 import { qrClaimsOf, signQrToken, verifyUrlFor } from '../qr/qrToken';
@@ -73,7 +73,7 @@ export async function buildCertificateDocument(
       verifyUrl: verifyUrlFor(deps.publicUrl, token),
       ...(purpose ? { annotationPurpose: { zh: purpose.zh, en: purpose.en } } : {}),
     },
-    { fonts: deps.fonts, signatureSize: cmsPlaceholderSize(signer, { timestampReserve: deps.timestamper ? SIGNATURE_TIMESTAMP_RESERVE : 0 }), signingTime: ids.signingTime },
+    { fonts: deps.fonts, signatureSize: cmsPlaceholderSize(signer, { timestampReserve: deps.timestamper ? deps.timestamper.tokenReserve + SIGNATURE_TIMESTAMP_WRAPPING : 0 }), signingTime: ids.signingTime },
   );
   const pdf = await signPreparedPdf(prepared, signer, deps.timestamper);
   return { pdf, sha256: createHash('sha256').update(pdf).digest('hex'), data };

@@ -73,11 +73,12 @@ export async function buildCmsSignedData(args: { contentDigest: Buffer; signer: 
 const MIN_PADDING = 8;
 
 /**
- * Room for a signature timestamp (PAdES B-T, src/sign/addSignatureTimestamp.ts): the
- * TimeStampToken plus its unsigned-attribute wrapping (~30 bytes) and longer lengths of the
- * enclosing elements. The development TSA's token is ~0.9 KB (tests/ltv/tsp/DevTsa.test.ts
- * prints it); an outside TSA's token with its certificate chain ~6–8 KB, RSA-4096 chains more.
+ * Room for a signature timestamp (PAdES B-T, src/sign/addSignatureTimestamp.ts) beyond the
+ * token itself (Timestamper.tokenReserve): its unsigned-attribute wrapping ([1] SET { SEQUENCE
+ * { OID, SET { token } } }, ~25 bytes) and longer lengths of the enclosing elements.
  */
+export const SIGNATURE_TIMESTAMP_WRAPPING = 48;
+/** An outside TSA's token with its certificate chain is ~6–8 KB (RSA-4096 chains more): the room a test or a first token gets. */
 export const SIGNATURE_TIMESTAMP_RESERVE = 12 * 1024;
 
 /**

@@ -4,6 +4,7 @@ import type { Signer } from './Signer';
 import { buildCmsSignedData } from './buildCmsSignedData';
 import { addSignatureTimestamp } from './addSignatureTimestamp';
 import type { Timestamper } from '../ltv/tsp/Timestamper';
+import { tsaFailure } from '../ltv/tsp/checkTimeStampResponse';
 
 /**
  * Fill the prepared signature in place: /ByteRange = [0, a, b, c] with a the offset of the
@@ -26,7 +27,11 @@ export async function signPreparedPdf(prepared: PreparedPdf, signer: Signer, tim
   const signed = await buildCmsSignedData({ contentDigest: digest, signer });
   const cms = timestamper ? await addSignatureTimestamp(signed, timestamper) : signed;
   const room = (b - a - 2) / 2;
-  if (cms.length > room) throw new RangeError(`CMS of ${cms.length} bytes does not fit the ${room}-byte placeholder`);
+  if (cms.length > room) {
+    // the signature alone fits (cmsPlaceholderSize): it is the TSA's token that outgrew its reserve (Timestamper.tokenReserve)
+    if (timestamper && signed.length <= room) throw tsaFailure('SIZE', `a time-stamp token of ${cms.length - signed.length} bytes does not fit the room kept for it; retry`);
+    throw new RangeError(`CMS of ${cms.length} bytes does not fit the ${room}-byte placeholder`);
+  }
   bytes.write(cms.toString('hex'), a + 1, 'latin1');
   return bytes;
 }

@@ -24,7 +24,7 @@ let pdf: Buffer;
 let vd: ValidationData;
 let lta: Buffer;
 let lta2: Buffer;
-const verify = (b: Buffer) => verifyPdf(b, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: env.s.tsaTrustAnchors, catalog: env.s.catalog, registry: env.s.registry, clock: env.s.clock });
+const verify = (b: Buffer) => verifyPdf(b, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: [...env.s.tsaTrustAnchors, tsa.certsDer()[0]], catalog: env.s.catalog, registry: env.s.registry, clock: env.s.clock });
 
 /** The certificates a CMS SignedData carries (RFC 5652 §5.1), DER. */
 function cmsCerts(cms: Buffer): Buffer[] {
@@ -132,7 +132,7 @@ describe('appendLtvRevision', () => {
   it('passes our verifier, whose checks name each accepted update and document timestamp', async () => {
     for (const bytes of [lta, lta2]) {
       // offline (structure, seal signature, chain): only the registry is left unchecked
-      const r = await verifyPdf(bytes, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: env.s.tsaTrustAnchors, catalog: env.s.catalog, clock: env.s.clock });
+      const r = await verifyPdf(bytes, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: [...env.s.tsaTrustAnchors, tsa.certsDer()[0]], catalog: env.s.catalog, clock: env.s.clock });
       expect(r.indication).toBe('INDETERMINATE');
       expect(r.checks.filter((c) => !c.passed).map((c) => c.id)).toEqual(['registry-record']);
       expect(r.checks.find((c) => c.id === 'ltv-update')?.detail).toMatch(/revision 2: DSS \(\+\d+ certs, \+1 OCSP, \+1 CRL\) \+ document timestamp/);
@@ -142,7 +142,7 @@ describe('appendLtvRevision', () => {
       const online = await verify(bytes);
       expect(online.checks.filter((c) => !c.passed).map((c) => c.id)).toEqual(['registry-document']);
     }
-    const r2 = await verifyPdf(lta2, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: env.s.tsaTrustAnchors, catalog: env.s.catalog, clock: env.s.clock });
+    const r2 = await verifyPdf(lta2, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: [...env.s.tsaTrustAnchors, tsa.certsDer()[0]], catalog: env.s.catalog, clock: env.s.clock });
     expect(r2.checks.filter((c) => c.id === 'ltv-update').map((c) => c.detail)).toEqual([expect.stringMatching(/^revision 2: DSS/), 'revision 3: DSS (+0 certs, +0 OCSP, +1 CRL) + document timestamp']);
   });
 });

@@ -13,7 +13,7 @@ import { verifyPdf } from '../../src/verify/verifyPdf';
 let env: TestEnv;
 let tsa: OpensslTsa;
 let pdf: Buffer;
-const offline = (b: Buffer) => verifyPdf(b, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: env.s.tsaTrustAnchors, catalog: env.s.catalog, clock: env.s.clock });
+const offline = (b: Buffer) => verifyPdf(b, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: [...env.s.tsaTrustAnchors, tsa.certsDer()[0]], catalog: env.s.catalog, clock: env.s.clock });
 const codeOf = (f: () => unknown) => {
   try {
     f();

@@ -53,7 +53,7 @@ describe.each(['ecdsa', 'rsa'] as const)('PAdES B-T signature timestamp in our C
   });
 
   it('a failing TSA propagates ERR_TSA_UNAVAILABLE (nothing stamped)', async () => {
-    const down: Timestamper = { trustAnchors: [], timestamp: async () => Promise.reject(new EcertError('ERR_TSA_UNAVAILABLE', { details: { reason: 'NETWORK' } })) };
+    const down: Timestamper = { trustAnchors: [], tokenReserve: 0, timestamp: async () => Promise.reject(new EcertError('ERR_TSA_UNAVAILABLE', { details: { reason: 'NETWORK' } })) };
     await expect(addSignatureTimestamp(cms, down)).rejects.toMatchObject({ code: 'ERR_TSA_UNAVAILABLE', status: 503 });
   });
 

@@ -28,6 +28,9 @@ function genTimeDer(d: Date): Buffer {
   return tlv(0x18, Buffer.from(`${base}${frac ? `.${frac}` : ''}Z`, 'latin1'));
 }
 
+/** Margin over a sample response (which is the token plus its status wrapping): a longer signature or genTime. */
+const DEV_TOKEN_MARGIN = 64;
+
 /**
  * The embedded development TSA (in process, no HTTP): answers a TimeStampReq as RFC 3161
  * §2.4.2 describes, TimeStampResp { granted, ContentInfo(SignedData v3 { SHA-256,
@@ -38,6 +41,8 @@ function genTimeDer(d: Date): Buffer {
  */
 export class DevTsa implements Timestamper {
   readonly trustAnchors: Buffer[];
+  /** Its tokens differ only in a few DER length octets (signature, genTime fraction): one sample and a margin. */
+  readonly tokenReserve: number;
   private readonly certs: Buffer;
   private readonly sid: Buffer;
   private readonly essAttr: Buffer;
@@ -59,6 +64,7 @@ export class DevTsa implements Timestamper {
     // SigningCertificateV2 { certs { ESSCertIDv2 { certHash (SHA-256 default), issuerSerial { [4] issuer, serial } } } } (RFC 5035 §3)
     const essCertId = seq(octets(createHash('sha256').update(cert).digest()), seq(seq(ctx(4, slice(cert, issuer))), slice(cert, serial)));
     this.essAttr = seq(oid(OID.signingCertificateV2), setOf(seq(seq(essCertId))));
+    this.tokenReserve = this.respond(Buffer.alloc(32), Buffer.alloc(8, 0x7f), clock()).length + DEV_TOKEN_MARGIN;
   }
 
   /** A TimeStampResp for (imprint, nonce) at `now` (exposed for tests and benchmarks). */

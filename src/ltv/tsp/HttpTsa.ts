@@ -1,3 +1,4 @@
+import { SIGNATURE_TIMESTAMP_RESERVE } from '../../sign/buildCmsSignedData';
 import { randomBytes } from 'node:crypto';
 import { buildTimeStampReq } from './buildTimeStampReq';
 import { checkTimeStampResponse, MAX_RESPONSE_BYTES, tsaFailure } from './checkTimeStampResponse';
@@ -11,6 +12,18 @@ export const DEFAULT_TSA_TIMEOUT_MS = 10_000;
  * timeout and a size cap; every response goes through checkTimeStampResponse.ts.
  */
 export class HttpTsa implements Timestamper {
+  /** The largest token this TSA has sent (0 before the first). */
+  private largest = 0;
+
+  /**
+   * Before its first token: SIGNATURE_TIMESTAMP_RESERVE; then the largest seen plus a quarter.
+   * A token that outgrows the room fails that one document (ERR_TSA_UNAVAILABLE, reason SIZE:
+   * nothing written, a batch row is retried) and raises the reserve for the next.
+   */
+  get tokenReserve(): number {
+    return this.largest ? Math.ceil(this.largest * 1.25) + 256 : SIGNATURE_TIMESTAMP_RESERVE;
+  }
+
   constructor(
     private readonly url: string,
     readonly trustAnchors: Buffer[],
@@ -24,7 +37,9 @@ export class HttpTsa implements Timestamper {
     nonce[0] = (nonce[0] & 0x7f) | 0x01;
     const body = buildTimeStampReq(imprint, nonce);
     const response = await this.post(body);
-    return checkTimeStampResponse({ response, imprint, nonce, trustAnchors: this.trustAnchors, now: this.clock() }).token;
+    const { token } = checkTimeStampResponse({ response, imprint, nonce, trustAnchors: this.trustAnchors, now: this.clock() });
+    this.largest = Math.max(this.largest, token.length);
+    return token;
   }
 
   private async post(body: Buffer): Promise<Buffer> {

@@ -4,4 +4,10 @@ export interface Timestamper {
   timestamp(imprint: Buffer): Promise<Buffer>;
   /** DER roots trusted for its tokens. */
   readonly trustAnchors: Buffer[];
+  /**
+   * Bytes to keep in a PDF for one of its tokens (the signature placeholder is sized before the
+   * token exists): a token of the size seen so far with a margin, so a certificate carries no
+   * more empty room than its TSA needs.
+   */
+  readonly tokenReserve: number;
 }

@@ -3,7 +3,7 @@ import { children, readTlv, slice } from '../../sign/der';
 import { examineTimeStampToken, MAX_TOKEN_BYTES, TokenFault, type TokenCheck } from './examineTimeStampToken';
 
 /** Why a time-stamp response was refused: `details.reason` of ERR_TSA_UNAVAILABLE. */
-export type TsaFailureReason = 'STATUS' | 'NONCE' | 'IMPRINT' | 'ESS_CERT_ID' | 'EKU' | 'CHAIN' | 'SIGNATURE' | 'GEN_TIME' | 'NETWORK' | 'FORMAT' | 'ALGORITHM';
+export type TsaFailureReason = 'STATUS' | 'NONCE' | 'IMPRINT' | 'ESS_CERT_ID' | 'EKU' | 'CHAIN' | 'SIGNATURE' | 'GEN_TIME' | 'NETWORK' | 'FORMAT' | 'ALGORITHM' | 'SIZE';
 
 /** Largest TimeStampResp read from a TSA. */
 export const MAX_RESPONSE_BYTES = MAX_TOKEN_BYTES + 4096;
@@ -22,6 +22,7 @@ const MESSAGES: Record<TsaFailureReason, { zh: string; en: string }> = {
   NETWORK: { zh: '无法连接时间戳服务或其应答无效', en: 'the TSA could not be reached or did not answer properly' },
   FORMAT: { zh: '时间戳应答格式错误', en: 'the time-stamp response is malformed' },
   ALGORITHM: { zh: '时间戳使用了不被接受的算法或密钥', en: 'the token uses an algorithm or key size we do not accept' },
+  SIZE: { zh: '时间戳令牌大于文件中为其预留的空间，请重试', en: 'the token is larger than the room kept for it in the document; retry' },
 };
 
 /** ERR_TSA_UNAVAILABLE (HTTP 503) naming what failed. */

@@ -18,6 +18,13 @@ export interface TimestampOutcome {
   checks: Check[];
 }
 
+/**
+ * How much later a token may say it was made than the token covering it: genTime may carry whole
+ * seconds only (RFC 3161 §2.4.2), so a signature stamped at 12:00:00.453 by one TSA can be covered
+ * by a document timestamp of 12:00:00 from another.
+ */
+const GEN_TIME_GRANULARITY_MS = 1000;
+
 const sha256Of = (parts: Buffer[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest();
 
 /**
@@ -43,7 +50,7 @@ export function checkTimestamps(args: { bytes: Buffer; sealCms: Buffer; document
       checks.push({ id: name, passed: false, detail: `document timestamp ${i + 1}: ${v.checks.find((k) => !k.passed)?.detail ?? 'does not verify'} (TSA chain checked at ${at.toISOString()})` });
       return fail(v.subIndication);
     }
-    if (v.genTime.getTime() > at.getTime()) {
+    if (v.genTime.getTime() > at.getTime() + GEN_TIME_GRANULARITY_MS) {
       checks.push({ id: name, passed: false, detail: `document timestamp ${i + 1} at ${v.genTime.toISOString()} is later than what covers it (${at.toISOString()})` });
       return fail('FORMAT_FAILURE');
     }
@@ -68,7 +75,7 @@ export function checkTimestamps(args: { bytes: Buffer; sealCms: Buffer; document
     checks.push({ id: 'signature-timestamp', passed: false, detail: `signature timestamp: ${v.checks.find((k) => !k.passed)?.detail ?? 'does not verify'} (TSA chain checked at ${at.toISOString()})` });
     return fail(v.subIndication);
   }
-  if (v.genTime.getTime() > at.getTime()) {
+  if (v.genTime.getTime() > at.getTime() + GEN_TIME_GRANULARITY_MS) {
     checks.push({ id: 'signature-timestamp', passed: false, detail: `signature timestamp at ${v.genTime.toISOString()} is later than what covers it (${at.toISOString()})` });
     return fail('FORMAT_FAILURE');
   }
