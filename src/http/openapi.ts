@@ -78,7 +78,18 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
         },
       },
       '/api/v1/certificates/{managementNo}': { get: { summary: 'The record, with status', security: issuer, parameters: [no], responses: { 200: json({ type: 'object' }), ...errors(401, 403, 404) } } },
-      '/api/v1/certificates/{managementNo}/pdf': { get: { summary: 'The signed PDF', security: issuer, parameters: [no], responses: { 200: pdf, ...errors(401, 403, 404) } } },
+      '/api/v1/certificates/{managementNo}/pdf': {
+        get: {
+          summary: 'The signed PDF: its newest archive revision (PAdES B-LTA) unless `revision` says otherwise',
+          security: issuer,
+          parameters: [
+            no,
+            { name: 'version', in: 'query', required: false, schema: { type: 'integer', minimum: 1 }, description: 'document version (default: the current one)' },
+            { name: 'revision', in: 'query', required: false, schema: { type: 'integer', minimum: 0 }, description: '0: as issued (B-T); N: archive revision N (`ecert ltv renew`)' },
+          ],
+          responses: { 200: pdf, ...errors(401, 403, 404, 422) },
+        },
+      },
       '/api/v1/certificates/{managementNo}/revoke': {
         post: { summary: 'Revoke', security: issuer, parameters: [no], requestBody: { required: true, ...json({ $ref: '#/components/schemas/RevokeRequest' }) }, responses: { 200: json({ type: 'object' }), ...errors(401, 403, 404, 409, 422) } },
       },
@@ -118,6 +129,14 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
       '/.well-known/jwks.json': { get: { summary: 'Public keys of QR tokens', responses: { 200: json({ type: 'object' }) } } },
       '/api/v1/trust-anchors': { get: { summary: 'Root certificates (PEM)', responses: { 200: { description: 'PEM', content: { 'application/x-pem-file': {} } } } } },
       '/healthz': { get: { summary: 'Liveness and registry reachability', responses: { 200: json({ type: 'object' }), 503: json({ type: 'object' }) } } },
+      '/pki/crl/{rootId}.crl': { get: { summary: 'CRL of a development root (RFC 5280 §5), named in development seal certificates', parameters: [{ name: 'rootId', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'DER CRL', content: { 'application/pkix-crl': {} } }, ...errors(404) } } },
+      '/pki/ocsp': {
+        post: {
+          summary: 'OCSP responder of the development CA (RFC 6960); a malformed request gets a malformedRequest response',
+          requestBody: { required: true, content: { 'application/ocsp-request': {} } },
+          responses: { 200: { description: 'DER OCSPResponse', content: { 'application/ocsp-response': {} } }, ...errors(413) },
+        },
+      },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } } },
     },
   };
