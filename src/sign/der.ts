@@ -94,3 +94,21 @@ export function children(b: Buffer, parent: Tlv): Tlv[] {
 }
 
 export const slice = (b: Buffer, t: Tlv) => b.subarray(t.start, t.end);
+
+/** Dotted form of a DER OBJECT IDENTIFIER TLV (X.690 §8.19). */
+export function oidText(b: Buffer): string {
+  const t = readTlv(b, 0);
+  const v = b.subarray(t.contentStart, t.end);
+  if (!v.length) return '';
+  const first = Math.min(2, Math.floor(v[0] / 40));
+  const out = [first, v[0] - 40 * first];
+  let n = 0;
+  for (let k = 1; k < v.length; k++) {
+    n = n * 128 + (v[k] & 0x7f);
+    if (!(v[k] & 0x80)) {
+      out.push(n);
+      n = 0;
+    }
+  }
+  return out.join('.');
+}

@@ -215,5 +215,18 @@ export function verdictMessage(r: Pick<VerificationReport, 'evidence' | 'indicat
       en: `This file is not the sealed original (it may have been re-saved, converted or printed to PDF), so its seal cannot be checked and its content cannot be confirmed from it. Scan the QR code on the certificate, or look it up by 管理号 (management number) and name.${link.en}`,
     };
   }
+  // issue 14: what the timestamps could not prove, or a seal certificate revoked before the signature timestamp
+  if (r.evidence === 'pdf' && r.indication === 'INDETERMINATE' && r.subIndication === 'OUT_OF_BOUNDS_NO_POE') {
+    return {
+      zh: '无法确认：文件中时间戳的证书已过期或不受信任，不能再证明签章时间。请向持证人或发证机构索取最新的长期验证版本，或用管理号查询。',
+      en: 'Not confirmed: the certificate of a timestamp in this file has expired or is not trusted, so the time of sealing can no longer be proven. Ask the holder or the issuing body for the newest long-term-validation copy, or look it up by 管理号 (management number).',
+    };
+  }
+  if (r.evidence === 'pdf' && r.subIndication === 'REVOKED' && !c) {
+    return {
+      zh: '验证失败：签章所用的印章证书在签章时间之前已被撤销，此文件不可信。',
+      en: 'Failed: the seal certificate was revoked before the time of sealing; this file cannot be trusted.',
+    };
+  }
   return messageFor(r.indication, r.subIndication);
 }

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,12 +26,18 @@ export interface OpensslTsa {
 
 const run = (args: string[], cwd: string) => execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 
-export function makeOpensslTsa(): OpensslTsa {
-  const dir = mkdtempSync(join(tmpdir(), 'ecert-tsa-'));
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'root.key', '-out', 'root.pem', '-subj', '/CN=Test TSA Root (NOT FOR PRODUCTION)', '-days', '3650', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
-  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'tsa.key', '-out', 'tsa.csr', '-subj', '/CN=Test TSA (NOT FOR PRODUCTION)'], dir);
-  writeFileSync(join(dir, 'ext.cnf'), 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n');
-  run(['x509', '-req', '-in', 'tsa.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-CAcreateserial', '-out', 'tsa.pem', '-days', '3650', '-extfile', 'ext.cnf'], dir);
+/**
+ * The files of an `openssl ts` TSA in a new temp dir: root.pem/root.key, tsa.pem/tsa.key (critical
+ * extendedKeyUsage=timeStamping, RFC 3161 §2.3) and tsa.cnf for `openssl ts -reply -config`.
+ * Shared by the in-process stamper below and the loopback HTTP TSA (tests/helpers/opensslTsa.ts).
+ */
+export function opensslTsaFiles(opts: { prefix: string; rootSubject: string; tsaSubject: string; essCertIdAlg?: 'sha1' | 'sha256'; includeRootInToken?: boolean }): string {
+  const dir = mkdtempSync(join(tmpdir(), opts.prefix));
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  run(['req', '-x509', ...ec, '-keyout', 'root.key', '-out', 'root.pem', '-subj', opts.rootSubject, '-days', '3650', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+  run(['req', '-new', ...ec, '-keyout', 'tsa.key', '-out', 'tsa.csr', '-subj', opts.tsaSubject], dir);
+  writeFileSync(join(dir, 'ext.cnf'), '[tsa]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n');
+  run(['x509', '-req', '-in', 'tsa.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-out', 'tsa.pem', '-days', '3650', '-extfile', 'ext.cnf', '-extensions', 'tsa'], dir);
   writeFileSync(join(dir, 'tsaserial'), '01\n');
   writeFileSync(
     join(dir, 'tsa.cnf'),
@@ -42,19 +49,24 @@ export function makeOpensslTsa(): OpensslTsa {
       'serial = $dir/tsaserial',
       'crypto_device = builtin',
       'signer_cert = $dir/tsa.pem',
-      'certs = $dir/root.pem',
+      ...(opts.includeRootInToken ? ['certs = $dir/root.pem'] : []),
       'signer_key = $dir/tsa.key',
       'signer_digest = sha256',
       'default_policy = 1.2.3.4.1',
-      'digests = sha256',
+      'digests = sha256, sha384, sha512',
       'accuracy = secs:1',
       'ordering = no',
       'tsa_name = yes',
       'ess_cert_id_chain = no',
-      'ess_cert_id_alg = sha256',
+      `ess_cert_id_alg = ${opts.essCertIdAlg ?? 'sha256'}`,
       '',
     ].join('\n'),
   );
+  return dir;
+}
+
+export function makeOpensslTsa(): OpensslTsa {
+  const dir = opensslTsaFiles({ prefix: 'ecert-tsa-', rootSubject: '/CN=Test TSA Root (NOT FOR PRODUCTION)', tsaSubject: '/CN=Test TSA (NOT FOR PRODUCTION)', includeRootInToken: true });
   // a minimal `openssl ca` database listing the TSA certificate as valid (for -gencrl and ocsp -index)
   const serial = run(['x509', '-in', 'tsa.pem', '-noout', '-serial'], dir).toString().trim().split('=')[1];
   const end = new Date(run(['x509', '-in', 'tsa.pem', '-noout', '-enddate'], dir).toString().trim().split('=')[1]);

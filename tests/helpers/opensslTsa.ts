@@ -1,11 +1,12 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { opensslTsaFiles } from './opensslTimestamp';
 
 const run = promisify(execFile);
 
@@ -39,42 +40,8 @@ export type Behaviour = (query: Buffer, openssl: (q: Buffer) => Promise<Buffer>)
 
 export const TSA_REPLY = 'application/timestamp-reply';
 
-function opensslSync(args: string[], cwd: string): void {
-  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-}
-
 export async function startOpensslTsa(opts: { essCertIdAlg?: 'sha1' | 'sha256'; faketime?: string; includeRootInToken?: boolean } = {}): Promise<OpensslTsa> {
-  const dir = mkdtempSync(join(tmpdir(), 'ecert-openssl-tsa-'));
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  opensslSync(['req', '-x509', ...ec, '-keyout', 'root.key', '-out', 'root.pem', '-days', '3650', '-subj', '/C=CN/O=openssl test/CN=openssl Test TSA Root', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
-  opensslSync(['req', '-new', ...ec, '-keyout', 'tsa.key', '-out', 'tsa.csr', '-subj', '/C=CN/O=openssl test/CN=openssl Test TSA'], dir);
-  writeFileSync(join(dir, 'ext.cnf'), '[tsa]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n');
-  opensslSync(['x509', '-req', '-in', 'tsa.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-out', 'tsa.pem', '-days', '365', '-extfile', 'ext.cnf', '-extensions', 'tsa'], dir);
-  writeFileSync(join(dir, 'serial'), '01\n');
-  writeFileSync(
-    join(dir, 'tsa.cnf'),
-    [
-      '[ tsa ]',
-      'default_tsa = tsa_config1',
-      '[ tsa_config1 ]',
-      `dir = ${dir}`,
-      'serial = $dir/serial',
-      'crypto_device = builtin',
-      'signer_cert = $dir/tsa.pem',
-      ...(opts.includeRootInToken ? ['certs = $dir/root.pem'] : []),
-      'signer_key = $dir/tsa.key',
-      'signer_digest = sha256',
-      'default_policy = 1.2.3.4.1',
-      'digests = sha256, sha384, sha512',
-      'accuracy = secs:1',
-      'ordering = yes',
-      'tsa_name = yes',
-      'ess_cert_id_chain = no',
-      `ess_cert_id_alg = ${opts.essCertIdAlg ?? 'sha256'}`,
-      '',
-    ].join('\n'),
-  );
+  const dir = opensslTsaFiles({ prefix: 'ecert-openssl-tsa-', rootSubject: '/C=CN/O=openssl test/CN=openssl Test TSA Root', tsaSubject: '/C=CN/O=openssl test/CN=openssl Test TSA', essCertIdAlg: opts.essCertIdAlg, includeRootInToken: opts.includeRootInToken });
   const rootPem = readFileSync(join(dir, 'root.pem'), 'utf8');
   const tsaCertPem = readFileSync(join(dir, 'tsa.pem'), 'utf8');
 

@@ -129,6 +129,7 @@ describe('long-term validation (issue 14)', () => {
     const bad = await verify((await newest(second)).pdf, now);
     expect(bad).toMatchObject({ indication: 'TOTAL_FAILED', subIndication: 'REVOKED' });
     expect(bad.checks.find((c) => c.id === 'seal-revocation')).toMatchObject({ passed: false, detail: expect.stringMatching(/before the signature timestamp/) });
+    expect(bad.message.zh).toMatch(/签章时间之前已被撤销/);
   });
 
   it('renews before the TSA certificate ends, and verifies 21 years later, after the seal certificate has expired', async () => {
@@ -147,7 +148,9 @@ describe('long-term validation (issue 14)', () => {
     expect(r.indication, JSON.stringify(r.checks.filter((c) => !c.passed))).toBe('TOTAL_PASSED');
     expect(r.checks.filter((c) => /^(document-timestamp-\d|signature-timestamp)/.test(c.id)).map((c) => c.id)).toEqual(['document-timestamp-3', 'document-timestamp-2', 'document-timestamp-1', 'signature-timestamp']);
     // the copy as issued (B-T only) cannot prove its time any more: its TSA certificate ended
-    expect((await verify((await env.s.registry.getDocument(first, 1, 0))!.pdf, later)).indication).toBe('INDETERMINATE');
+    const asIssued = await verify((await env.s.registry.getDocument(first, 1, 0))!.pdf, later);
+    expect(asIssued).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'OUT_OF_BOUNDS_NO_POE' });
+    expect(asIssued.message.en).toMatch(/can no longer be proven/);
 
     // `ecert verify` under faketime, 21 years ahead, with the same registry and keys
     const file = tmpFile('ltv-21y.pdf', doc.pdf);

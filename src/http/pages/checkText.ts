@@ -28,6 +28,10 @@ export const CHECK_ZH: Record<string, string> = {
   'ltv-update-dss-der': '长期验证数据（DSS）中有无法解析的证书、OCSP 响应或 CRL',
   'document-timestamp': '文档时间戳没有完整覆盖其所在的修订',
   'no-update-after-last-timestamp': '最后一个文档时间戳之后文件又被追加了内容',
+  // issue 14: proof of existence (src/verify/timestamps/); `document-timestamp-N` share one text
+  'document-timestamp-n': '文档时间戳无效，或其时间戳服务不受信任、已过期，不能证明文件当时已存在',
+  'signature-timestamp': '签章时间戳无效，或其时间戳服务不受信任、已过期，不能证明签章时间',
+  'seal-revocation': '签章证书在签章时间之前已被撤销',
   'cms-structure': '签名数据无法读取',
   'cms-algorithms': '签名算法不被接受',
   'signed-attributes': '签名属性不符合要求',
@@ -47,3 +51,8 @@ export const CHECK_ZH: Record<string, string> = {
   'registry-status': '证书已撤销',
   'token-signature': '二维码签名无效或不是本系统签发',
 };
+
+/** The Chinese text of a check id; numbered ids (`document-timestamp-2`) share the `-n` entry. */
+export function checkZh(id: string): string | undefined {
+  return CHECK_ZH[id] ?? CHECK_ZH[id.replace(/-\d+$/, '-n')];
+}

@@ -1,5 +1,5 @@
 import type { ReportCertificate, VerificationReport } from '../../verify/VerificationReport';
-import { CHECK_ZH } from './checkText';
+import { checkZh } from './checkText';
 import { esc } from './html';
 
 const VERDICTS = {
@@ -95,13 +95,13 @@ export function reportView(r: VerificationReport, opts: { link?: string } = {}):
   return `${r.annotation ? annotationView(r.annotation) : ''}<section class="verdict ${v.cls}" data-indication="${esc(r.indication)}" data-sub-indication="${esc(r.subIndication ?? '')}" data-evidence="${esc(r.evidence)}" role="status">
 <div class="big">${v.zh}</div><div class="big-en" lang="en">${v.en}</div>
 <p class="message">${esc(r.message.zh)}<br>${en(r.message.en)}</p>
-${failed ? `<p class="why">未通过的检查：${esc(CHECK_ZH[failed.id] ?? '检查未通过')}<br>${en(`Failed check: ${failed.detail}`)} <code>${esc(failed.id)}</code></p>` : ''}
+${failed ? `<p class="why">未通过的检查：${esc(checkZh(failed.id) ?? '检查未通过')}<br>${en(`Failed check: ${failed.detail}`)} <code>${esc(failed.id)}</code></p>` : ''}
 </section>
 ${nextSteps(r)}
 ${compare}
 ${c ? factsView(c) : ''}
 <details class="checks"><summary>全部检查项 ${en(`All checks (${r.checks.length})`)}</summary><ul>
-${r.checks.map((x) => `<li class="${x.passed ? 'ok' : 'ko'}">${x.passed ? '✔' : '✘'} <code>${esc(x.id)}</code> ${CHECK_ZH[x.id] && !x.passed ? `${esc(CHECK_ZH[x.id])} · ` : ''}<span lang="en">${esc(x.detail)}</span></li>`).join('\n')}
+${r.checks.map((x) => `<li class="${x.passed ? 'ok' : 'ko'}">${x.passed ? '✔' : '✘'} <code>${esc(x.id)}</code> ${checkZh(x.id) && !x.passed ? `${esc(checkZh(x.id)!)} · ` : ''}<span lang="en">${esc(x.detail)}</span></li>`).join('\n')}
 </ul></details>
 ${printRecord(r, v, opts.link)}`;
 }

@@ -1,6 +1,6 @@
 import { createHash, verify as verifySignature, X509Certificate, type KeyObject } from 'node:crypto';
 import { OID } from '../../sign/constants';
-import { children, int, oid, readTlv, seq, slice, type Tlv } from '../../sign/der';
+import { children, int, oid, readTlv, seq, slice, type Tlv, oidText } from '../../sign/der';
 import { countCertificates } from '../../verify/cms/countCertificates';
 import { assertStrictDer } from '../../verify/cms/strictDer';
 
@@ -312,23 +312,6 @@ function algorithmOf(der: Buffer, alg: Tlv): string {
   return oidText(slice(der, id));
 }
 
-/** Dotted form of a DER OBJECT IDENTIFIER (X.690 §8.19). */
-function oidText(b: Buffer): string {
-  const t = readTlv(b, 0);
-  const v = b.subarray(t.contentStart, t.end);
-  if (!v.length) return '';
-  const first = Math.min(2, Math.floor(v[0] / 40));
-  const out = [first, v[0] - 40 * first];
-  let n = 0;
-  for (let k = 1; k < v.length; k++) {
-    n = n * 128 + (v[k] & 0x7f);
-    if (!(v[k] & 0x80)) {
-      out.push(n);
-      n = 0;
-    }
-  }
-  return out.join('.');
-}
 
 // ------------------------------------------------------------------ ESS signing certificate
 

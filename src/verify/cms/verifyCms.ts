@@ -2,7 +2,7 @@ import { createHash, verify as verifySignature, X509Certificate } from 'node:cry
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { OID } from '../../sign/constants';
-import { children, oid, readTlv, seq, slice, type Tlv } from '../../sign/der';
+import { children, oid, readTlv, seq, slice, type Tlv, oidText } from '../../sign/der';
 import type { Check } from '../VerificationReport';
 import { checkSignatureAlgorithm } from './checkSignatureAlgorithm';
 import { checkSignedAttributes } from './checkSignedAttributes';
@@ -276,22 +276,6 @@ function algorithmOf(der: Buffer, alg: Tlv): string {
   return oidText(slice(der, id));
 }
 
-/** Dotted form of a DER OBJECT IDENTIFIER (X.690 §8.19). */
-function oidText(b: Buffer): string {
-  const t = readTlv(b, 0);
-  const v = b.subarray(t.contentStart, t.end);
-  if (!v.length) return '';
-  const out = [Math.min(2, Math.floor(v[0] / 40)), v[0] - 40 * Math.min(2, Math.floor(v[0] / 40))];
-  let n = 0;
-  for (let k = 1; k < v.length; k++) {
-    n = n * 128 + (v[k] & 0x7f);
-    if (!(v[k] & 0x80)) {
-      out.push(n);
-      n = 0;
-    }
-  }
-  return out.join('.');
-}
 
 interface CertInfo {
   der: Buffer;
