@@ -45,7 +45,8 @@ export async function renewDocument(due: ArchiveDue, deps: RenewDeps): Promise<{
     ocsps.push(...data.ocsps);
     crls.push(...data.crls);
   }
-  const pdf = await appendLtvRevision(doc.pdf, { certs: links.map((l) => l.cert), ocsps, crls }, (digest) => deps.timestamper.timestamp(digest));
+  // room for the document timestamp as this TSA's tokens need it (Timestamper.tokenReserve), not a fixed 16 KB of zeros per revision
+  const pdf = await appendLtvRevision(doc.pdf, { certs: links.map((l) => l.cert), ocsps, crls }, (digest) => deps.timestamper.timestamp(digest), { contentsReserve: deps.timestamper.tokenReserve });
   // the new document timestamp: its time and its TSA certificate decide the next renewal
   const last = inspectSignatures(pdf).documentTimestamps.at(-1);
   if (!last) throw new Error('archive revision without its document timestamp');

@@ -91,6 +91,8 @@ describe('long-term validation (issue 14)', () => {
     const doc = await newest(first);
     expect(doc.revision).toBe(1);
     expect(doc.pdf.subarray(0, issued.pdf.length).equals(issued.pdf)).toBe(true);
+    // the revision carries the DSS and a document timestamp in the room its TSA needs (regression: 16 KB of zeros each)
+    expect(doc.pdf.length - issued.pdf.length).toBeLessThan(12_000);
     expect(await env.s.registry.findDocumentBySha256(sha256(doc.pdf))).toMatchObject({ managementNo: first, version: 1 });
     expect((await env.s.registry.getDocument(first, 1, 0))!.sha256).toBe(issued.sha256);
     const ins = inspectSignatures(doc.pdf);
