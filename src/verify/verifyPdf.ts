@@ -120,9 +120,11 @@ export async function verifyPdf(bytes: Buffer, deps: VerifyPdfDeps): Promise<Ver
     ...(stamps.signatureTime ? { timestampTime: stamps.signatureTime.toISOString() } : {}),
   };
   if (!cms.ok) return fail(cms.subIndication ?? 'SIG_CRYPTO_FAILURE', { signer });
-  // revocation of the seal certificate, from the document's validation data (/DSS): before the proven time it fails
-  if (inspection.dss && stamps.signatureTime) {
-    const r = sealRevocation(sig.cms, cms.signer!.sha256, inspection.dss, deps.trustAnchors, stamps.signatureTime);
+  // revocation of the seal certificate, from the document's validation data (/DSS): before the proven
+  // time (the signature timestamp; for a B-B document archived later, its first document timestamp) it fails
+  const provenTime = stamps.signatureTime ?? stamps.firstDocumentTime;
+  if (inspection.dss && provenTime) {
+    const r = sealRevocation(sig.cms, cms.signer!.sha256, inspection.dss, deps.trustAnchors, provenTime);
     checks.push(...r.checks);
     if (r.revokedBefore) return fail('REVOKED', { signer });
   }

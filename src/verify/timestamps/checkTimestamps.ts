@@ -15,6 +15,8 @@ export interface TimestampOutcome {
   subIndication?: SubIndication;
   /** genTime of the signature timestamp, proven: the time at which the seal certificate is judged. */
   signatureTime?: Date;
+  /** genTime of the first document timestamp: the signature existed by then (a B-B document archived later). */
+  firstDocumentTime?: Date;
   checks: Check[];
 }
 
@@ -68,7 +70,7 @@ export function checkTimestamps(args: { bytes: Buffer; sealCms: Buffer; document
   }
   if (!token) {
     checks.push({ id: 'signature-timestamp', passed: true, detail: 'no signature timestamp (PAdES B-B): the seal is judged at the signing time it declares (/M)' });
-    return { ok: true, checks };
+    return { ok: true, checks, ...(args.documentTimestamps.length ? { firstDocumentTime: at } : {}) };
   }
   const v = verifyTimeStampToken({ token, imprint: sha256Of([signatureValue]), trustAnchors: args.trustAnchors, at });
   if (!v.ok || !v.genTime) {
@@ -80,5 +82,5 @@ export function checkTimestamps(args: { bytes: Buffer; sealCms: Buffer; document
     return fail('FORMAT_FAILURE');
   }
   checks.push({ id: 'signature-timestamp', passed: true, detail: `signature timestamp by ${v.tsaSubject ?? 'the TSA'} at ${v.genTime.toISOString()} (PAdES B-T; TSA chain valid at ${at.toISOString()})` });
-  return { ok: true, signatureTime: v.genTime, checks };
+  return { ok: true, signatureTime: v.genTime, checks, ...(args.documentTimestamps.length ? { firstDocumentTime: at } : {}) };
 }

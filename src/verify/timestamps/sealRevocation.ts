@@ -15,6 +15,7 @@ export function sealRevocation(
   signerSha256: string,
   dss: RevocationData & { certs: Buffer[] },
   trustAnchors: Buffer[],
+  /** The proven time of the signature (its signature timestamp, else the first document timestamp). */
   signatureTime: Date,
 ): { revokedBefore: boolean; checks: Check[] } {
   const certs = cmsCertificates(sealCms);
