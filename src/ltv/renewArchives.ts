@@ -45,15 +45,18 @@ export async function renewDocument(due: ArchiveDue, deps: RenewDeps): Promise<{
     ocsps.push(...data.ocsps);
     crls.push(...data.crls);
   }
-  // room for the document timestamp as this TSA's tokens need it (Timestamper.tokenReserve), not a fixed 16 KB of zeros per revision
-  const pdf = await appendLtvRevision(doc.pdf, { certs: links.map((l) => l.cert), ocsps, crls }, (digest) => deps.timestamper.timestamp(digest), { contentsReserve: deps.timestamper.tokenReserve });
-  // the new document timestamp: its time and its TSA certificate decide the next renewal
-  const last = inspectSignatures(pdf).documentTimestamps.at(-1);
-  if (!last) throw new Error('archive revision without its document timestamp');
-  const [a, b, c, d] = last.byteRange;
-  const imprint = createHash('sha256').update(pdf.subarray(a, a + b)).update(pdf.subarray(c, c + d)).digest();
+  // the new document timestamp (its time and its TSA certificate decide the next renewal), in the
+  // room this TSA's tokens need (Timestamper.tokenReserve), not a fixed 16 KB of zeros per revision
+  let stamped: { token: Buffer; imprint: Buffer } | undefined;
+  const timestamp = async (imprint: Buffer) => {
+    const token = await deps.timestamper.timestamp(imprint);
+    stamped = { token, imprint };
+    return token;
+  };
+  const pdf = await appendLtvRevision(doc.pdf, { certs: links.map((l) => l.cert), ocsps, crls }, timestamp, { contentsReserve: deps.timestamper.tokenReserve });
+  if (!stamped) throw new Error('archive revision without its document timestamp');
   const now = deps.clock();
-  const stamp = verifyTimeStampToken({ token: last.token, imprint, trustAnchors: deps.timestamper.trustAnchors, at: now });
+  const stamp = verifyTimeStampToken({ ...stamped, trustAnchors: deps.timestamper.trustAnchors, at: now });
   if (!stamp.ok || !stamp.genTime || !stamp.tsaCertificate) throw new EcertError('ERR_TSA_UNAVAILABLE', { en: `the document timestamp does not verify: ${stamp.checks.find((k) => !k.passed)?.detail ?? 'unknown'}` });
   const renewBefore = renewalDue(stamp.tsaCertificate);
   const sha256 = createHash('sha256').update(pdf).digest('hex');

@@ -78,13 +78,11 @@ const MIN_PADDING = 8;
  * { OID, SET { token } } }, ~25 bytes) and longer lengths of the enclosing elements.
  */
 export const SIGNATURE_TIMESTAMP_WRAPPING = 48;
-/** An outside TSA's token with its certificate chain is ~6–8 KB (RSA-4096 chains more): the room a test or a first token gets. */
-export const SIGNATURE_TIMESTAMP_RESERVE = 12 * 1024;
 
 /**
  * The largest DER this signer's CMS can have plus a little padding: the PDF placeholder size.
- * `timestampReserve`: bytes kept for a signature timestamp added after signing (pass
- * SIGNATURE_TIMESTAMP_RESERVE for B-T).
+ * `timestampReserve`: bytes kept for a signature timestamp added after signing (B-T: the
+ * TSA's Timestamper.tokenReserve plus SIGNATURE_TIMESTAMP_WRAPPING).
  */
 export function cmsPlaceholderSize(signer: Signer, opts: { timestampReserve?: number } = {}): number {
   const p = partsOf(signer);

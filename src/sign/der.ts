@@ -95,20 +95,23 @@ export function children(b: Buffer, parent: Tlv): Tlv[] {
 
 export const slice = (b: Buffer, t: Tlv) => b.subarray(t.start, t.end);
 
-/** Dotted form of a DER OBJECT IDENTIFIER TLV (X.690 §8.19). */
-export function oidText(b: Buffer): string {
-  const t = readTlv(b, 0);
-  const v = b.subarray(t.contentStart, t.end);
-  if (!v.length) return '';
-  const first = Math.min(2, Math.floor(v[0] / 40));
-  const out = [first, v[0] - 40 * first];
-  let n = 0;
-  for (let k = 1; k < v.length; k++) {
-    n = n * 128 + (v[k] & 0x7f);
-    if (!(v[k] & 0x80)) {
-      out.push(n);
-      n = 0;
+/** Dotted form of an OBJECT IDENTIFIER element (X.690 §8.19; a first subidentifier ≥ 80 is arc 2). */
+export function readOid(b: Buffer, t: Tlv): string {
+  if (t.tag !== 0x06) throw new RangeError('DER: OBJECT IDENTIFIER expected');
+  const out: number[] = [];
+  let v = 0;
+  for (let i = t.contentStart; i < t.end; i++) {
+    v = v * 128 + (b[i] & 0x7f);
+    if (!(b[i] & 0x80)) {
+      if (!out.length) out.push(v < 80 ? Math.floor(v / 40) : 2, v < 80 ? v % 40 : v - 80);
+      else out.push(v);
+      v = 0;
     }
   }
   return out.join('.');
+}
+
+/** Dotted form of a DER OBJECT IDENTIFIER TLV on its own. */
+export function oidText(b: Buffer): string {
+  return readOid(b, readTlv(b, 0));
 }

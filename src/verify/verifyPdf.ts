@@ -164,10 +164,9 @@ export async function verifyPdf(bytes: Buffer, deps: VerifyPdfDeps): Promise<Ver
   // 6. a seal key declared compromised: only documents proven (signature timestamp) or recorded by the registry before the date stand
   const compromise = cms.signer && deps.compromisedSeals?.find((c) => c.certificateSha256.includes(cms.signer!.sha256));
   if (compromise) {
-    const record = await deps.registry.getCertificate(claimed.managementNo);
     const recordedAt =
       stamps.signatureTime?.toISOString() ??
-      record?.documents.find((d) => d.sha256 === documentSha256 || d.archiveRevisions?.some((r) => r.sha256 === documentSha256))?.createdAt;
+      (await deps.registry.getCertificate(claimed.managementNo))?.documents.find((d) => d.sha256 === documentSha256 || d.archiveRevisions?.some((r) => r.sha256 === documentSha256))?.createdAt;
     const before = recordedAt !== undefined && new Date(recordedAt).getTime() < new Date(compromise.since).getTime();
     checks.push({
       id: 'seal-key-compromise',

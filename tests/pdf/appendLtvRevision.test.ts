@@ -1,8 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestServices, type TestEnv } from '../helpers/testServices';
 import { issueBody } from '../helpers/holders';
@@ -11,6 +9,7 @@ import { tmpFile } from '../helpers/pdfTools';
 import { issueCertificate } from '../../src/issue/issueCertificate';
 import { appendLtvRevision, type ValidationData } from '../../src/pdf/appendLtvRevision';
 import { inspectSignatures } from '../../src/verify/pdf/inspectSignatures';
+import { cmsCertificates } from '../../src/verify/cms/countCertificates';
 import { verifyPdf } from '../../src/verify/verifyPdf';
 
 /**
@@ -26,13 +25,6 @@ let lta: Buffer;
 let lta2: Buffer;
 const verify = (b: Buffer) => verifyPdf(b, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: [...env.s.tsaTrustAnchors, tsa.certsDer()[0]], catalog: env.s.catalog, registry: env.s.registry, clock: env.s.clock });
 
-/** The certificates a CMS SignedData carries (RFC 5652 §5.1), DER. */
-function cmsCerts(cms: Buffer): Buffer[] {
-  const ci = new pkijs.ContentInfo({ schema: asn1js.fromBER(new Uint8Array(cms).buffer).result });
-  const sd = new pkijs.SignedData({ schema: ci.content });
-  return (sd.certificates ?? []).map((c) => Buffer.from((c as pkijs.Certificate).toSchema().toBER()));
-}
-
 beforeAll(async () => {
   env = await makeTestServices();
   tsa = makeOpensslTsa();
@@ -42,7 +34,7 @@ beforeAll(async () => {
   const r = await issueCertificate(issueBody(q.code, 3), issuer, env.s);
   pdf = (await env.s.registry.getDocument(r.record.managementNo))!.pdf;
   const seal = inspectSignatures(pdf).signatures[0];
-  vd = { certs: [...cmsCerts(seal.cms), ...env.s.keys.trustAnchors, ...tsa.certsDer()], ocsps: [tsa.ocspDer()], crls: [tsa.crlDer()] };
+  vd = { certs: [...cmsCertificates(seal.cms), ...env.s.keys.trustAnchors, ...tsa.certsDer()], ocsps: [tsa.ocspDer()], crls: [tsa.crlDer()] };
   lta = await appendLtvRevision(pdf, vd, (d) => tsa.stamp(d));
   // renewal: a second document timestamp, the DSS extended by a new CRL only
   lta2 = await appendLtvRevision(lta, { certs: vd.certs, ocsps: [], crls: [tsa.crlDer()] }, (d) => tsa.stamp(d));

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { OID } from '../../sign/constants';
-import { children, readTlv, slice, tlv, type Tlv } from '../../sign/der';
+import { children, readOid, readTlv, slice, tlv, type Tlv } from '../../sign/der';
 
 /**
  * The parts of an X.509 certificate (RFC 5280 §4.1) that OCSP (RFC 6960) and CRLs
@@ -68,21 +68,6 @@ export function certFields(der: Buffer): CertFields {
   return f;
 }
 
-/** Dotted form of an OBJECT IDENTIFIER element (X.690 §8.19). */
-export function readOid(b: Buffer, t: Tlv): string {
-  if (t.tag !== 0x06) throw new RangeError('DER: OBJECT IDENTIFIER expected');
-  const out: number[] = [];
-  let v = 0;
-  for (let i = t.contentStart; i < t.end; i++) {
-    v = v * 128 + (b[i] & 0x7f);
-    if (!(b[i] & 0x80)) {
-      if (!out.length) out.push(v < 80 ? Math.floor(v / 40) : 2, v < 80 ? v % 40 : v - 80);
-      else out.push(v);
-      v = 0;
-    }
-  }
-  return out.join('.');
-}
 
 /** UTCTime or GeneralizedTime (RFC 5280 §4.1.2.5.1-2: Z form, seconds present). */
 export function readTime(b: Buffer, t: Tlv): Date {

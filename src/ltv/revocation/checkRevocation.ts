@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { OID } from '../../sign/constants';
-import { children, readTlv, slice, type Tlv } from '../../sign/der';
-import { bitStringBytes, certFields, extendedKeyUsage, HASH_BY_OID, issuedBy, readOid, readTime, verifyWithAlgorithm } from './certFields';
+import { children, readOid, readTlv, slice, type Tlv } from '../../sign/der';
+import { bitStringBytes, certFields, extendedKeyUsage, HASH_BY_OID, issuedBy, readTime, verifyWithAlgorithm } from './certFields';
 import type { RevocationData } from './RevocationData';
 
 export interface RevocationCheck {

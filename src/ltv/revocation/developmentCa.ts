@@ -5,8 +5,8 @@ import { readCompromised } from '../../keys/keyLifecycle';
 import { readPemCertificates } from '../../keys/pem';
 import { keyIdentifier, signatureAlgorithm } from '../../keys/x509';
 import { OID } from '../../sign/constants';
-import { bitString, children, ctx, int, octets, oid, readTlv, seq, slice, time, tlv, type Tlv } from '../../sign/der';
-import { certFields, generalizedTime, HASH_BY_OID, issuedBy, readOid } from './certFields';
+import { bitString, children, ctx, int, octets, oid, readOid, readTlv, seq, slice, time, tlv, type Tlv } from '../../sign/der';
+import { certFields, generalizedTime, HASH_BY_OID, issuedBy } from './certFields';
 
 /**
  * The development CA's revocation services (keys/README.md: a root per `ecert keys init`):

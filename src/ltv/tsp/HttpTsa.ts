@@ -1,4 +1,3 @@
-import { SIGNATURE_TIMESTAMP_RESERVE } from '../../sign/buildCmsSignedData';
 import { randomBytes } from 'node:crypto';
 import { buildTimeStampReq } from './buildTimeStampReq';
 import { checkTimeStampResponse, MAX_RESPONSE_BYTES, tsaFailure } from './checkTimeStampResponse';
@@ -11,17 +10,20 @@ export const DEFAULT_TSA_TIMEOUT_MS = 10_000;
  * application/timestamp-query, an application/timestamp-reply expected back, within a
  * timeout and a size cap; every response goes through checkTimeStampResponse.ts.
  */
+/** An outside TSA's token with its certificate chain is ~6–8 KB (RSA-4096 chains more): the room kept before its first token is seen. */
+export const FIRST_TOKEN_RESERVE = 12 * 1024;
+
 export class HttpTsa implements Timestamper {
   /** The largest token this TSA has sent (0 before the first). */
   private largest = 0;
 
   /**
-   * Before its first token: SIGNATURE_TIMESTAMP_RESERVE; then the largest seen plus a quarter.
+   * Before its first token: FIRST_TOKEN_RESERVE; then the largest seen plus a quarter.
    * A token that outgrows the room fails that one document (ERR_TSA_UNAVAILABLE, reason SIZE:
    * nothing written, a batch row is retried) and raises the reserve for the next.
    */
   get tokenReserve(): number {
-    return this.largest ? Math.ceil(this.largest * 1.25) + 256 : SIGNATURE_TIMESTAMP_RESERVE;
+    return this.largest ? Math.ceil(this.largest * 1.25) + 256 : FIRST_TOKEN_RESERVE;
   }
 
   constructor(

@@ -20,7 +20,7 @@ export function sealRevocation(
 ): { revokedBefore: boolean; checks: Check[] } {
   const certs = cmsCertificates(sealCms);
   const seal = certs.find((c) => new X509Certificate(c).fingerprint256.replace(/:/g, '').toLowerCase() === signerSha256.toLowerCase());
-  const link = seal && validationCertificates([seal], [...certs, ...dss.certs, ...trustAnchors]).find((l) => l.cert === seal);
+  const link = seal && validationCertificates([seal], [...certs, ...dss.certs, ...trustAnchors]).find((l) => l.cert.equals(seal));
   if (!link?.issuer) return { revokedBefore: false, checks: [{ id: 'seal-revocation', passed: true, detail: 'no issuer of the seal certificate among the validation data: revocation not checked here' }] };
   // 'revoked' only for a revocation at or before `at`; a later one is 'good' with its revokedAt (src/ltv/revocation/checkRevocation.ts)
   const r = checkRevocation({ cert: link.cert, issuer: link.issuer, data: dss, at: signatureTime });
