@@ -49,7 +49,7 @@ async function batchRate(instances: Services[], offset: number, tag: string): Pr
   await first.registry.createBatch({ id: batchId, issuerId: issuer.id, rows: Array.from({ length: ROWS }, (_, i) => ({ rowNo: i + 1, payload: row(offset + i) })), now: new Date() });
   const t0 = performance.now();
   await Promise.all(
-    instances.map((s) => new BatchWorker(s, { batchId, untilEmpty: true, claim: 8 * Math.max(1, (s.documents as { size?: number }).size ?? 1), leaseMs: 60_000 }).start().done()),
+    instances.map((s) => new BatchWorker(s, { batchId, untilEmpty: true, leaseMs: 60_000 }).start().done()),
   );
   const seconds = (performance.now() - t0) / 1000;
   const b = (await first.registry.getBatch(batchId))!;

@@ -6,7 +6,7 @@ import cliProgress from 'cli-progress';
 import { loadConfig } from '../config';
 import { createServices, type Services } from '../services';
 import { submitBatch } from '../issue/batch/submitBatch';
-import { BatchWorker } from '../issue/batch/BatchWorker';
+import { BatchWorker, rowsInFlight } from '../issue/batch/BatchWorker';
 import type { BatchStatus, Issuer } from '../registry/RegistryStore';
 
 /** The local operator issues on behalf of every body (it holds the keys anyway). */
@@ -65,7 +65,7 @@ async function runIssue(s: Services, opts: { file: string; out?: string }): Prom
       const worker = new BatchWorker(s, {
         batchId,
         untilEmpty: true,
-        claim: 8 * Math.max(1, (s.documents as { size?: number }).size ?? 1),
+        claim: rowsInFlight(s.documents),
         leaseMs: 60_000,
       }).start();
       await worker.done();

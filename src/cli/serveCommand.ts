@@ -4,7 +4,7 @@ import { loadConfig } from '../config';
 import { createServices } from '../services';
 import { startServer } from '../http/app';
 import { ensureDevIssuers } from './devIssuers';
-import { startBatchWorkers } from '../issue/batch/BatchWorker';
+import { rowsInFlight, startBatchWorkers } from '../issue/batch/BatchWorker';
 
 export function serveCommand(program: Command): void {
   program
@@ -18,7 +18,7 @@ export function serveCommand(program: Command): void {
       if (!config.publicUrl) s.publicUrl = running.url;
       const dev = await ensureDevIssuers(s);
       // rows in flight per worker: enough to keep every render thread busy between claims
-      const workers = startBatchWorkers(s, config.batchWorkers, { claim: 8 * Math.max(1, (s.documents as { size?: number }).size ?? 1) });
+      const workers = startBatchWorkers(s, config.batchWorkers, { claim: rowsInFlight(s.documents) });
       process.stdout.write(
         `ecert listening on ${running.url}  (registry: ${s.registry.engine}, keys: ${config.keysDir})\n` +
           (dev ? `development issuer API keys: ${dev}\n` : ''),

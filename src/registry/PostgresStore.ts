@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { EcertError } from '../core/errors';
 import type { Row, SqlSession } from './SqlSession';
@@ -127,11 +128,11 @@ class PgSession implements SqlSession {
   constructor(private readonly q: pg.Pool | pg.PoolClient) {}
 
   async all<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return (await guard(() => this.q.query(numbered(sql), params as unknown[]))).rows as T[];
+    return (await guard(() => this.q.query(statement(sql, params)))).rows as T[];
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    return (await guard(() => this.q.query(numbered(sql), params as unknown[]))).rowCount ?? 0;
+    return (await guard(() => this.q.query(statement(sql, params)))).rowCount ?? 0;
   }
 }
 
@@ -146,15 +147,23 @@ function withSearchPath(connectionString: string, schema: string): string {
   return url.toString();
 }
 
-const numberedCache = new Map<string, string>();
-function numbered(sql: string): string {
-  let s = numberedCache.get(sql);
+/**
+ * A statement with parameters runs as a named prepared statement (`?` numbered to `$n`): each
+ * connection parses it once and the server plans it once per connection (a generic plan after
+ * a few executions), instead of both on every call: the registry's statements are a fixed set,
+ * issued thousands of times per batch. Statements without parameters (DDL, migrations) stay
+ * unnamed.
+ */
+const prepared = new Map<string, { name?: string; text: string }>();
+function statement(sql: string, params: readonly unknown[]): pg.QueryConfig {
+  let s = prepared.get(sql);
   if (s === undefined) {
     let i = 0;
-    s = sql.replace(/\?/g, () => `$${++i}`);
-    numberedCache.set(sql, s);
+    const text = sql.replace(/\?/g, () => `$${++i}`);
+    s = { name: i ? `ecert_${createHash('sha256').update(text).digest('hex').slice(0, 24)}` : undefined, text };
+    prepared.set(sql, s);
   }
-  return s;
+  return { ...s, values: params as unknown[] };
 }
 
 /**

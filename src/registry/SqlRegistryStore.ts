@@ -24,13 +24,21 @@ import {
   type NewAnnotation,
   type ArchiveDue,
   type DocumentInfo,
+  type NewRecord,
 } from './RegistryStore';
+
+type CommitResult = { created: boolean; record: CertificateRecord };
 import { first, type Row, type SqlSession } from './SqlSession';
+import { Coalescer, settle, type Settled } from './Coalescer';
 
 /** Rows per page when streaming (batch certificates, audit verification). */
 const PAGE = 500;
 /** A claim takes at most this many rows. */
 const MAX_CLAIM = 1000;
+/** Concurrent reserves or commits grouped into one transaction at most. */
+const GROUP = 32;
+/** How long committing batch rows waits for more to join its transaction (see Coalescer). */
+const BATCH_COMMIT_LINGER_MS = 20;
 /** Failure messages are cut to this many characters. */
 const MAX_ERROR_MESSAGE = 500;
 
@@ -95,70 +103,173 @@ export abstract class SqlRegistryStore implements RegistryStore {
 
   // ---------------------------------------------------------------- certificates
 
-  async reserve(a: ReserveArgs): Promise<Reservation> {
-    const at = a.now.toISOString();
-    const existing = await this.byDedupKey(this.db, a.dedupKey);
-    if (existing) return { existing: (await this.getCertificate(existing))! };
-    const retired = await first(this.db, 'SELECT management_no FROM retired_identities WHERE dedup_key = ?', [a.dedupKey]);
-    if (retired) return { existing: (await this.getCertificate(String(retired.management_no)))!, retired: true };
-    return this.transaction(async (t) => {
-      // the sequence row is locked only for this short transaction (no rendering inside)
-      const [seqRow] = await t.all(
-        `INSERT INTO certificate_sequences (year, qualification_serial, last_seq) VALUES (?, ?, 1)
-         ON CONFLICT (year, qualification_serial) DO UPDATE SET last_seq = certificate_sequences.last_seq + 1
-         RETURNING last_seq`,
-        [a.year, a.qualificationSerial],
-      );
-      const seq = Number(seqRow.last_seq);
-      const managementNo = formatManagementNo(a.year, a.qualificationSerial, seq);
-      await t.run(
-        `INSERT INTO management_numbers (management_no, year, qualification_serial, seq, state, dedup_key, reserved_by, reserved_at, lease_until)
-         VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?)`,
-        [managementNo, a.year, a.qualificationSerial, seq, a.dedupKey, a.actor, at, a.now.getTime() + a.leaseMs],
-      );
-      return { managementNo };
-    }, { durable: false }).then(async (r) => (await this.voidExpiredReservations(a.now), r));
+  /** Concurrent reserves (and commits) go to the database together (Coalescer.ts). */
+  private readonly reserves = new Coalescer<ReserveArgs, Reservation>(
+    (calls) => this.reserveGroup(calls),
+    async (a) => {
+      const [r] = await this.reserveGroup([a]);
+      if (!r.ok) throw r.error;
+      return r.value;
+    },
+    { max: GROUP },
+  );
+  private readonly commits = new Coalescer<CommitIssueArgs, CommitResult>((calls) => this.commitGroup(calls), (a) => this.commitOne(a), {
+    max: GROUP,
+    lingerMs: BATCH_COMMIT_LINGER_MS,
+    patient: (a) => a.batchRow !== undefined,
+  });
+
+  reserve(a: ReserveArgs): Promise<Reservation> {
+    return this.reserves.submit(a);
   }
 
-  async commitIssue(a: CommitIssueArgs): Promise<{ created: boolean; record: CertificateRecord }> {
-    const at = a.now.toISOString();
+  async commitIssue(a: CommitIssueArgs): Promise<CommitResult> {
     checkBuilt(a.built, a.managementNo, 1);
-    let winner: string | undefined;
-    try {
-      return await this.transaction(async (t) => {
-        const reservation = await first(t, `SELECT state FROM management_numbers WHERE management_no = ?${this.forUpdate}`, [a.managementNo]);
-        if (reservation?.state !== 'reserved') {
-          throw new EcertError('ERR_RESERVATION_LOST', { details: { managementNo: a.managementNo, state: reservation?.state ?? 'unknown' } });
+    return this.commits.submit(a);
+  }
+
+  /**
+   * Phase 1 for a group of identities: those already issued (or retired by a re-issue) draw
+   * nothing; the others draw consecutive numbers of their sequence in one short transaction
+   * (each sequence row locked once, in a fixed order, and only for that transaction).
+   */
+  private async reserveGroup(calls: ReserveArgs[]): Promise<Array<Settled<Reservation>>> {
+    const keys = [...new Set(calls.map((a) => a.dedupKey))];
+    const issued = await this.numbersByDedupKey(this.db, 'certificates', keys);
+    const retired = await this.numbersByDedupKey(this.db, 'retired_identities', keys);
+    const out: Array<Settled<Reservation>> = [];
+    const fresh: number[] = [];
+    for (const [i, a] of calls.entries()) {
+      const existing = issued.get(a.dedupKey) ?? retired.get(a.dedupKey);
+      if (existing === undefined) fresh.push(i);
+      else out[i] = await settle(async () => ({ existing: (await this.getCertificate(existing))!, ...(issued.has(a.dedupKey) ? {} : { retired: true }) }));
+    }
+    if (fresh.length) {
+      const sequences = new Map<string, number[]>();
+      for (const i of fresh) {
+        const k = `${calls[i].year}:${String(calls[i].qualificationSerial).padStart(3, '0')}`;
+        sequences.set(k, [...(sequences.get(k) ?? []), i]);
+      }
+      const drawn = await this.transaction(async (t) => {
+        const nos = new Map<number, { managementNo: string; seq: number }>();
+        for (const [, members] of [...sequences].sort(([x], [y]) => (x < y ? -1 : 1))) {
+          const { year, qualificationSerial } = calls[members[0]];
+          const [row] = await t.all(
+            `INSERT INTO certificate_sequences (year, qualification_serial, last_seq) VALUES (?, ?, ?)
+             ON CONFLICT (year, qualification_serial) DO UPDATE SET last_seq = certificate_sequences.last_seq + excluded.last_seq
+             RETURNING last_seq`,
+            [year, qualificationSerial, members.length],
+          );
+          const firstSeq = Number(row.last_seq) - members.length + 1;
+          members.forEach((i, k) => nos.set(i, { seq: firstSeq + k, managementNo: formatManagementNo(year, qualificationSerial, firstSeq + k) }));
         }
-        // a credential disabled between the two phases issues nothing more
-        const issuer = await first(t, 'SELECT disabled FROM issuers WHERE id = ?', [a.record.issuerId]);
-        if (issuer && Number(issuer.disabled)) throw new EcertError('ERR_ISSUER_DISABLED', { details: { issuerId: a.record.issuerId } });
-        // a concurrent issue of the same certificate committed between our two phases
-        winner = await this.byDedupKey(t, a.dedupKey);
-        if (winner) {
-          await this.voidNumber(t, a.managementNo, `duplicate: the same certificate was committed concurrently as ${winner}`, a.actor, a.now);
-          return { created: false, record: (await this.loadCertificate(t, winner))! };
-        }
-        const r = a.record;
         await t.run(
-          `INSERT INTO certificates (management_no, dedup_key, qualification, specialty, holder_name, id_type, id_number_masked, id_number_digest,
-             sex, birth, approval_date, issue_date, issuer_body, issuer_id, status, current_version, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'valid', 1, ?)`,
-          [a.managementNo, a.dedupKey, r.qualification, r.specialty ?? null, r.holderName, r.idType, r.idNumberMasked, r.idNumberDigest,
-            r.sex, r.birth, r.approvalDate, r.issueDate, r.issuerBody, r.issuerId, at],
+          `INSERT INTO management_numbers (management_no, year, qualification_serial, seq, state, dedup_key, reserved_by, reserved_at, lease_until)
+           VALUES ${fresh.map(() => `(?, ?, ?, ?, 'reserved', ?, ?, ?, ?)`).join(', ')}`,
+          fresh.flatMap((i) => {
+            const a = calls[i];
+            const n = nos.get(i)!;
+            return [n.managementNo, a.year, a.qualificationSerial, n.seq, a.dedupKey, a.actor, a.now.toISOString(), a.now.getTime() + a.leaseMs];
+          }),
         );
-        await t.run('INSERT INTO documents (management_no, version, sha256, pdf, created_at) VALUES (?, 1, ?, ?, ?)', [a.managementNo, a.built.sha256, a.built.pdf, at]);
-        await t.run(`UPDATE management_numbers SET state = 'issued', lease_until = NULL WHERE management_no = ?`, [a.managementNo]);
-        if (a.batchRow) await this.completeRow(t, a.batchRow, a.managementNo, at);
-        await this.audit(t, {
-          actor: a.actor,
-          action: 'certificate.issue',
-          target: a.managementNo,
-          details: { qualification: r.qualification, version: 1, sha256: a.built.sha256, ...(a.batchRow ? { batchId: a.batchRow.batchId, rowNo: a.batchRow.rowNo } : {}) },
-          now: a.now,
+        return nos;
+      }, { durable: false });
+      for (const i of fresh) out[i] = { ok: true, value: { managementNo: drawn.get(i)!.managementNo } };
+    }
+    await this.voidExpiredReservations(calls[0].now);
+    return out;
+  }
+
+  /** 管理号 of the rows of `table` (certificates or retired_identities) with these identities. */
+  private async numbersByDedupKey(s: SqlSession, table: 'certificates' | 'retired_identities', keys: string[]): Promise<Map<string, string>> {
+    const rows = await s.all(`SELECT dedup_key, management_no FROM ${table} WHERE dedup_key IN (${marks(keys.length)})`, keys);
+    return new Map(rows.map((r) => [String(r.dedup_key), String(r.management_no)]));
+  }
+
+  /**
+   * Phase 2 for a group, in one transaction: each call is checked as commitOne checks it
+   * (reservation held, credential enabled, identity not committed meanwhile, also not by an
+   * earlier call of the group), then the accepted ones are written with one statement per
+   * table and their audit entries appended together. Lock order as everywhere: 管理号 rows →
+   * batch rows → batches → audit head. Any statement failing fails the whole group (the
+   * Coalescer then commits the calls one by one).
+   */
+  private async commitGroup(calls: CommitIssueArgs[]): Promise<Array<Settled<CommitResult>>> {
+    return this.transaction(async (t) => {
+      const nos = calls.map((a) => a.managementNo);
+      const states = new Map(
+        (await t.all(`SELECT management_no, state FROM management_numbers WHERE management_no IN (${marks(nos.length)}) ORDER BY management_no${this.forUpdate}`, nos)).map((r) => [
+          String(r.management_no),
+          String(r.state),
+        ]),
+      );
+      const issuerIds = [...new Set(calls.map((a) => a.record.issuerId))];
+      const disabled = new Set((await t.all(`SELECT id, disabled FROM issuers WHERE id IN (${marks(issuerIds.length)})`, issuerIds)).filter((r) => Number(r.disabled)).map((r) => String(r.id)));
+      const winners = await this.numbersByDedupKey(t, 'certificates', [...new Set(calls.map((a) => a.dedupKey))]);
+      const out: Array<Settled<CommitResult>> = [];
+      const accepted: number[] = [];
+      const duplicates: Array<{ i: number; winner: string }> = [];
+      for (const [i, a] of calls.entries()) {
+        const state = states.get(a.managementNo);
+        const winner = winners.get(a.dedupKey);
+        if (state !== 'reserved') out[i] = { ok: false, error: new EcertError('ERR_RESERVATION_LOST', { details: { managementNo: a.managementNo, state: state ?? 'unknown' } }) };
+        else if (disabled.has(a.record.issuerId)) out[i] = { ok: false, error: new EcertError('ERR_ISSUER_DISABLED', { details: { issuerId: a.record.issuerId } }) };
+        else if (winner !== undefined) duplicates.push({ i, winner });
+        else {
+          accepted.push(i);
+          winners.set(a.dedupKey, a.managementNo);
+        }
+      }
+      const audit: AuditInput[] = [];
+      if (accepted.length) {
+        const ok = accepted.map((i) => calls[i]);
+        const rows = ok.map((a) => certificateRow(a.managementNo, a.dedupKey, a.record, a.now.toISOString()));
+        await t.run(
+          `INSERT INTO certificates (${CERTIFICATE_COLUMNS.join(', ')}) VALUES ${rows.map(() => `(${marks(CERTIFICATE_COLUMNS.length)})`).join(', ')}`,
+          rows.flatMap((r) => CERTIFICATE_COLUMNS.map((c) => r[c])),
+        );
+        await t.run(
+          `INSERT INTO documents (management_no, version, sha256, pdf, created_at) VALUES ${ok.map(() => '(?, 1, ?, ?, ?)').join(', ')}`,
+          ok.flatMap((a) => [a.managementNo, a.built.sha256, a.built.pdf, a.now.toISOString()]),
+        );
+        await t.run(`UPDATE management_numbers SET state = 'issued', lease_until = NULL WHERE management_no IN (${marks(ok.length)})`, ok.map((a) => a.managementNo));
+        const fromBatches = ok.filter((a) => a.batchRow);
+        if (fromBatches.length) {
+          const changed = await t.all(
+            `UPDATE batch_rows AS r SET state = 'done', management_no = v.column3, payload = NULL, lease_owner = NULL, lease_until = NULL
+             FROM (VALUES ${fromBatches.map(() => '(?, CAST(? AS INTEGER), ?)').join(', ')}) AS v
+             WHERE r.batch_id = v.column1 AND r.row_no = v.column2 AND r.state = 'pending'
+             RETURNING batch_id`,
+            fromBatches.flatMap((a) => [a.batchRow!.batchId, a.batchRow!.rowNo, a.managementNo]),
+          );
+          const perBatch = new Map<string, number>();
+          for (const c of changed) perBatch.set(String(c.batch_id), (perBatch.get(String(c.batch_id)) ?? 0) + 1);
+          for (const [batchId, n] of [...perBatch].sort(([x], [y]) => (x < y ? -1 : 1))) await this.countRows(t, batchId, { done: n }, ok[0].now.toISOString());
+        }
+        accepted.forEach((i, k) => {
+          const a = calls[i];
+          audit.push(issueAuditEntry(a));
+          out[i] = { ok: true, value: { created: true, record: toRecord(rows[k], [{ version: 1, sha256: a.built.sha256, created_at: a.now.toISOString() }]) } };
         });
-        return { created: true, record: (await this.loadCertificate(t, a.managementNo))! };
-      });
+      }
+      for (const { i, winner } of duplicates) {
+        const a = calls[i];
+        const reason = `duplicate: the same certificate was committed concurrently as ${winner}`;
+        await this.markVoid(t, a.managementNo, reason, a.now);
+        audit.push(voidAuditEntry(a.managementNo, reason, a.actor, a.now));
+        out[i] = { ok: true, value: { created: false, record: (await this.loadCertificate(t, winner))! } };
+      }
+      await this.auditAll(t, audit);
+      return out;
+    });
+  }
+
+  /** Phase 2 for one call, in its own transaction. */
+  private async commitOne(a: CommitIssueArgs): Promise<CommitResult> {
+    try {
+      const [r] = await this.commitGroup([a]);
+      if (!r.ok) throw r.error;
+      return r.value;
     } catch (e) {
       // PostgreSQL: the same identity inserted by another instance after our check
       if (!this.isUniqueViolation(e)) throw e;
@@ -261,10 +372,14 @@ export abstract class SqlRegistryStore implements RegistryStore {
   }
 
   private async voidNumber(t: SqlSession, managementNo: string, reason: string, actor: string, now: Date): Promise<void> {
+    await this.markVoid(t, managementNo, reason, now);
+    await this.audit(t, voidAuditEntry(managementNo, reason, actor, now));
+  }
+
+  private async markVoid(t: SqlSession, managementNo: string, reason: string, now: Date): Promise<void> {
     await t.run(`UPDATE management_numbers SET state = 'void', voided_at = ?, void_reason = ?, lease_until = NULL WHERE management_no = ?`, [
       now.toISOString(), reason.slice(0, MAX_ERROR_MESSAGE), managementNo,
     ]);
-    await this.audit(t, { actor, action: 'number.void', target: managementNo, details: { reason: reason.slice(0, MAX_ERROR_MESSAGE) }, now });
   }
 
   async reissue(a: ReissueArgs): Promise<CertificateRecord> {
@@ -495,7 +610,7 @@ export abstract class SqlRegistryStore implements RegistryStore {
            WHERE batch_id = ? AND row_no = ?`,
           [attempts, a.code, `${a.message} (${attempts} attempts)`.slice(0, MAX_ERROR_MESSAGE), a.batchId, a.rowNo],
         );
-        await this.countRow(t, a.batchId, 'failed', at);
+        await this.countRows(t, a.batchId, { failed: 1 }, at);
         return 'failed';
       }
       await t.run('UPDATE batch_rows SET attempts = ?, lease_owner = NULL, lease_until = ? WHERE batch_id = ? AND row_no = ?', [
@@ -526,7 +641,7 @@ export abstract class SqlRegistryStore implements RegistryStore {
          WHERE batch_id = ? AND row_no = ? AND state = 'pending'`,
         [a.code, a.message.slice(0, MAX_ERROR_MESSAGE), a.batchId, a.rowNo],
       );
-      if (changed) await this.countRow(t, a.batchId, 'failed', at);
+      if (changed) await this.countRows(t, a.batchId, { failed: 1 }, at);
     });
   }
 
@@ -567,17 +682,17 @@ export abstract class SqlRegistryStore implements RegistryStore {
        WHERE batch_id = ? AND row_no = ? AND state = 'pending'`,
       [managementNo, row.batchId, row.rowNo],
     );
-    if (changed) await this.countRow(t, row.batchId, 'done', at);
+    if (changed) await this.countRows(t, row.batchId, { done: 1 }, at);
   }
 
   /** Progress counters on the batch row (locked until commit), finished when nothing is pending. */
-  private async countRow(t: SqlSession, batchId: string, outcome: 'done' | 'failed', at: string): Promise<void> {
-    const [d, f] = outcome === 'done' ? [1, 0] : [0, 1];
+  private async countRows(t: SqlSession, batchId: string, n: { done?: number; failed?: number }, at: string): Promise<void> {
+    const [d, f] = [n.done ?? 0, n.failed ?? 0];
     await t.run(
       `UPDATE batches SET done = done + ?, failed = failed + ?,
-         finished_at = CASE WHEN finished_at IS NULL AND done + failed + 1 >= total THEN ? ELSE finished_at END
+         finished_at = CASE WHEN finished_at IS NULL AND done + failed + ? >= total THEN ? ELSE finished_at END
        WHERE id = ?`,
-      [d, f, at, batchId],
+      [d, f, d + f, at, batchId],
     );
   }
 
@@ -679,14 +794,25 @@ export abstract class SqlRegistryStore implements RegistryStore {
   }
 
   /** Append inside the caller's transaction; the head row lock orders entries across instances. */
-  protected async audit(t: SqlSession, e: AuditInput): Promise<void> {
+  protected audit(t: SqlSession, e: AuditInput): Promise<void> {
+    return this.auditAll(t, [e]);
+  }
+
+  /** Append entries in order inside the caller's transaction, the head locked once. */
+  private async auditAll(t: SqlSession, entries: AuditInput[]): Promise<void> {
+    if (!entries.length) return;
     const head = (await first(t, `SELECT seq, hash FROM audit_head WHERE id = 1${this.forUpdate}`))!;
-    const entry: AuditEntry = { seq: Number(head.seq) + 1, at: e.now.toISOString(), actor: e.actor, action: e.action, target: e.target, details: normaliseDetails(e.details) };
-    const hash = auditHash(String(head.hash), entry);
-    await t.run('INSERT INTO audit_log (seq, at, actor, action, target, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-      entry.seq, entry.at, entry.actor, entry.action, entry.target, entry.details === null ? null : JSON.stringify(entry.details), head.hash, hash,
-    ]);
-    await t.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [entry.seq, hash]);
+    let seq = Number(head.seq);
+    let prev = String(head.hash);
+    const values: unknown[] = [];
+    for (const e of entries) {
+      const entry: AuditEntry = { seq: ++seq, at: e.now.toISOString(), actor: e.actor, action: e.action, target: e.target, details: normaliseDetails(e.details) };
+      const hash = auditHash(prev, entry);
+      values.push(entry.seq, entry.at, entry.actor, entry.action, entry.target, entry.details === null ? null : JSON.stringify(entry.details), prev, hash);
+      prev = hash;
+    }
+    await t.run(`INSERT INTO audit_log (seq, at, actor, action, target, details, prev_hash, hash) VALUES ${entries.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, values);
+    await t.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [seq, prev]);
   }
 
   /**
@@ -739,6 +865,39 @@ function checkBuilt(b: BuiltDocument, managementNo: string, version: number): vo
     b.data?.version !== version && `document carries version ${b.data?.version}, expected ${version}`,
   ].filter(Boolean);
   if (problems.length) throw new EcertError('ERR_INTERNAL', { en: `built document rejected: ${problems.join('; ')}` });
+}
+
+/** `?, ?, …` for an IN list of n values. */
+function marks(n: number): string {
+  return Array.from({ length: n }, () => '?').join(', ');
+}
+
+const CERTIFICATE_COLUMNS = [
+  'management_no', 'dedup_key', 'qualification', 'specialty', 'holder_name', 'id_type', 'id_number_masked', 'id_number_digest',
+  'sex', 'birth', 'approval_date', 'issue_date', 'issuer_body', 'issuer_id', 'status', 'current_version', 'created_at',
+] as const;
+
+/** The certificates row of a new record. */
+function certificateRow(managementNo: string, dedupKey: string, r: NewRecord, at: string): Record<(typeof CERTIFICATE_COLUMNS)[number], unknown> {
+  return {
+    management_no: managementNo, dedup_key: dedupKey, qualification: r.qualification, specialty: r.specialty ?? null, holder_name: r.holderName, id_type: r.idType,
+    id_number_masked: r.idNumberMasked, id_number_digest: r.idNumberDigest, sex: r.sex, birth: r.birth, approval_date: r.approvalDate, issue_date: r.issueDate,
+    issuer_body: r.issuerBody, issuer_id: r.issuerId, status: 'valid', current_version: 1, created_at: at,
+  };
+}
+
+function issueAuditEntry(a: CommitIssueArgs): AuditInput {
+  return {
+    actor: a.actor,
+    action: 'certificate.issue',
+    target: a.managementNo,
+    details: { qualification: a.record.qualification, version: 1, sha256: a.built.sha256, ...(a.batchRow ? { batchId: a.batchRow.batchId, rowNo: a.batchRow.rowNo } : {}) },
+    now: a.now,
+  };
+}
+
+function voidAuditEntry(managementNo: string, reason: string, actor: string, now: Date): AuditInput {
+  return { actor, action: 'number.void', target: managementNo, details: { reason: reason.slice(0, MAX_ERROR_MESSAGE) }, now };
 }
 
 function toBuffer(v: unknown): Buffer {

@@ -386,6 +386,58 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     );
 
     it(
+      'groups concurrent reserves and commits (issue 12): consecutive numbers, and every call answered on its own',
+      withStore(async (h) => {
+        await h.store.createIssuer({ id: 'iss_1', bodyCode: 'cctaa', name: 'A', qualifications: [], keyHash: 'h1', actor: 'cli', now });
+        await h.store.createIssuer({ id: 'iss_off', bodyCode: 'cctaa', name: 'Off', qualifications: [], keyHash: 'h2', actor: 'cli', now });
+        await h.store.createBatch({ id: 'bg', issuerId: 'iss_1', rows: range(1, 3).map((i) => ({ rowNo: i, payload: { i } })), now });
+        const earlier = await issueOne(h.store, 99);
+        // made in one tick: one group; k99 is issued already, k7 is asked for twice
+        const keys = ['k1', 'k2', 'k3', 'k4', 'k5', 'k7', 'k7', 'k99'];
+        const res = await Promise.all(keys.map((dedupKey) => h.store.reserve({ dedupKey, year: 2025, qualificationSerial: SERIAL, actor: 'iss_1', now, leaseMs: 60_000 })));
+        expect(res[7]).toEqual({ existing: earlier.record });
+        const nos = res.slice(0, 7).map((r) => ('managementNo' in r ? r.managementNo : ''));
+        expect(nos.map(seqOf)).toEqual(range(2, 7));
+
+        await h.store.disableIssuer('iss_off', 'cli', now);
+        await h.store.voidReservation({ managementNo: nos[3], reason: 'test: voided before its commit', actor: 'iss_1', now });
+        const commit = (i: number, over: Partial<NewRecord> = {}, batchRow?: { batchId: string; rowNo: number }) =>
+          h.store.commitIssue({ managementNo: nos[i], dedupKey: keys[i], record: record(i, over), built: builtDocument(nos[i], 1, String(i)), actor: 'iss_1', now, batchRow });
+        const outcomes = await Promise.allSettled([
+          commit(0, {}, { batchId: 'bg', rowNo: 1 }),
+          commit(1, {}, { batchId: 'bg', rowNo: 2 }),
+          commit(2, { issuerId: 'iss_off' }),
+          commit(3),
+          commit(4),
+          commit(5),
+          commit(6),
+        ]);
+        const value = (i: number) => (outcomes[i] as PromiseFulfilledResult<{ created: boolean; record: { managementNo: string } }>).value;
+        const reason = (i: number) => (outcomes[i] as PromiseRejectedResult).reason as { code?: string };
+        for (const i of [0, 1, 4, 5]) {
+          expect(value(i).created).toBe(true);
+          // the record answered is the record stored
+          expect(await h.store.getCertificate(nos[i])).toEqual(value(i).record);
+          expect((await h.store.getDocument(nos[i]))!.pdf.equals(builtDocument(nos[i], 1, String(i)).pdf)).toBe(true);
+        }
+        expect(reason(2).code).toBe('ERR_ISSUER_DISABLED');
+        expect(reason(3).code).toBe('ERR_RESERVATION_LOST');
+        // the second k7 lost to the first in the same group: its number void, the first's record answered
+        expect(value(6)).toEqual({ created: false, record: value(5).record });
+        expect(await h.store.getBatch('bg')).toMatchObject({ total: 3, done: 2, failed: 0, pending: 1 });
+        expect(await collect(h.store.listBatchCertificates('bg'))).toEqual([{ rowNo: 1, managementNo: nos[0] }, { rowNo: 2, managementNo: nos[1] }]);
+
+        await h.store.voidReservation({ managementNo: nos[2], reason: 'test: issuer disabled', actor: 'iss_1', now });
+        const account = await h.store.accountNumbers(now);
+        expect(account.problems).toEqual([]);
+        expect(account).toMatchObject({ issued: 5, void: 3, reserved: 0 });
+        expect((await h.store.verifyAudit()).ok).toBe(true);
+        const issuedEntries = await h.sql("SELECT target FROM audit_log WHERE action = 'certificate.issue' ORDER BY seq");
+        expect(issuedEntries.map((r) => r.target)).toEqual([earlier.record.managementNo, nos[0], nos[1], nos[4], nos[5]]);
+      }),
+    );
+
+    it(
       'hands batch rows to concurrent claimers on two instances exactly once, reclaims expired leases, counts progress',
       withStore(async (h) => {
         await h.store.createIssuer({ id: 'iss_b', bodyCode: 'cctaa', name: 'B', qualifications: [], keyHash: 'hb', actor: 'cli', now });

@@ -21,6 +21,17 @@ export interface BatchWorkerOptions {
   onRow?: (outcome: 'issued' | 'failed' | 'retry', rowNo: number) => void;
 }
 
+/**
+ * Rows a worker keeps in flight per render thread: two rendering, the rest reserved, waiting
+ * for a thread, or waiting for their group commit (the registry lets batch commits linger to
+ * fill a transaction, src/registry/SqlRegistryStore.ts), so the threads never run dry.
+ */
+const ROWS_PER_RENDER_THREAD = 16;
+
+export function rowsInFlight(documents: object): number {
+  return ROWS_PER_RENDER_THREAD * Math.max(1, (documents as { size?: number }).size ?? 1);
+}
+
 export type BatchWorkerDeps = IssueDeps & Pick<Services, 'logger'>;
 
 /**
@@ -65,7 +76,7 @@ export class BatchWorker {
   }
 
   private async run(): Promise<void> {
-    const { claim = 8, leaseMs = 120_000, idleMs = 300 } = this.opts;
+    const { claim = rowsInFlight(this.s.documents), leaseMs = 120_000, idleMs = 300 } = this.opts;
     while (!this.stopped) {
       let rows;
       try {

@@ -4,8 +4,9 @@ import { v2Issuance } from './v2Issuance';
 import { v3LookupGuard } from './v3LookupGuard';
 import { v4Annotations } from './v4Annotations';
 import { v5ArchiveRevisions } from './v5ArchiveRevisions';
+import { v6UncompressedPdfs } from './v6UncompressedPdfs';
 
 /** Every migration, in version order. */
-export const MIGRATIONS: readonly Migration[] = [v1Registry, v2Issuance, v3LookupGuard, v4Annotations, v5ArchiveRevisions];
+export const MIGRATIONS: readonly Migration[] = [v1Registry, v2Issuance, v3LookupGuard, v4Annotations, v5ArchiveRevisions, v6UncompressedPdfs];
 
 export type { Migration };
