@@ -281,9 +281,10 @@ export interface RegistryStore {
    * Store a batch and its rows (pending), with its `batch.submit` audit entry when `actor` is
    * given, in one transaction. Idempotent, also under concurrent identical submissions: an
    * existing batch id is left as it is (→ false). `owner`: the batch is claimed exclusively
-   * by that owner (a CLI run); claims without a batchId skip owned batches.
+   * by that owner (a CLI run); claims without a batchId skip owned batches. `rows` is read
+   * once, inside the transaction: an error it throws (a malformed file) stores nothing.
    */
-  createBatch(args: { id: string; issuerId: string; rows: Array<{ rowNo: number; payload: unknown }>; now: Date; actor?: string; owner?: string }): Promise<boolean>;
+  createBatch(args: { id: string; issuerId: string; rows: Iterable<{ rowNo: number; payload: unknown }>; now: Date; actor?: string; owner?: string }): Promise<boolean>;
   /** Set (or clear with null) the exclusive owner of a batch. */
   setBatchOwner(batchId: string, owner: string | null): Promise<void>;
   /**

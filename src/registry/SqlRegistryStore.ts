@@ -35,6 +35,8 @@ import { Coalescer, settle, type Settled } from './Coalescer';
 const PAGE = 500;
 /** A claim takes at most this many rows. */
 const MAX_CLAIM = 1000;
+/** Batch rows inserted per statement group when a batch is stored. */
+const BATCH_ROWS_SLICE = 2000;
 /** Concurrent reserves or commits grouped into one transaction at most. */
 const GROUP = 32;
 /** How long committing batch rows waits for more to join its transaction (see Coalescer). */
@@ -578,18 +580,27 @@ export abstract class SqlRegistryStore implements RegistryStore {
 
   // ---------------------------------------------------------------- batches
 
-  async createBatch(a: { id: string; issuerId: string; rows: Array<{ rowNo: number; payload: unknown }>; now: Date; actor?: string; owner?: string }): Promise<boolean> {
-    for (const r of a.rows) {
-      if (!Number.isSafeInteger(r.rowNo) || r.rowNo < 1) throw new RangeError(`batch row number must be a positive integer: ${r.rowNo}`);
-    }
+  async createBatch(a: { id: string; issuerId: string; rows: Iterable<{ rowNo: number; payload: unknown }>; now: Date; actor?: string; owner?: string }): Promise<boolean> {
     const at = a.now.toISOString();
     return this.transaction(async (t) => {
-      const inserted = await t.run('INSERT INTO batches (id, issuer_id, total, created_at, finished_at, owner) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING', [
-        a.id, a.issuerId, a.rows.length, at, a.rows.length ? null : at, a.owner ?? null,
-      ]);
+      const inserted = await t.run('INSERT INTO batches (id, issuer_id, total, created_at, finished_at, owner) VALUES (?, ?, 0, ?, NULL, ?) ON CONFLICT (id) DO NOTHING', [a.id, a.issuerId, at, a.owner ?? null]);
       if (!inserted) return false; // the same batch, submitted twice (or at the same time)
-      await this.insertBatchRows(t, a.id, a.rows.map((r) => ({ rowNo: r.rowNo, payload: JSON.stringify(r.payload ?? null) })));
-      if (a.actor) await this.audit(t, { actor: a.actor, action: 'batch.submit', target: a.id, details: { rows: a.rows.length }, now: a.now });
+      // rows are read (and serialised) a slice at a time: a large cohort is never held whole
+      let total = 0;
+      let slice: Array<{ rowNo: number; payload: string }> = [];
+      const flush = async () => {
+        if (slice.length) await this.insertBatchRows(t, a.id, slice);
+        slice = [];
+      };
+      for (const r of a.rows) {
+        if (!Number.isSafeInteger(r.rowNo) || r.rowNo < 1) throw new RangeError(`batch row number must be a positive integer: ${r.rowNo}`);
+        slice.push({ rowNo: r.rowNo, payload: JSON.stringify(r.payload ?? null) });
+        total++;
+        if (slice.length >= BATCH_ROWS_SLICE) await flush();
+      }
+      await flush();
+      await t.run('UPDATE batches SET total = ?, finished_at = ? WHERE id = ?', [total, total ? null : at, a.id]);
+      if (a.actor) await this.audit(t, { actor: a.actor, action: 'batch.submit', target: a.id, details: { rows: total }, now: a.now });
       return true;
     });
   }

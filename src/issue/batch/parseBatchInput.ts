@@ -40,12 +40,25 @@ const ID_TYPES: Record<string, string> = {
 
 /** Parse a batch body: CSV (UTF-8 with or without BOM, or GB18030/GBK as Excel saves it) or a JSON array. */
 export function parseBatchInput(body: Buffer, contentType: string): BatchRowInput[] {
+  return [...batchRows(body, contentType)];
+}
+
+/**
+ * The rows of a batch body one by one, as parseBatchInput numbers them: a CSV is parsed a
+ * slice of records at a time, so storing a cohort of 100,000 rows never holds them all
+ * parsed at once. Errors (format, no rows, too many) are thrown while iterating: the
+ * consumer (one registry transaction) then stores nothing.
+ */
+export function* batchRows(body: Buffer, contentType: string): Generator<BatchRowInput> {
   if (!body.length) throw new EcertError('ERR_EMPTY_BODY');
   const type = contentType.toLowerCase();
   const rows = type.includes('json') ? parseJson(body) : type.includes('csv') || type.startsWith('text/plain') ? parseCsv(body) : unsupported();
-  if (!rows.length) throw new EcertError('ERR_VALIDATION', { zh: '批量文件没有数据行', en: 'the batch has no rows' });
-  if (rows.length > MAX_BATCH_ROWS) throw new EcertError('ERR_PAYLOAD_TOO_LARGE', { en: `at most ${MAX_BATCH_ROWS} rows per batch` });
-  return rows;
+  let n = 0;
+  for (const row of rows) {
+    if (++n > MAX_BATCH_ROWS) throw new EcertError('ERR_PAYLOAD_TOO_LARGE', { en: `at most ${MAX_BATCH_ROWS} rows per batch` });
+    yield row;
+  }
+  if (!n) throw new EcertError('ERR_VALIDATION', { zh: '批量文件没有数据行', en: 'the batch has no rows' });
 }
 
 function unsupported(): never {
@@ -69,15 +82,59 @@ export function decodeText(body: Buffer): string {
   }
 }
 
-function parseCsv(body: Buffer): BatchRowInput[] {
-  let records: string[][];
-  try {
-    records = parse(decodeText(body), { relax_column_count: true, skip_empty_lines: true, trim: true, max_record_size: 4096 });
-  } catch (e) {
-    throw new EcertError('ERR_VALIDATION', { zh: 'CSV 格式错误', en: `CSV: ${(e as Error).message.slice(0, 200)}`, details: { field: '(csv)' } });
+/** Characters of CSV text parsed at a time (cut at a record boundary, see csvSlices). */
+const CSV_SLICE = 1 << 20;
+
+function* parseCsv(body: Buffer): Generator<BatchRowInput> {
+  let header: string[] | undefined;
+  let columns: string[] = [];
+  let rowNo = 0;
+  let linesBefore = 0;
+  for (const slice of csvSlices(decodeText(body), CSV_SLICE)) {
+    let records: string[][];
+    try {
+      records = parse(slice, { relax_column_count: true, skip_empty_lines: true, trim: true, max_record_size: 4096 });
+    } catch (e) {
+      // csv-parse counts lines from the start of the slice
+      const message = (e as Error).message.replace(/\bline (\d+)/g, (_, n: string) => `line ${Number(n) + linesBefore}`);
+      throw new EcertError('ERR_VALIDATION', { zh: 'CSV 格式错误', en: `CSV: ${message.slice(0, 200)}`, details: { field: '(csv)' } });
+    }
+    for (let i = slice.indexOf('\n'); i >= 0; i = slice.indexOf('\n', i + 1)) linesBefore++;
+    if (!header && records.length) {
+      header = records.shift()!;
+      columns = csvColumns(header);
+    }
+    for (const cells of records) yield { rowNo: ++rowNo, payload: csvPayload(columns, cells) };
   }
-  const [header, ...data] = records;
   if (!header) throw new EcertError('ERR_VALIDATION', { en: 'empty CSV' });
+}
+
+/**
+ * CSV text in slices of about `size` characters, each ending at a record boundary: a line
+ * break outside quotes, i.e. after an even number of quote characters (RFC 4180 §2: quotes
+ * open and close a field, and a quote inside one is doubled, so the parity holds).
+ */
+export function* csvSlices(text: string, size: number): Generator<string> {
+  let start = 0;
+  let quotes = 0;
+  let scanned = 0;
+  while (start < text.length) {
+    let end = -1;
+    for (let i = scanned; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) quotes++;
+      else if (c === 0x0a && quotes % 2 === 0 && i + 1 - start >= size) {
+        end = i + 1;
+        break;
+      }
+    }
+    if (end < 0) end = text.length;
+    yield text.slice(start, end);
+    start = scanned = end;
+  }
+}
+
+function csvColumns(header: string[]): string[] {
   const columns = header.map((h) => {
     const key = Object.entries(CSV_COLUMNS).find(([, names]) => names.some((n) => n.toLowerCase() === h.trim().toLowerCase()))?.[0];
     if (!key) throw new EcertError('ERR_VALIDATION', { zh: `未知的列名「${h}」`, en: `unknown column "${h}"`, details: { field: h } });
@@ -85,24 +142,25 @@ function parseCsv(body: Buffer): BatchRowInput[] {
   });
   const missing = REQUIRED.filter((k) => !columns.includes(k));
   if (missing.length) throw new EcertError('ERR_VALIDATION', { zh: `缺少列：${missing.join('、')}`, en: `missing columns: ${missing.join(', ')}`, details: { field: missing[0] } });
-  return data.map((cells, i) => {
-    const v: Record<string, string> = {};
-    columns.forEach((k, c) => (v[k] = (cells[c] ?? '').trim()));
-    const payload: Record<string, unknown> = {
-      qualification: v.qualification,
-      ...(v.specialty ? { specialty: v.specialty } : {}),
-      holder: {
-        name: v.name,
-        idType: v.idType ? (ID_TYPES[v.idType] ?? v.idType) : 'resident-id',
-        idNumber: v.idNumber,
-        sex: v.sex,
-        birth: normaliseMonth(v.birth),
-      },
-      approvalDate: normaliseDate(v.approvalDate),
-      issueDate: normaliseDate(v.issueDate),
-    };
-    return { rowNo: i + 1, payload };
-  });
+  return columns;
+}
+
+function csvPayload(columns: string[], cells: string[]): Record<string, unknown> {
+  const v: Record<string, string> = {};
+  columns.forEach((k, c) => (v[k] = (cells[c] ?? '').trim()));
+  return {
+    qualification: v.qualification,
+    ...(v.specialty ? { specialty: v.specialty } : {}),
+    holder: {
+      name: v.name,
+      idType: v.idType ? (ID_TYPES[v.idType] ?? v.idType) : 'resident-id',
+      idNumber: v.idNumber,
+      sex: v.sex,
+      birth: normaliseMonth(v.birth),
+    },
+    approvalDate: normaliseDate(v.approvalDate),
+    issueDate: normaliseDate(v.issueDate),
+  };
 }
 
 /** Dates as spreadsheets write them: 2025-6-30, 2025/06/30, 2025.6.30, 2025年6月30日, 20250630 → 2025-06-30. */

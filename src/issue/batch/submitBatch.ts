@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Issuer } from '../../registry/RegistryStore';
 import type { Services } from '../../services';
-import { parseBatchInput } from './parseBatchInput';
+import { batchRows } from './parseBatchInput';
 
 /**
  * Store a batch's rows and return its id; issuance happens in the background (BatchWorker),
@@ -20,7 +20,14 @@ export async function submitBatch(
   const batchId = `b_${createHash('sha256').update(issuer.id).update('\0').update(body).digest('hex').slice(0, 32)}`;
   const existing = await s.registry.getBatch(batchId);
   if (existing) return { batchId, total: existing.total, existing: true };
-  const rows = parseBatchInput(body, contentType);
+  let total = 0;
+  const rows = (function* () {
+    for (const row of batchRows(body, contentType)) {
+      total++;
+      yield row;
+    }
+  })();
   const created = await s.registry.createBatch({ id: batchId, issuerId: issuer.id, rows, now: s.clock(), actor: issuer.id, owner: opts.owner });
-  return { batchId, total: rows.length, existing: !created };
+  if (!created) return { batchId, total: (await s.registry.getBatch(batchId))?.total ?? total, existing: true };
+  return { batchId, total, existing: false };
 }

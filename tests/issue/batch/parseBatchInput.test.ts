@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { normaliseDate, normaliseMonth, parseBatchInput } from '../../../src/issue/batch/parseBatchInput';
+import { csvSlices, normaliseDate, normaliseMonth, parseBatchInput } from '../../../src/issue/batch/parseBatchInput';
 
 const CSV_ZH = '资格代码,专业类别,姓名,证件号码,性别,出生年月,批准日期,制发日期\nsupervising-engineer,土木建筑工程,张三,11010519491231002X,女,1949/12,2025/6/30,2025年8月15日\n';
 
@@ -58,5 +58,22 @@ describe('parseBatchInput', () => {
     expect(['2025-6-3', '2025/06/03', '2025.6.3', '2025年6月3日', '20250603'].map(normaliseDate)).toEqual(Array(5).fill('2025-06-03'));
     expect(['1990-1', '1990/01', '1990年1月', '199001'].map(normaliseMonth)).toEqual(Array(4).fill('1990-01'));
     expect(normaliseDate('yesterday')).toBe('yesterday');
+  });
+
+  it('parses a large CSV a slice at a time, cutting only between records (quoted line breaks and quotes kept whole)', () => {
+    const text = 'a,"x\ny",b\n"q""\n",2,3\nplain,4,5\n"multi\nline\nfield",6,7\n';
+    for (const size of [1, 3, 8, 20, 1000]) {
+      const slices = [...csvSlices(text, size)];
+      expect(slices.join('')).toBe(text);
+      // every slice ends after a complete record: an even number of quotes
+      for (const s of slices) expect((s.match(/"/g) ?? []).length % 2).toBe(0);
+    }
+    // 20,000 rows (more than one slice) with a quoted name containing a line break: the same rows as one parse would give
+    const header = 'qualification,name,idNumber,sex,birth,approvalDate,issueDate';
+    const rows = Array.from({ length: 20_000 }, (_, i) => `tax-adviser,"王""${i}""\n",11010519491231002X,女,1949/12,2025/6/30,2025/8/15`);
+    const parsed = parseBatchInput(Buffer.from([header, ...rows].join('\r\n')), 'text/csv');
+    expect(parsed).toHaveLength(20_000);
+    expect(parsed.map((r) => r.rowNo)).toEqual(Array.from({ length: 20_000 }, (_, i) => i + 1));
+    expect((parsed[14321].payload.holder as { name: string }).name).toBe('王"14321"');
   });
 });
