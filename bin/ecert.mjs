@@ -1,8 +1,15 @@
 #!/usr/bin/env node
-// Entry of `npx ecert` and `npm start`: runs the TypeScript sources through tsx's loader
-// (no build step, so a fresh clone works after `npm install`).
-import { register } from 'tsx/esm/api';
+// Entry of `npx ecert` and `npm start`: runs the TypeScript sources compiled into one cached
+// module (src/runtime/compiledEntry.mjs), or through tsx's loader when that cannot be built
+// (no build step either way, so a fresh clone works after `npm install`).
+import { compiledEntry } from '../src/runtime/compiledEntry.mjs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const compiled = await compiledEntry('src/cli/main.ts');
+let main;
+if (compiled) ({ main } = await import(compiled));
+else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../src/cli/main.ts'));
+}
 process.exitCode = await main(process.argv);

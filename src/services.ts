@@ -80,7 +80,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   await registry.migrate();
   // a process that stopped between the two phases of an issuance left reserved numbers: void them (issue 12)
   await registry.voidExpiredReservations(clock());
-  // with a render pool the fonts live in the workers only (memory of large batches)
+  // with a render pool, documents are built in its threads (the font bytes shared with them, src/render/fonts/fontBytes.ts)
   let documents: DocumentBuilder;
   if (opts.renderThreads) {
     const pool = new RenderPool({ keysDir: config.keysDir, passphrase: config.keyPassphrase, threads: opts.renderThreads, keys, tsa });

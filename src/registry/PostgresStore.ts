@@ -3,6 +3,7 @@ import pg from 'pg';
 import { EcertError } from '../core/errors';
 import type { Row, SqlSession } from './SqlSession';
 import { SqlRegistryStore, type ClaimArgs } from './SqlRegistryStore';
+import type { BatchRowRef } from './RegistryStore';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -99,6 +100,18 @@ export class PostgresStore extends SqlRegistryStore {
         [batchId, part.map((r) => r.rowNo), part.map((r) => r.payload)],
       );
     }
+  }
+
+  protected async completeBatchRows(t: SqlSession, rows: Array<BatchRowRef & { managementNo: string }>): Promise<string[]> {
+    // one statement for the group (a join on the primary key)
+    const changed = await t.all(
+      `UPDATE batch_rows AS r SET state = 'done', management_no = v.management_no, payload = NULL, lease_owner = NULL, lease_until = NULL
+       FROM unnest(?::text[], ?::int[], ?::text[]) AS v (batch_id, row_no, management_no)
+       WHERE r.batch_id = v.batch_id AND r.row_no = v.row_no AND r.state = 'pending'
+       RETURNING r.batch_id`,
+      [rows.map((r) => r.batchId), rows.map((r) => r.rowNo), rows.map((r) => r.managementNo)],
+    );
+    return changed.map((c) => String(c.batch_id));
   }
 
   protected claimRows(t: SqlSession, a: ClaimArgs): Promise<Row[]> {

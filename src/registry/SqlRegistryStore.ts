@@ -36,7 +36,7 @@ const PAGE = 500;
 /** A claim takes at most this many rows. */
 const MAX_CLAIM = 1000;
 /** Batch rows inserted per statement group when a batch is stored. */
-const BATCH_ROWS_SLICE = 2000;
+const BATCH_ROWS_SLICE = 500;
 /** Concurrent reserves or commits grouped into one transaction at most. */
 const GROUP = 32;
 /** How long committing batch rows waits for more to join its transaction (see Coalescer). */
@@ -74,6 +74,11 @@ export abstract class SqlRegistryStore implements RegistryStore {
   /** Serialise concurrent migrations (and create what must exist before schema_migrations). */
   protected abstract beginMigration(t: SqlSession): Promise<void>;
   protected abstract insertBatchRows(t: SqlSession, batchId: string, rows: Array<{ rowNo: number; payload: string }>): Promise<void>;
+  /**
+   * Mark pending batch rows done with their 管理号 (rows already finished are left alone);
+   * returns the batch id of each row changed.
+   */
+  protected abstract completeBatchRows(t: SqlSession, rows: Array<BatchRowRef & { managementNo: string }>): Promise<string[]>;
   /** Lease rows: UPDATE … RETURNING batch_id, row_no, payload, issuer_id. */
   protected abstract claimRows(t: SqlSession, a: ClaimArgs): Promise<Row[]>;
   protected abstract isUniqueViolation(e: unknown): boolean;
@@ -237,15 +242,9 @@ export abstract class SqlRegistryStore implements RegistryStore {
         await t.run(`UPDATE management_numbers SET state = 'issued', lease_until = NULL WHERE management_no IN (${marks(ok.length)})`, ok.map((a) => a.managementNo));
         const fromBatches = ok.filter((a) => a.batchRow);
         if (fromBatches.length) {
-          const changed = await t.all(
-            `UPDATE batch_rows AS r SET state = 'done', management_no = v.column3, payload = NULL, lease_owner = NULL, lease_until = NULL
-             FROM (VALUES ${fromBatches.map(() => '(?, CAST(? AS INTEGER), ?)').join(', ')}) AS v
-             WHERE r.batch_id = v.column1 AND r.row_no = v.column2 AND r.state = 'pending'
-             RETURNING batch_id`,
-            fromBatches.flatMap((a) => [a.batchRow!.batchId, a.batchRow!.rowNo, a.managementNo]),
-          );
+          const changed = await this.completeBatchRows(t, fromBatches.map((a) => ({ ...a.batchRow!, managementNo: a.managementNo })));
           const perBatch = new Map<string, number>();
-          for (const c of changed) perBatch.set(String(c.batch_id), (perBatch.get(String(c.batch_id)) ?? 0) + 1);
+          for (const batchId of changed) perBatch.set(batchId, (perBatch.get(batchId) ?? 0) + 1);
           for (const [batchId, n] of [...perBatch].sort(([x], [y]) => (x < y ? -1 : 1))) await this.countRows(t, batchId, { done: n }, ok[0].now.toISOString());
         }
         accepted.forEach((i, k) => {
@@ -688,12 +687,8 @@ export abstract class SqlRegistryStore implements RegistryStore {
 
   /** Mark a pending row done with its 管理号 (no effect when another worker finished it first). */
   private async completeRow(t: SqlSession, row: BatchRowRef, managementNo: string, at: string): Promise<void> {
-    const changed = await t.run(
-      `UPDATE batch_rows SET state = 'done', management_no = ?, payload = NULL, lease_owner = NULL, lease_until = NULL
-       WHERE batch_id = ? AND row_no = ? AND state = 'pending'`,
-      [managementNo, row.batchId, row.rowNo],
-    );
-    if (changed) await this.countRows(t, row.batchId, { done: 1 }, at);
+    const changed = await this.completeBatchRows(t, [{ ...row, managementNo }]);
+    if (changed.length) await this.countRows(t, row.batchId, { done: 1 }, at);
   }
 
   /** Progress counters on the batch row (locked until commit), finished when nothing is pending. */

@@ -5,6 +5,7 @@ import { EcertError } from '../core/errors';
 import { AsyncMutex } from './AsyncMutex';
 import type { Row, SqlSession } from './SqlSession';
 import { SqlRegistryStore, type ClaimArgs } from './SqlRegistryStore';
+import type { BatchRowRef } from './RegistryStore';
 
 export interface SqliteStoreOptions {
   /** The database file (created with its directory when missing). */
@@ -162,6 +163,19 @@ export class SqliteStore extends SqlRegistryStore {
 
   protected async insertBatchRows(t: SqlSession, batchId: string, rows: Array<{ rowNo: number; payload: string }>): Promise<void> {
     for (const r of rows) await t.run(`INSERT INTO batch_rows (batch_id, row_no, payload, state) VALUES (?, ?, ?, 'pending')`, [batchId, r.rowNo, r.payload]);
+  }
+
+  protected async completeBatchRows(t: SqlSession, rows: Array<BatchRowRef & { managementNo: string }>): Promise<string[]> {
+    // a statement per row costs no round trip here; each finds its row by the primary key
+    const changed: string[] = [];
+    for (const r of rows) {
+      const n = await t.run(
+        `UPDATE batch_rows SET state = 'done', management_no = ?, payload = NULL, lease_owner = NULL, lease_until = NULL WHERE batch_id = ? AND row_no = ? AND state = 'pending'`,
+        [r.managementNo, r.batchId, r.rowNo],
+      );
+      if (n) changed.push(r.batchId);
+    }
+    return changed;
   }
 
   protected async claimRows(t: SqlSession, a: ClaimArgs): Promise<Row[]> {

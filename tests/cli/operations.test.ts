@@ -69,7 +69,7 @@ describe('ecert operator commands', () => {
     const audit = ecert(['audit', 'verify'], env);
     expect(audit.code, audit.stdout).toBe(0);
     expect(audit.stdout).toMatch(/management numbers: (\d+) drawn = \1 issued \+ 0 void/);
-  });
+  }, 180_000);
 
   it('issue --file beside a running service on the same SQLite file: the batch is the CLI run\'s, the bar and summary are true, every PDF in --out', async () => {
     const env = await cliEnv({ ECERT_RENDER_THREADS: '1', PORT: '0' });

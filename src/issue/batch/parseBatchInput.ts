@@ -83,7 +83,7 @@ export function decodeText(body: Buffer): string {
 }
 
 /** Characters of CSV text parsed at a time (cut at a record boundary, see csvSlices). */
-const CSV_SLICE = 1 << 20;
+const CSV_SLICE = 1 << 16;
 
 function* parseCsv(body: Buffer): Generator<BatchRowInput> {
   let header: string[] | undefined;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { fontBytes } from './fontBytes';
 
 /**
  * A TrueType (glyf-outline) font, parsed once per process and read lazily: the table
@@ -24,7 +24,7 @@ export class TrueTypeFont {
   static load(path: string): TrueTypeFont {
     let f = TrueTypeFont.cache.get(path);
     if (!f) {
-      f = new TrueTypeFont(readFileSync(path), path);
+      f = new TrueTypeFont(fontBytes(path), path);
       TrueTypeFont.cache.set(path, f);
     }
     return f;

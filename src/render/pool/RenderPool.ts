@@ -6,6 +6,9 @@ import type { BuiltCertificate } from '../../issue/buildCertificateDocument';
 import type { DocumentBuilder } from './DocumentBuilder';
 import type { KeyStore } from '../../keys/KeyStore';
 import type { TsaSettings } from '../../ltv/tsp/createTimestamper';
+import { compiledEntry } from '../../runtime/compiledEntry.mjs';
+import { FontSet } from '../fonts/FontSet';
+import { sharedFontBytes } from '../fonts/fontBytes';
 
 /** A render worker's request to sign with a token-held seal key (see src/sign/RemoteSigner.ts). */
 export interface SignRequest {
@@ -48,19 +51,30 @@ export class RenderPool implements DocumentBuilder {
   private closed = false;
   readonly ready: Promise<void>;
 
+  private readonly threads: number;
+  /** The worker's module: the compiled bundle, or the tsx-loaded sources (src/runtime/compiledEntry.mjs). */
+  private entry = new URL('./renderWorker.mjs', import.meta.url);
+  /** The certificate fonts, read once here and shared with every worker (fontBytes.ts). */
+  private readonly fonts = (FontSet.load(), sharedFontBytes());
+
   constructor(private readonly opts: { keysDir: string; passphrase?: string; threads?: number; taskTimeoutMs?: number; keys?: KeyStore; tsa?: TsaSettings }) {
-    const n = Math.max(1, opts.threads ?? availableParallelism());
-    const readies: Promise<void>[] = [];
-    for (let i = 0; i < n; i++) {
-      const { slot, ready } = this.spawn();
-      this.slots.push(slot);
-      readies.push(ready);
-    }
-    this.ready = Promise.all(readies).then(() => undefined);
+    this.threads = Math.max(1, opts.threads ?? availableParallelism());
+    this.ready = compiledEntry('src/render/pool/renderWorker.ts').then(async (compiled) => {
+      if (compiled) this.entry = new URL(compiled);
+      if (this.closed) return;
+      const readies: Promise<void>[] = [];
+      for (let i = 0; i < this.threads; i++) {
+        const { slot, ready } = this.spawn();
+        this.slots.push(slot);
+        readies.push(ready);
+      }
+      this.drain();
+      await Promise.all(readies);
+    });
   }
 
   get size(): number {
-    return this.slots.length;
+    return this.threads;
   }
 
   build(req: IssueRequest, ids: { managementNo: string; version: number; signingTime: Date; annotation?: import('../../core/types').AnnotationData }, publicUrl: string): Promise<BuiltCertificate> {
@@ -84,8 +98,8 @@ export class RenderPool implements DocumentBuilder {
   }
 
   private spawn(): { slot: Slot; ready: Promise<void> } {
-    const worker = new Worker(new URL('./renderWorker.mjs', import.meta.url), {
-      workerData: { keysDir: this.opts.keysDir, passphrase: this.opts.passphrase, tsa: this.opts.tsa },
+    const worker = new Worker(this.entry, {
+      workerData: { keysDir: this.opts.keysDir, passphrase: this.opts.passphrase, tsa: this.opts.tsa, fonts: this.fonts },
       // a small young generation: a render's garbage is short-lived; `ecert issue` of 20,000 rows then holds ~390 MB instead of ~490 MB, at the same rate
       resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 },
     });
@@ -148,7 +162,7 @@ export class RenderPool implements DocumentBuilder {
   }
 
   private drain(): void {
-    while (this.queue.length) {
+    while (this.queue.length && this.slots.length) {
       const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
       if (slot.busy >= 2) return; // two in flight per worker keeps it busy without hoarding
       const { task, resolve, reject } = this.queue.shift()!;

@@ -7,12 +7,14 @@ import { loadCatalog } from '../../catalog/loadCatalog';
 import { isEcertError } from '../../core/errors';
 import { loadKeyStore } from '../../keys';
 import { FontSet } from '../fonts/FontSet';
+import { adoptFontBytes } from '../fonts/fontBytes';
 import { buildCertificateDocument } from '../../issue/buildCertificateDocument';
 import { EcertError, ERROR_CODES } from '../../core/errors';
 import type { RenderTask, SignReply, SignRequest } from './RenderPool';
 import { createTimestamper, type TsaSettings } from '../../ltv/tsp/createTimestamper';
 
-const { keysDir, passphrase, tsa } = workerData as { keysDir: string; passphrase?: string; tsa?: TsaSettings };
+const { keysDir, passphrase, tsa, fonts } = workerData as { keysDir: string; passphrase?: string; tsa?: TsaSettings; fonts?: Record<string, SharedArrayBuffer> };
+adoptFontBytes(fonts);
 
 // token-held seal keys sign in the main thread (see RenderPool)
 const signing = new Map<number, { resolve: (b: Buffer) => void; reject: (e: unknown) => void }>();

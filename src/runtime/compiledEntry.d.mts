@@ -1,0 +1,2 @@
+/** See compiledEntry.mjs. */
+export function compiledEntry(entry: string): Promise<string | undefined>;
