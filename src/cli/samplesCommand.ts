@@ -5,21 +5,24 @@ import { loadConfig } from '../config';
 import { createServices } from '../services';
 import { buildCertificateDocument } from '../issue/buildCertificateDocument';
 import { makeResidentId } from '../issue/residentId';
-import { formatManagementNo } from '../registry/managementNumber';
+import { sampleManagementNo } from '../registry/managementNumber';
 import type { IssueRequest } from '../core/types';
 
 /** Fictitious holders for sample certificates (not real people). */
 const SAMPLE_NAMES = ['张伟', '王芳', '李娜', '刘洋', '陈静', '杨帆', '赵磊', '黄敏', '周杰', '吴霞', '欧阳明月', '阿依古丽·买买提'];
 
 /**
- * `ecert samples`: one signed certificate per catalog entry (every level) into --out, for
- * looking at and for checking with PDF readers. Samples are NOT entered in the registry,
- * so they verify as signed-but-unknown; their 管理号 use sequence numbers from 9000000.
+ * `ecert samples`: one signed sample per catalog entry (every level) into --out, for looking
+ * at and for checking with PDF readers. Issue 12: a sample cannot pass for a certificate. It
+ * carries 样本 SAMPLE across its page (src/render/sampleWatermark.ts), `sample: true` in its
+ * embedded data and its QR token, and a 管理号 of the sample range, which the registry never
+ * draws (src/registry/managementNumber.ts); it is not entered in the registry, and the verifier
+ * reports it as TOTAL_FAILED / SAMPLE (src/verify/sampleOutcome.ts).
  */
 export function samplesCommand(program: Command, setCode: (c: number) => void): void {
   program
     .command('samples')
-    .description('write one signed sample certificate per qualification and level')
+    .description('write one signed sample per qualification and level, marked 样本 SAMPLE (never verifiable as a certificate)')
     .option('--out <dir>', 'output directory', 'samples')
     .action(async (opts: { out: string }) => {
       const s = await createServices(loadConfig());
@@ -38,11 +41,11 @@ export function samplesCommand(program: Command, setCode: (c: number) => void): 
             approvalDate: '2025-06-30',
             issueDate: '2025-08-15',
           };
-          const managementNo = formatManagementNo(2025, q.serial, 9_000_000 + i);
-          const doc = await buildCertificateDocument(req, { managementNo, version: 1, signingTime: now }, s);
+          const managementNo = sampleManagementNo(2025, q.serial, i);
+          const doc = await buildCertificateDocument(req, { managementNo, version: 1, signingTime: now, sample: true }, s);
           writeFileSync(join(out, `${q.code}.pdf`), doc.pdf);
         }
-        process.stdout.write(`wrote ${entries.length} sample certificates to ${out}\n`);
+        process.stdout.write(`wrote ${entries.length} samples (marked 样本 SAMPLE, not certificates) to ${out}\n`);
         setCode(0);
       } finally {
         await s.registry.close();

@@ -50,6 +50,12 @@ export interface CertificateData {
   sealId: string;
   /** Issue 15 (加注): present on an annotated copy only. */
   annotation?: AnnotationData;
+  /**
+   * Issue 12: a sample (`ecert samples`), not a certificate: watermarked 样本 SAMPLE, a 管理号
+   * of the sample range (src/registry/managementNumber.ts), never in the registry. Absent on
+   * every certificate.
+   */
+  sample?: true;
 }
 
 /** Issue 15 (加注): what an annotated copy carries of its annotation. */

@@ -9,6 +9,8 @@ import { cmsPlaceholderSize, SIGNATURE_TIMESTAMP_WRAPPING } from '../sign/buildC
 import type { Timestamper } from '../ltv/tsp/Timestamper';
 import { signPreparedPdf } from '../sign/signPreparedPdf';
 import { qrClaimsOf, signQrToken, verifyUrlFor } from '../qr/qrToken';
+import { isSampleManagementNo } from '../registry/managementNumber';
+import { EcertError } from '../core/errors';
 
 export interface DocumentDeps {
   catalog: Catalog;
@@ -32,10 +34,15 @@ export interface BuiltCertificate {
  */
 export async function buildCertificateDocument(
   req: IssueRequest,
-  ids: { managementNo: string; version: number; signingTime: Date; annotation?: AnnotationData },
+  ids: { managementNo: string; version: number; signingTime: Date; annotation?: AnnotationData; /** issue 12: `ecert samples` only */ sample?: boolean },
   deps: DocumentDeps,
 ): Promise<BuiltCertificate> {
   const { catalog } = deps;
+  // issue 12: a sample carries a number of the sample range and a certificate never does
+  // (the registry never draws one), so no registered certificate can be built as a sample
+  if (Boolean(ids.sample) !== isSampleManagementNo(ids.managementNo) || (ids.sample && ids.annotation)) {
+    throw new EcertError('ERR_INTERNAL', { en: `${ids.sample ? 'a sample' : 'a certificate'} cannot carry 管理号 ${ids.managementNo}${ids.annotation ? ' or an annotation' : ''}` });
+  }
   const q = catalog.get(req.qualification);
   const body = catalog.body(q.issuingBody);
   const seal = catalog.seal(q.sealId);
@@ -55,6 +62,8 @@ export async function buildCertificateDocument(
     sealId: seal.id,
     // issue 15: an annotated copy carries its annotation in the embedded data and the QR token
     ...(ids.annotation ? { annotation: ids.annotation } : {}),
+    // issue 12: in the embedded data, the QR token and the watermark (src/render/sampleWatermark.ts)
+    ...(ids.sample ? { sample: true as const } : {}),
   };
   const purpose = ids.annotation ? catalog.annotationPurposes.find((p) => p.code === ids.annotation!.purpose) : undefined;
   const token = await signQrToken(qrClaimsOf(data), deps.keys.qrKey);

@@ -36,6 +36,7 @@ export interface AnnotatedClaims extends CompactClaims {
 }
 
 export function encodeAnnotatedPayload(c: AnnotatedClaims, kid: string): Buffer {
+  if (c.sample) throw new RangeError('a sample has no annotated copies'); // issue 12
   const base = encodeCompactPayload(c, kid);
   const a = c.annotation;
   const until = Math.round(Date.parse(`${a.validUntil}T00:00:00Z`) / DAY);

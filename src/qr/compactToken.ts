@@ -21,9 +21,20 @@ import { managementNoCheckChar } from '../registry/managementNumber';
  * cut at a character boundary, with format 0x02: the symbol stays at version ≤ 8 (modules
  * ≥ 0.6 mm at 88 pt) for any name; the verifier compares the prefix with the registry.
  * Formats 0x03 and 0x04 are the same two for annotated copies (src/qr/annotatedToken.ts).
+ * Formats 0x05 and 0x06 are 0x01 and 0x02 for samples (issue 12, `ecert samples`): the same
+ * fields, and the format byte, under the signature, says that the token is a sample's.
+ *
+ * | format | holder name | document        |
+ * |--------|-------------|-----------------|
+ * | 0x01   | whole       | certificate     |
+ * | 0x02   | cut         | certificate     |
+ * | 0x05   | whole       | sample          |
+ * | 0x06   | cut         | sample          |
  */
 export const COMPACT_FORMAT = 0x01;
 export const COMPACT_FORMAT_NAME_CUT = 0x02;
+export const SAMPLE_FORMAT = 0x05;
+export const SAMPLE_FORMAT_NAME_CUT = 0x06;
 /** 12 CJK characters (UTF-8, 3 bytes each). */
 export const NAME_BYTES_IN_QR = 36;
 const SIG_LEN = 64;
@@ -43,6 +54,8 @@ export interface CompactClaims {
   holderName: string;
   /** holderName is only the first NAME_BYTES_IN_QR bytes (whole characters) of the name */
   nameCut?: boolean;
+  /** issue 12: the token of a sample (formats 0x05, 0x06) */
+  sample?: boolean;
 }
 
 /** The longest prefix of `name` of at most `max` UTF-8 bytes, cut between characters. */
@@ -75,7 +88,7 @@ export function encodeCompactPayload(c: CompactClaims, kid: string): Buffer {
     throw new RangeError('certificate facts outside the compact token ranges');
   }
   const p = Buffer.alloc(FIXED + name.length);
-  p[0] = cut ? COMPACT_FORMAT_NAME_CUT : COMPACT_FORMAT;
+  p[0] = c.sample ? (cut ? SAMPLE_FORMAT_NAME_CUT : SAMPLE_FORMAT) : cut ? COMPACT_FORMAT_NAME_CUT : COMPACT_FORMAT;
   keyTag(kid).copy(p, 1);
   p.writeUIntBE(Number(c.managementNo.slice(0, 14)), 3, 6);
   p[9] = c.version;
@@ -102,7 +115,8 @@ export function decodeCompactPayload(p: Buffer): CompactClaims & { tag: Buffer }
     sex: bs & 1 ? '女' : '男',
     digest: p.subarray(16, 24).toString('base64url'),
     holderName,
-    ...(p[0] === COMPACT_FORMAT_NAME_CUT ? { nameCut: true } : {}),
+    ...(p[0] === COMPACT_FORMAT_NAME_CUT || p[0] === SAMPLE_FORMAT_NAME_CUT ? { nameCut: true } : {}),
+    ...(p[0] === SAMPLE_FORMAT || p[0] === SAMPLE_FORMAT_NAME_CUT ? { sample: true } : {}),
   };
 }
 
@@ -177,6 +191,6 @@ export function compactFormatOf(token: string): number | undefined {
 
 /** Verify a compact token against the published keys; throws ERR_TOKEN_INVALID with the reason. */
 export function verifyCompactToken(token: string, jwks: JSONWebKeySet): CompactClaims {
-  const { tag: _t, ...claims } = decodeCompactPayload(verifiedCompactPayload(token, jwks, [COMPACT_FORMAT, COMPACT_FORMAT_NAME_CUT]));
+  const { tag: _t, ...claims } = decodeCompactPayload(verifiedCompactPayload(token, jwks, [COMPACT_FORMAT, COMPACT_FORMAT_NAME_CUT, SAMPLE_FORMAT, SAMPLE_FORMAT_NAME_CUT]));
   return claims;
 }

@@ -39,6 +39,8 @@ export interface QrClaims {
   hc?: true;
   /** Issue 15: the annotation of an annotated copy (token formats 0x03 and 0x04, src/qr/annotatedToken) */
   y?: AnnotationData;
+  /** Issue 12: the token of a sample (compact formats 0x05 and 0x06, src/qr/compactToken) */
+  z?: true;
 }
 
 export function certificateDigest(data: CertificateData): string {
@@ -59,6 +61,7 @@ export function qrClaimsOf(data: CertificateData): QrClaims {
     x: data.sex,
     b: data.birth,
     ...(data.annotation ? { y: data.annotation } : {}),
+    ...(data.sample ? { z: true as const } : {}),
   };
 }
 
@@ -79,6 +82,7 @@ export async function signQrToken(claims: QrClaims, key: { kid: string; privateK
       sex: claims.x ?? '男',
       digest: Buffer.from(claims.s, 'base64url').subarray(0, 8).toString('base64url'),
       holderName: claims.h,
+      ...(claims.z ? { sample: true } : {}),
     },
     key,
   );
@@ -94,7 +98,7 @@ export async function signJwsQrToken(claims: QrClaims, key: { kid: string; priva
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{10,200}\.[A-Za-z0-9_-]{10,1000}\.[A-Za-z0-9_-]{20,200}$/;
 
 function compactQrClaims(c: CompactClaims): QrClaims {
-  return { v: 2, n: c.managementNo, r: c.version, h: c.holderName, a: c.approvalDate, d: c.issueDate, s: c.digest, x: c.sex, b: c.birth, ...(c.nameCut ? { hc: true as const } : {}) };
+  return { v: 2, n: c.managementNo, r: c.version, h: c.holderName, a: c.approvalDate, d: c.issueDate, s: c.digest, x: c.sex, b: c.birth, ...(c.nameCut ? { hc: true as const } : {}), ...(c.sample ? { z: true as const } : {}) };
 }
 
 /** Verify a token against the published keys; throws ERR_TOKEN_INVALID with the reason. */

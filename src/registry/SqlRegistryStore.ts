@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EcertError } from '../core/errors';
 import { auditHash, GENESIS_HASH, normaliseDetails, type AuditEntry } from './auditChain';
-import { formatManagementNo } from './managementNumber';
+import { assertRegistrySeq, formatManagementNo } from './managementNumber';
 import { MIGRATIONS } from './migrations';
 import {
   BATCH_ERRORS_LISTED,
@@ -167,6 +167,7 @@ export abstract class SqlRegistryStore implements RegistryStore {
              RETURNING last_seq`,
             [year, qualificationSerial, members.length],
           );
+          assertRegistrySeq(year, qualificationSerial, Number(row.last_seq)); // never into the sample range (issue 12)
           const firstSeq = Number(row.last_seq) - members.length + 1;
           members.forEach((i, k) => nos.set(i, { seq: firstSeq + k, managementNo: formatManagementNo(year, qualificationSerial, firstSeq + k) }));
         }

@@ -11,6 +11,7 @@ import type { FieldValue, Layout } from './layout/layoutSchema';
 import { PdfWriter, pdfDate, pdfTextString, num } from './pdf/PdfWriter';
 import { TextSetter } from './text/TextSetter';
 import { annotationBandOps } from './annotationBand';
+import { SAMPLE_WATERMARK_ALPHA, SAMPLE_WATERMARK_TEXT, sampleWatermarkOps } from './sampleWatermark';
 import { formatChineseDate, formatChineseYearMonth } from './formatFields';
 import { EMBEDDED_DATA_NAME, SIG_FIELD_NAME, SUB_FILTER, SIG_FLAGS_SIGNATURES_EXIST_APPEND_ONLY, ANNOT_FLAGS_PRINT_LOCKED } from '../sign/pdfConstants';
 
@@ -114,6 +115,8 @@ export function renderCertificate(view: CertificateView, opts: RenderOptions): P
     ops += text.drawCentered(c, q.x + q.size / 2, captionTop - 9 - i * 11, { size: i === 0 ? 9 : 7.5 });
   });
   if (d.annotation) ops += annotationBandOps(layout.annotationBand, d.annotation, view.annotationPurpose ?? { zh: d.annotation.purpose, en: d.annotation.purpose }, holderText);
+  // issue 12: a sample is marked over everything the page content draws (the seal widget stays on top)
+  if (d.sample) ops += sampleWatermarkOps(W, H, text, 'GSample');
   ops += 'Q\n';
 
   // ---- the seal: widget appearance of the signature field, over the issue date
@@ -163,10 +166,11 @@ export function renderCertificate(view: CertificateView, opts: RenderOptions): P
       sealForm,
     );
   const content = w.stream('', ops);
+  const sampleGs = d.sample ? ` /ExtGState << /GSample ${w.add(`<< /Type /ExtGState /ca ${SAMPLE_WATERMARK_ALPHA} /CA ${SAMPLE_WATERMARK_ALPHA} >>`)} 0 R >>` : '';
   w.set(
     page,
     `<< /Type /Page /Parent ${pages} 0 R /MediaBox [0 0 ${num(W)} ${num(H)}] /Contents ${content} 0 R` +
-      ` /Resources << ${fontResources} >> /Annots [${field} 0 R] >>`,
+      ` /Resources << ${fontResources}${sampleGs} >> /Annots [${field} 0 R] >>`,
   );
   w.set(pages, `<< /Type /Pages /Kids [${page} 0 R] /Count 1 >>`);
   // ISO 32000-1 §12.7.4.5: a signature field whose widget is the visible seal.
@@ -184,7 +188,7 @@ export function renderCertificate(view: CertificateView, opts: RenderOptions): P
       ` /Desc ${pdfTextString('证书数据 Certificate data')} /EF << /F ${ef} 0 R >> >>`,
   );
   const info = w.add(
-    `<< /Title ${pdfTextString(`${view.title} 电子证书 ${d.managementNo}`)} /Author ${pdfTextString(d.issuer.name)}` +
+    `<< /Title ${pdfTextString(`${d.sample ? `${SAMPLE_WATERMARK_TEXT} ` : ''}${view.title} 电子证书 ${d.managementNo}`)} /Author ${pdfTextString(d.issuer.name)}` +
       ` /Subject ${pdfTextString('专业技术人员职业资格电子证书')} /Creator (ecert) /Producer (ecert)` +
       ` /CreationDate (${pdfDate(opts.signingTime)}) >>`,
   );

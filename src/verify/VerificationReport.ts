@@ -24,7 +24,9 @@ export type SubIndication =
   | 'REGISTRY_MISMATCH'
   // issue 15: annotated copies (加注)
   | 'ANNOTATION_EXPIRED'
-  | 'ANNOTATION_WITHDRAWN';
+  | 'ANNOTATION_WITHDRAWN'
+  // issue 12: a sample of `ecert samples` (src/verify/sampleOutcome.ts), always with TOTAL_FAILED
+  | 'SAMPLE';
 
 export interface Check {
   id: string;
@@ -125,6 +127,10 @@ const MESSAGES: Record<Indication | SubIndication, { zh: string; en: string }> =
   ANNOTATION_WITHDRAWN: {
     zh: '此加注件已被持证人撤回，不能再使用。证书本身可能仍然有效：请向持证人索取新的加注件。',
     en: 'The holder has withdrawn this annotated copy; it can no longer be used. The certificate itself may still be valid: ask the holder for a new annotated copy.',
+  },
+  SAMPLE: {
+    zh: '这是样本（样本 SAMPLE），不是证书：样本只用于展示证书式样，不证明任何人取得任何职业资格，登记库中也没有它。',
+    en: 'This is a sample (样本 SAMPLE), not a certificate: samples only show what a certificate looks like; they prove no one’s qualification and are not in the registry.',
   },
 };
 

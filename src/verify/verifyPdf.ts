@@ -16,6 +16,7 @@ import { inspectSignatures } from './pdf/inspectSignatures';
 import type { CompromisedSeal } from '../keys/keyLifecycle';
 import { registryStatus, type ClaimedFacts, type RegistryReader } from './registryStatus';
 import { annotationOutcome, annotationVerdict, type AnnotationReader } from './annotationOutcome';
+import { sampleOutcome } from './sampleOutcome';
 import type { AnnotationData } from '../core/types';
 import { makeReport, type Check, type VerificationReport } from './VerificationReport';
 
@@ -143,6 +144,12 @@ export async function verifyPdf(bytes: Buffer, deps: VerifyPdfDeps): Promise<Ver
     detail: sealOk ? 'signed with the seal of the qualification’s issuing body' : 'the signing seal is not the seal of this qualification’s issuing body',
   });
   if (!sealOk) return fail('SIG_CONSTRAINTS_FAILURE', { signer });
+  // issue 12: a sample (marked in its data, or a 管理号 of the sample range) is never a certificate, online or offline
+  const sample = await sampleOutcome({ managementNo: claimed.managementNo, marked: claimed.sample === true }, deps.registry);
+  if (sample) {
+    checks.push(...sample.checks);
+    return fail('SAMPLE', { signer });
+  }
 
   // 5. the registry
   if (!deps.registry) {
@@ -185,6 +192,7 @@ interface EmbeddedData extends ClaimedFacts {
   idNumberMasked: string;
   sealId: string;
   annotation?: AnnotationData;
+  sample?: true;
 }
 
 const readClaimedData = parseEmbeddedData;

@@ -5,6 +5,7 @@ import { isEcertError } from '../core/errors';
 import { verifyQrToken } from '../qr/qrToken';
 import { registryStatus, type RegistryReader } from './registryStatus';
 import { annotationOutcome, annotationVerdict, type AnnotationReader } from './annotationOutcome';
+import { sampleOutcome } from './sampleOutcome';
 import { makeReport, type Check, type VerificationReport } from './VerificationReport';
 
 export interface VerifyTokenDeps {
@@ -27,6 +28,12 @@ export async function verifyToken(token: string, deps: VerifyTokenDeps): Promise
     return makeReport('TOTAL_FAILED', 'SIG_CRYPTO_FAILURE', checks, now, { evidence: 'qr' });
   }
   checks.push({ id: 'token-signature', passed: true, detail: 'signed by a published QR key' });
+  // issue 12: a sample's token (its format, or a 管理号 of the sample range) confirms no certificate
+  const sample = await sampleOutcome({ managementNo: claims.n, marked: claims.z === true }, deps.registry);
+  if (sample) {
+    checks.push(...sample.checks);
+    return makeReport('TOTAL_FAILED', 'SAMPLE', checks, now, { evidence: 'qr' });
+  }
   // issue 15: the token of an annotated copy names an annotation the registry must hold
   const copy = claims.y ? await annotationOutcome(claims.y, claims.n, deps.registry, deps.catalog, now) : undefined;
   if (copy) checks.push(...copy.checks);

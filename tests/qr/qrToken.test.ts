@@ -21,6 +21,12 @@ const data: CertificateData = {
   sealId: 'cctaa',
 };
 
+/** The bytes of a compact token (decimal digits of the payload ‖ signature). */
+function fromDigits(token: string): Buffer {
+  const hex = BigInt(token).toString(16);
+  return Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
+}
+
 async function keyPair(kid: string) {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return { key: { kid, privateKey }, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' } };
@@ -49,6 +55,22 @@ describe('QR token, compact form (issue 11)', () => {
     expect(Buffer.byteLength(claims.h)).toBeLessThanOrEqual(36);
     const qr = QRCode.create(qrSegments(verifyUrlFor('https://ecert.mohrss.gov.cn', token)) as never, { errorCorrectionLevel: 'M' });
     expect(qr.version).toBeLessThanOrEqual(8);
+  });
+
+  it('marks the token of a sample (issue 12) by its format byte, under the signature, whole name or cut', async () => {
+    const { key, jwk } = await keyPair('k1');
+    const sample: CertificateData = { ...data, sample: true };
+    const token = await signQrToken(qrClaimsOf(sample), key);
+    expect(fromDigits(token)[0]).toBe(0x05);
+    expect(await verifyQrToken(token, { keys: [jwk] })).toMatchObject({ v: 2, n: data.managementNo, h: '张三', z: true });
+    expect(await verifyQrToken(await signQrToken(qrClaimsOf(data), key), { keys: [jwk] })).not.toHaveProperty('z');
+    const long = await signQrToken(qrClaimsOf({ ...sample, holderName: '玛丽亚·特蕾莎·冯·哈布斯堡·洛林·阿尔卑斯' }), key);
+    expect(fromDigits(long)[0]).toBe(0x06);
+    expect(await verifyQrToken(long, { keys: [jwk] })).toMatchObject({ hc: true, z: true });
+    // the mark cannot be taken off: the format byte is signed
+    const unmarked = BigInt(token) - ((0x05n - 0x01n) << BigInt((fromDigits(token).length - 1) * 8));
+    expect(fromDigits(unmarked.toString())[0]).toBe(0x01);
+    await expect(verifyQrToken(unmarked.toString(), { keys: [jwk] })).rejects.toMatchObject({ code: 'ERR_TOKEN_INVALID', details: { reason: 'BAD_SIGNATURE' } });
   });
 
   it('fails a compact token with one changed digit, another key, or garbage', async () => {

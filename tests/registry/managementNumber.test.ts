@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { residentIdCheckChar } from '../../src/issue/residentId';
-import { formatManagementNo, isValidManagementNo, managementNoCheckChar, parseManagementNo } from '../../src/registry/managementNumber';
+import { assertRegistrySeq, formatManagementNo, isSampleManagementNo, isValidManagementNo, managementNoCheckChar, parseManagementNo, SAMPLE_SEQ_FROM, sampleManagementNo } from '../../src/registry/managementNumber';
 
 /** ISO/IEC 7064 MOD 11-2 by the standard's recursive (Horner) method, written independently of the module. */
 function mod11_2(digits: string): string {
@@ -64,5 +64,21 @@ describe('管理号', () => {
     for (const [y, q, s] of [[999, 1, 1], [2025, 0, 1], [2025, 1000, 1], [2025, 1, 0], [2025, 1, 10_000_000], [2025, 1.5, 1]]) {
       expect(() => formatManagementNo(y, q, s)).toThrow(RangeError);
     }
+  });
+
+  it('reserves sequence numbers 9000000-9999999 of every (year, qualification) for samples (issue 12)', () => {
+    expect(SAMPLE_SEQ_FROM).toBe(9_000_000);
+    expect(sampleManagementNo(2025, 39, 0)).toBe(formatManagementNo(2025, 39, 9_000_000));
+    expect(parseManagementNo(sampleManagementNo(2025, 39, 999_999))).toEqual({ year: 2025, qualificationSerial: 39, seq: 9_999_999 });
+    expect(() => sampleManagementNo(2025, 39, 1_000_000)).toThrow(RangeError);
+    expect(() => sampleManagementNo(2025, 39, -1)).toThrow(RangeError);
+    expect(isSampleManagementNo(formatManagementNo(2025, 39, 9_000_000))).toBe(true);
+    expect(isSampleManagementNo(formatManagementNo(2025, 39, 8_999_999))).toBe(false);
+    expect(isSampleManagementNo(formatManagementNo(2025, 39, 1))).toBe(false);
+    // only valid numbers: a mistyped one is no sample (nor anything else)
+    const no = formatManagementNo(2025, 39, 9_123_456);
+    expect(isSampleManagementNo(no.slice(0, 14) + (no[14] === '0' ? '1' : '0'))).toBe(false);
+    expect(() => assertRegistrySeq(2025, 39, 8_999_999)).not.toThrow();
+    expect(() => assertRegistrySeq(2025, 39, 9_000_000)).toThrow(expect.objectContaining({ code: 'ERR_MANAGEMENT_NO_EXHAUSTED', details: { year: 2025, qualificationSerial: 39, sampleSeqFrom: 9_000_000 } }));
   });
 });

@@ -4,7 +4,7 @@ import type { CertificateData } from '../../src/core/types';
 import type { BuiltDocument, NewRecord, RegistryStore } from '../../src/registry/RegistryStore';
 import { issueTwoPhase, type TwoPhaseArgs } from '../../src/issue/issueTwoPhase';
 import { auditHash, GENESIS_HASH } from '../../src/registry/auditChain';
-import { isValidManagementNo, parseManagementNo } from '../../src/registry/managementNumber';
+import { isSampleManagementNo, isValidManagementNo, parseManagementNo, SAMPLE_SEQ_FROM } from '../../src/registry/managementNumber';
 
 export type Row = Record<string, unknown>;
 
@@ -210,6 +210,27 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         expect(await h.store.getBatch('b')).toMatchObject({ done: 1, pending: 0 });
         expect(await h.store.accountNumbers(now)).toEqual({ ok: true, drawn: 5, issued: 2, void: 3, reserved: 0, expired: 0, problems: [] });
         expect((await h.store.verifyAudit()).ok).toBe(true);
+      }),
+    );
+
+    it(
+      'never draws a 管理号 of the sample range (issue 12): the draw that would enter it fails and leaves nothing behind',
+      withStore(async (h) => {
+        const reserve = (dedupKey: string) => h.store.reserve({ dedupKey, year: 2025, qualificationSerial: SERIAL, actor: 'iss_1', now, leaseMs: 60_000 });
+        await reserve('first');
+        await h.sql(`UPDATE certificate_sequences SET last_seq = ${SAMPLE_SEQ_FROM - 2} WHERE year = 2025 AND qualification_serial = ${SERIAL}`);
+        const last = await reserve('last');
+        if (!('managementNo' in last)) throw new Error('expected a reservation');
+        expect(seqOf(last.managementNo)).toBe(SAMPLE_SEQ_FROM - 1);
+        // one call, and a group of concurrent calls (a group that fails is retried one by one: each refused)
+        await expect(reserve('over')).rejects.toMatchObject({ code: 'ERR_MANAGEMENT_NO_EXHAUSTED', status: 503 });
+        const group = await Promise.allSettled(['g1', 'g2', 'g3'].map(reserve));
+        expect(group.map((g) => g.status === 'rejected' && (g.reason as { code?: string }).code)).toEqual(['ERR_MANAGEMENT_NO_EXHAUSTED', 'ERR_MANAGEMENT_NO_EXHAUSTED', 'ERR_MANAGEMENT_NO_EXHAUSTED']);
+        expect(await h.sql(`SELECT last_seq FROM certificate_sequences WHERE year = 2025 AND qualification_serial = ${SERIAL}`)).toEqual([{ last_seq: SAMPLE_SEQ_FROM - 1 }]);
+        expect(await count(h, `SELECT COUNT(*) AS n FROM management_numbers WHERE seq >= ${SAMPLE_SEQ_FROM}`)).toBe(0);
+        // other qualifications draw as before
+        const other = await h.store.reserve({ dedupKey: 'other', year: 2025, qualificationSerial: SERIAL + 1, actor: 'iss_1', now, leaseMs: 60_000 });
+        expect('managementNo' in other && isSampleManagementNo(other.managementNo)).toBe(false);
       }),
     );
 

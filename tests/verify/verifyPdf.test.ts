@@ -8,6 +8,11 @@ import { reissueCertificate } from '../../src/issue/reissueCertificate';
 import { verifyPdf } from '../../src/verify/verifyPdf';
 import { validateIssueRequest } from '../../src/issue/validateIssueRequest';
 import type { Issuer } from '../../src/registry/RegistryStore';
+import { formatManagementNo, SAMPLE_SEQ_FROM, sampleManagementNo } from '../../src/registry/managementNumber';
+import { embeddedDataOfStoredPdf } from '../../src/verify/embeddedData';
+import { renderCertificate } from '../../src/render/renderCertificate';
+import { signPreparedPdf } from '../../src/sign/signPreparedPdf';
+import { cmsPlaceholderSize } from '../../src/sign/buildCmsSignedData';
 
 let env: TestEnv;
 let issuer: Issuer;
@@ -65,10 +70,40 @@ describe('verifyPdf', () => {
   it('does not pass a genuinely signed PDF whose number is not in the registry', async () => {
     const req = validateIssueRequest(issueBody(q, 3), { catalog: env.s.catalog, now: env.s.clock() });
     const entry = env.s.catalog.get(q);
-    const stray = await buildCertificateDocument(req, { managementNo: `2025${String(entry.serial).padStart(3, '0')}99999990`, version: 1, signingTime: env.s.clock() }, env.s);
+    // the highest number the registry could draw (9000000 and up are samples, issue 12)
+    const stray = await buildCertificateDocument(req, { managementNo: formatManagementNo(2025, entry.serial, SAMPLE_SEQ_FROM - 1), version: 1, signingTime: env.s.clock() }, env.s);
     const r = await verify(stray.pdf);
     expect(r.indication).not.toBe('TOTAL_PASSED');
     expect(r.subIndication).toBe('UNKNOWN_CERTIFICATE');
+  });
+
+  it('reports a sample as a sample (issue 12): by its number of the sample range, and by the mark in its data alone', async () => {
+    const req = validateIssueRequest(issueBody(q, 5), { catalog: env.s.catalog, now: env.s.clock() });
+    const entry = env.s.catalog.get(q);
+    const sample = await buildCertificateDocument(req, { managementNo: sampleManagementNo(2025, entry.serial, 7), version: 1, signingTime: env.s.clock(), sample: true }, env.s);
+    expect(sample.data.sample).toBe(true);
+    const r = await verify(sample.pdf);
+    expect(r).toMatchObject({ indication: 'TOTAL_FAILED', subIndication: 'SAMPLE' });
+    expect(r.certificate).toBeUndefined();
+    // a sample never carries a certificate's number, and a certificate never the sample mark
+    await expect(buildCertificateDocument(req, { managementNo, version: 1, signingTime: env.s.clock(), sample: true }, env.s)).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+    await expect(buildCertificateDocument(req, { managementNo: sampleManagementNo(2025, entry.serial, 8), version: 1, signingTime: env.s.clock() }, env.s)).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+    // the mark alone: the registered certificate's own data, marked, rendered and sealed around that guard
+    const data = { ...embeddedDataOfStoredPdf(pdf)!, sample: true as const };
+    const seal = env.s.catalog.seal(entry.sealId);
+    const signer = env.s.keys.signerFor(seal.id);
+    const prepared = renderCertificate(
+      {
+        data, idNumber: req.holder.idNumber, style: entry.style, title: entry.title, titleEn: entry.titleEn, competence: entry.competence,
+        departments: env.s.catalog.departmentsFor(entry.code, req.specialty), issuingBodyName: env.s.catalog.body(entry.issuingBody).name,
+        seal: { arcText: seal.arcText, centerText: seal.centerText, fullName: seal.fullName }, verifyUrl: 'http://localhost:3000/v/1',
+      },
+      { signatureSize: cmsPlaceholderSize(signer), signingTime: env.s.clock() },
+    );
+    const marked = await verify(await signPreparedPdf(prepared, signer));
+    expect(marked).toMatchObject({ indication: 'TOTAL_FAILED', subIndication: 'SAMPLE' });
+    expect(marked.checks.find((c) => c.id === 'not-a-sample')?.detail).toContain('marked as a sample');
+    expect(marked.checks.find((c) => c.id === 'not-a-sample')?.detail).not.toContain('sample range');
   });
 
   it('reports the earlier document of a re-issued certificate as superseded, the new one as passed', async () => {

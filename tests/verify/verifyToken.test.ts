@@ -6,6 +6,7 @@ import { qrClaimsOf, signQrToken } from '../../src/qr/qrToken';
 import { verifyToken } from '../../src/verify/verifyToken';
 import { certificateDataOf } from '../../src/verify/copies/verifyLinkOfRecord';
 import type { Issuer } from '../../src/registry/RegistryStore';
+import { sampleManagementNo } from '../../src/registry/managementNumber';
 
 /** Token reports (issue 11): evidence qr; a long name carried as a prefix is compared as a prefix. */
 let env: TestEnv;
@@ -29,6 +30,18 @@ describe('verifyToken', () => {
     const data = certificateDataOf((await env.s.registry.getCertificate(no))!, env.s.catalog);
     const r = await verify(await signQrToken(qrClaimsOf(data), env.s.keys.qrKey));
     expect(r).toMatchObject({ evidence: 'qr', indication: 'TOTAL_PASSED', certificate: { holderName: LONG } });
+  });
+
+  it('reports a sample’s token as a sample (issue 12): by its signed mark even with a registered number, and by a number of the sample range', async () => {
+    const data = certificateDataOf((await env.s.registry.getCertificate(no))!, env.s.catalog);
+    const marked = await verify(await signQrToken(qrClaimsOf({ ...data, sample: true }), env.s.keys.qrKey));
+    expect(marked).toMatchObject({ evidence: 'qr', indication: 'TOTAL_FAILED', subIndication: 'SAMPLE' });
+    expect(marked.certificate).toBeUndefined();
+    expect(marked.message.zh).toContain('样本');
+    expect(marked.message.en).toContain('not a certificate');
+    const inRange = await verify(await signQrToken(qrClaimsOf({ ...data, managementNo: sampleManagementNo(2025, Number(no.slice(4, 7)), 5) }), env.s.keys.qrKey));
+    expect(inRange).toMatchObject({ evidence: 'qr', indication: 'TOTAL_FAILED', subIndication: 'SAMPLE' });
+    expect(inRange.checks.find((c) => c.id === 'not-a-sample')).toMatchObject({ passed: false, detail: expect.stringContaining('sample range') });
   });
 
   it('fails with REGISTRY_MISMATCH when the cut name is not the beginning of the registry name', async () => {

@@ -50,6 +50,9 @@ export const CHECK_ZH: Record<string, string> = {
   'registry-current-version': '这是较早的版本，已被更正后的新版本取代',
   'registry-status': '证书已撤销',
   'token-signature': '二维码签名无效或不是本系统签发',
+  // issue 12 (src/verify/sampleOutcome.ts)
+  'not-a-sample': '这是样本，不是证书（样本标记或样本号段的管理号）',
+  'sample-not-registered': '登记库错误：登记库中有样本号段的管理号',
 };
 
 /** The Chinese text of a check id; numbered ids (`document-timestamp-2`) share the `-n` entry. */

@@ -13,6 +13,8 @@ const VERDICTS = {
   // issue 15 (加注): amber like a superseded version: the certificate itself may still be valid
   annotationExpired: { cls: 'superseded', zh: '加注件已过期', en: 'Annotated copy expired' },
   annotationWithdrawn: { cls: 'superseded', zh: '加注件已撤回', en: 'Annotated copy withdrawn' },
+  // issue 12: never a certificate
+  sample: { cls: 'fail', zh: '样本，不是证书', en: 'Sample, not a certificate' },
 } as const;
 
 export function verdictOf(r: VerificationReport): keyof typeof VERDICTS {
@@ -21,6 +23,7 @@ export function verdictOf(r: VerificationReport): keyof typeof VERDICTS {
   if (r.subIndication === 'REVOKED') return 'revoked';
   if (r.subIndication === 'ANNOTATION_EXPIRED') return 'annotationExpired';
   if (r.subIndication === 'ANNOTATION_WITHDRAWN') return 'annotationWithdrawn';
+  if (r.subIndication === 'SAMPLE') return 'sample';
   if (r.notOriginal) return 'notOriginal';
   if (r.indication === 'INDETERMINATE') return 'unknown';
   return 'failed';
