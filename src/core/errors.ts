@@ -77,6 +77,9 @@ export const ERROR_CODES = {
   ERR_CONCURRENT_UPDATE: { status: 409, zh: '证书已被同时修改，请重试', en: 'The certificate was changed concurrently, try again' },
   ERR_RESERVATION_LOST: { status: 503, zh: '管理号预留已过期，请重试', en: 'The management number reservation expired, try again' },
   ERR_ISSUER_DISABLED: { status: 401, zh: '发证机构凭据已停用', en: 'The issuer credential is disabled' },
+  // --- issue 12: Excel-friendly batches (src/issue/excelDamage.ts, src/issue/batch/checkBatchRows.ts)
+  ERR_EXCEL_ALTERED: { status: 422, zh: 'Excel 改变了该单元格的值', en: 'Excel altered the value of this cell' },
+  ERR_DUPLICATE_IN_BATCH: { status: 409, zh: '同一文件中已有该证件号码的同一资格（及专业）', en: 'The same ID number with the same qualification (and specialty) is already in this file' },
   // --- issue 13: seal keys in PKCS#11 tokens, certificates from an outside CA, key lifecycle
   ERR_PKCS11_PIN: { status: 503, zh: '签章设备拒绝了 PIN 码（错误或已锁定）', en: 'The signing token rejected the PIN (wrong or locked)' },
   ERR_PKCS11_TOKEN: { status: 503, zh: '签章设备不可用（找不到 PKCS#11 模块或令牌）', en: 'The signing token is unavailable (PKCS#11 module or token not found)' },
