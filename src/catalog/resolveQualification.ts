@@ -19,11 +19,14 @@ const SUFFIXES = ['电子证书', '证书', '职业资格', '执业资格', '专
 /** Levels as the catalog spells them, and their other spellings. */
 const LEVELS: Record<string, string> = { 初级: '初级', 中级: '中级', 高级: '高级', 一级: '一级', 二级: '二级', 三级: '三级', '1级': '一级', '2级': '二级', '3级': '三级' };
 const LEVEL_RE = Object.keys(LEVELS).join('|');
+const BRACKETED_LEVEL = new RegExp(`^(.+?)[(\\[](${LEVEL_RE})[)\\]](.*)$`);
+const TRAILING_LEVEL = new RegExp(`^(.+?)(${LEVEL_RE})$`);
+const LEADING_LEVEL = new RegExp(`^(${LEVEL_RE})`);
 
 /** The comparable form: NFKC (full-width brackets to ASCII), no white space or quotes, level first, suffixes dropped. */
 export function qualificationKey(text: string): string {
   let t = text.normalize('NFKC').replace(/[\s"'“”‘’「」]/g, '').toLowerCase();
-  const bracket = new RegExp(`^(.+?)[(\\[](${LEVEL_RE})[)\\]](.*)$`).exec(t);
+  const bracket = BRACKETED_LEVEL.exec(t);
   if (bracket) t = LEVELS[bracket[2]] + bracket[1] + bracket[3];
   for (let again = true; again; ) {
     again = false;
@@ -33,13 +36,13 @@ export function qualificationKey(text: string): string {
         again = true;
       }
     }
-    const trailing = new RegExp(`^(.+?)(${LEVEL_RE})$`).exec(t);
-    if (trailing && !new RegExp(`^(${LEVEL_RE})`).test(t)) {
+    const trailing = TRAILING_LEVEL.exec(t);
+    if (trailing && !LEADING_LEVEL.test(t)) {
       t = LEVELS[trailing[2]] + trailing[1];
       again = true;
     }
   }
-  const leading = new RegExp(`^(${LEVEL_RE})`).exec(t);
+  const leading = LEADING_LEVEL.exec(t);
   return leading ? LEVELS[leading[1]] + t.slice(leading[1].length) : t;
 }
 

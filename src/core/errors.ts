@@ -37,7 +37,7 @@ export const ERROR_CODES = {
   ERR_UNAUTHENTICATED: { status: 401, zh: '需要有效的发证机构凭据', en: 'A valid issuer credential is required' },
   ERR_FORBIDDEN: { status: 403, zh: '无权操作该资格的证书', en: 'Not allowed for this qualification' },
   // --- catalog and holder data
-  ERR_UNKNOWN_QUALIFICATION: { status: 422, zh: '未知的职业资格代码', en: 'Unknown qualification code' },
+  ERR_UNKNOWN_QUALIFICATION: { status: 422, zh: '未知的职业资格（代码或名称）', en: 'Unknown qualification (code or name)' },
   ERR_SPECIALTY_REQUIRED: { status: 422, zh: '该职业资格须填写专业类别', en: 'This qualification requires a specialty' },
   ERR_UNKNOWN_SPECIALTY: { status: 422, zh: '未知的专业类别', en: 'Unknown specialty for this qualification' },
   ERR_SPECIALTY_NOT_ALLOWED: { status: 422, zh: '该职业资格没有专业类别', en: 'This qualification has no specialties' },

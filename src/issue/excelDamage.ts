@@ -26,8 +26,8 @@ interface DamageRule {
 }
 
 const AS_TEXT = {
-  zh: (column: string) => `请在 Excel 中选中“${column}”列，设置单元格格式为“文本”，重新输入完整号码，再另存为 CSV`,
-  en: (column: string) => `in Excel select the ${column} column, set Format Cells to Text, re-enter the full numbers, then save as CSV again`,
+  zh: (column: string) => `请把“${column}”列设置单元格格式为“文本”，重新输入完整号码后另存为 CSV`,
+  en: (column: string) => `In Excel set Format Cells to Text for the ${column} column, re-enter the full numbers and save as CSV again`,
 };
 
 export const EXCEL_DAMAGE_RULES: readonly DamageRule[] = [
@@ -36,24 +36,24 @@ export const EXCEL_DAMAGE_RULES: readonly DamageRule[] = [
     id: 'scientific-notation',
     kinds: ['resident-id', 'id'],
     test: (v) => (/^\d+(?:\.\d+)?E\+?\d+$/i.test(v) ? v : undefined),
-    zh: (c) => `Excel 把号码当成了数字，显示为科学计数法，号码后几位已丢失。${AS_TEXT.zh(c)}`,
-    en: (c) => `Excel took the ID number for a number and wrote it in scientific notation; its last digits are lost. ${AS_TEXT.en(c)}`,
+    zh: (c) => `Excel 把号码当成数字，显示为科学计数法，后几位已丢失。${AS_TEXT.zh(c)}`,
+    en: (c) => `Excel stored it as a number in scientific notation; its last digits are lost. ${AS_TEXT.en(c)}`,
   },
   {
     // Excel keeps 15 significant digits (IEEE 754 double, as displayed): the 16th to 18th become 0
     id: 'lost-precision',
     kinds: ['resident-id'],
     test: (v) => (/^\d{15}000$/.test(v) && residentIdCheckChar(v.slice(0, 17)) !== v[17] ? v : undefined),
-    zh: (c) => `号码末三位为 000 且校验位不符：Excel 把号码当成数字，只保留了前 15 位。${AS_TEXT.zh(c)}`,
-    en: (c) => `the number ends in 000 and its check digit is wrong: Excel took it for a number and kept only its first 15 digits. ${AS_TEXT.en(c)}`,
+    zh: (c) => `末三位为 000 且校验位不符：Excel 把号码当成数字，只保留了前 15 位。${AS_TEXT.zh(c)}`,
+    en: (c) => `ends in 000 with a wrong check digit: Excel stored it as a number and kept only 15 digits. ${AS_TEXT.en(c)}`,
   },
   {
     // GB 11643-1999: the check character X (value 10) is the one a number cell cannot hold
     id: 'lost-final-x',
     kinds: ['resident-id'],
     test: (v) => (/^\d{17}$/.test(v) && residentIdCheckChar(v) === 'X' ? v : undefined),
-    zh: (c) => `只有 17 位，按 GB 11643-1999 第 18 位校验码应为 X：末尾的 X 丢失了（单元格被当成数字时会去掉 X）。请补上 X；${AS_TEXT.zh(c)}`,
-    en: (c) => `only 17 digits, and by GB 11643-1999 the 18th (check) character is X: the final X was lost (a number cell drops it). Add the X; ${AS_TEXT.en(c)}`,
+    zh: (c) => `只有 17 位，按 GB 11643-1999 第 18 位校验码应为 X：末尾的 X 丢失了（数字单元格存不下 X）。请补上 X，${AS_TEXT.zh(c)}`,
+    en: (c) => `17 digits, and by GB 11643-1999 the check character is X: the final X was lost (a number cell cannot hold it). Add the X. ${AS_TEXT.en(c)}`,
   },
   {
     id: 'date-serial',
@@ -62,10 +62,8 @@ export const EXCEL_DAMAGE_RULES: readonly DamageRule[] = [
       const d = excelSerialDate(v);
       return d && d >= '1900-01-01' && d <= '2099-12-31' ? d : undefined;
     },
-    zh: (c, d) =>
-      `这是 Excel 的日期序列号（按 Excel 1900 日期系统为 ${d}），不是日期：保存 CSV 时该列被设成了“常规”或“数值”格式。请把“${c}”列设置单元格格式为“日期”（如 yyyy-mm-dd）或“文本”，核对日期后再另存为 CSV；本服务不自动换算序列号`,
-    en: (c, d) =>
-      `this is an Excel date serial number (${d} in Excel's 1900 date system), not a date: the column was formatted as General or Number when the CSV was saved. Format the ${c} column as a Date (e.g. yyyy-mm-dd) or as Text, check the dates, and save as CSV again; serial numbers are not converted`,
+    zh: (c, d) => `这是 Excel 日期序列号（按 1900 日期系统为 ${d}），不是日期。请把“${c}”列设置单元格格式为“日期”或“文本”，核对后重新另存为 CSV；序列号不会自动换算`,
+    en: (c, d) => `an Excel date serial number (${d} in Excel's 1900 date system), not a date. Set Format Cells to Date or Text for the ${c} column, check the dates and save as CSV again; serials are not converted`,
   },
 ];
 

@@ -59,10 +59,22 @@ export function* checkBatchRows(rows: Iterable<BatchRowInput>, ctx: CheckBatchCo
       yield row;
     } catch (e) {
       if (!isEcertError(e) || e.status >= 500) throw e;
-      const rejected: RejectedRow = { $rejected: { code: e.code, message: `${e.bilingual.zh} / ${e.bilingual.en}` } };
+      const rejected: RejectedRow = { $rejected: { code: e.code, message: rowMessage(e.bilingual) } };
       yield { rowNo: row.rowNo, payload: rejected as unknown as Record<string, unknown>, columns: row.columns };
     }
   }
+}
+
+/** The registry keeps 500 characters of a row's message (src/registry/SqlRegistryStore.ts): both languages are cut to fit, neither dropped. */
+const MAX_MESSAGE = 500;
+
+export function rowMessage(m: { zh: string; en: string }): string {
+  const room = MAX_MESSAGE - 3;
+  if (m.zh.length + m.en.length <= room) return `${m.zh} / ${m.en}`;
+  const zhRoom = Math.max(room - m.en.length, Math.floor(room * 0.4));
+  const zh = m.zh.length > zhRoom ? `${m.zh.slice(0, zhRoom - 1)}…` : m.zh;
+  const en = m.en.length > room - zh.length ? `${m.en.slice(0, room - zh.length - 1)}…` : m.en;
+  return `${zh} / ${en}`;
 }
 
 interface Identity {

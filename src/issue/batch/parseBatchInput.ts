@@ -25,7 +25,7 @@ export const MAX_BATCH_ROWS = 200_000;
  * first name is the canonical English one.
  */
 export const CSV_COLUMNS: Record<string, string[]> = {
-  qualification: ['qualification', '资格代码', '职业资格代码', '资格'],
+  qualification: ['qualification', '资格代码', '职业资格代码', '资格', '职业资格', '资格名称', '职业资格名称'],
   specialty: ['specialty', '专业类别', '专业'],
   name: ['name', '姓名'],
   idType: ['idType', '证件类型'],
@@ -157,7 +157,7 @@ function* parseCsv(body: Buffer): Generator<BatchRowInput> {
       const rowNo = linesBefore + starts[r];
       if (!header) {
         header = cells;
-        ({ columns, names } = csvColumns(header));
+        ({ columns, names } = csvColumns(header, rowNo));
         continue;
       }
       // a row Excel wrote with only separators (",,,,": cells once formatted, now empty) is blank
@@ -208,20 +208,20 @@ const FIELD_OF: Record<string, string> = {
 };
 
 /** The column key of each header cell (undefined: an empty header cell, as Excel writes for a touched blank column, ignored). */
-function csvColumns(header: string[]): { columns: Array<string | undefined>; names: Record<string, string> } {
+function csvColumns(header: string[], line: number): { columns: Array<string | undefined>; names: Record<string, string> } {
   const names: Record<string, string> = {};
   const columns = header.map((h, i) => {
     if (h.trim() === '') return undefined;
     const key = Object.entries(CSV_COLUMNS).find(([, names]) => names.some((n) => n.toLowerCase() === h.trim().toLowerCase()))?.[0];
     if (!key) {
       throw new EcertError('ERR_VALIDATION', {
-        zh: `第 1 行第 ${i + 1} 列：未知的列名「${h}」，可用的列名见说明（如 ${Object.values(CSV_COLUMNS).map((n) => n[1]).join('、')}）`,
-        en: `row 1, column ${i + 1}: unknown column "${h}"; known columns: ${Object.values(CSV_COLUMNS).map((n) => `${n[0]} / ${n[1]}`).join(', ')}`,
+        zh: `第 ${line} 行第 ${i + 1} 列：未知的列名「${h}」，可用的列名见说明（如 ${Object.values(CSV_COLUMNS).map((n) => n[1]).join('、')}）`,
+        en: `row ${line}, column ${i + 1}: unknown column "${h}"; known columns: ${Object.values(CSV_COLUMNS).map((n) => `${n[0]} / ${n[1]}`).join(', ')}`,
         details: { field: h },
       });
     }
     if (names[FIELD_OF[key]]) {
-      throw new EcertError('ERR_VALIDATION', { zh: `第 1 行：「${names[FIELD_OF[key]]}」与「${h}」是同一列`, en: `row 1: "${names[FIELD_OF[key]]}" and "${h}" are the same column`, details: { field: h } });
+      throw new EcertError('ERR_VALIDATION', { zh: `第 ${line} 行：「${names[FIELD_OF[key]]}」与「${h}」是同一列`, en: `row ${line}: "${names[FIELD_OF[key]]}" and "${h}" are the same column`, details: { field: h } });
     }
     names[FIELD_OF[key]] = h.trim();
     return key;
@@ -229,8 +229,8 @@ function csvColumns(header: string[]): { columns: Array<string | undefined>; nam
   const missing = REQUIRED.filter((k) => !columns.includes(k));
   if (missing.length) {
     throw new EcertError('ERR_VALIDATION', {
-      zh: `第 1 行缺少列：${missing.map((k) => CSV_COLUMNS[k][1]).join('、')}`,
-      en: `row 1 lacks the columns ${missing.map((k) => `${k} / ${CSV_COLUMNS[k][1]}`).join(', ')}`,
+      zh: `第 ${line} 行缺少列：${missing.map((k) => CSV_COLUMNS[k][1]).join('、')}`,
+      en: `row ${line} lacks the columns ${missing.map((k) => `${k} / ${CSV_COLUMNS[k][1]}`).join(', ')}`,
       details: { field: missing[0] },
     });
   }
