@@ -7,7 +7,7 @@ import { createServices, type Services } from '../services';
 import { publicRecord } from '../http/routes/certificateRoutes';
 import { revokeCertificate } from '../issue/revokeCertificate';
 import { reissueCertificate } from '../issue/reissueCertificate';
-import { parseBatchInput } from '../issue/batch/parseBatchInput';
+import { batchRows } from '../issue/batch/parseBatchInput';
 import type { CertificateRecord } from '../registry/RegistryStore';
 import { operatorIssuer } from './issueCommand';
 
@@ -84,7 +84,7 @@ export function certificatesCommand(program: Command, setCode: (c: number) => vo
     .description('re-issue a corrected certificate under the same 管理号 (the previous document is superseded)')
     .requiredOption('--reason <text>', 'why (2-500 characters)')
     .option('--file <path>', 'the corrected request: a JSON issue request, or a cohort file (.csv/.json) with --row')
-    .option('--row <n>', 'the row of the cohort file (as the batch summary names it)')
+    .option('--row <n>', 'the row of the cohort file as the batch summary names it (CSV: the Excel row, header = 1; JSON: element index)')
     .option('--json', 'print the re-issued record as JSON')
     .action((no: string, opts: { reason: string; file?: string; row?: string; json?: boolean }) =>
       run(async (s) => {
@@ -97,7 +97,7 @@ export function certificatesCommand(program: Command, setCode: (c: number) => vo
     );
 }
 
-/** A JSON issue request, or one row of a cohort file (numbered as parseBatchInput numbers rows). */
+/** A JSON issue request, or one row of a cohort file (numbered as parseBatchInput numbers rows), found without holding the others. */
 function correctedRequest(file: string, row: string | undefined): Record<string, unknown> {
   const body = readFileSync(file);
   const isJson = extname(file).toLowerCase() === '.json';
@@ -107,10 +107,9 @@ function correctedRequest(file: string, row: string | undefined): Record<string,
     if (data && typeof data === 'object' && !Array.isArray(data)) return data as Record<string, unknown>;
     throw new EcertError('ERR_VALIDATION', { zh: 'JSON 数组须用 --row 指定行', en: 'a JSON array needs --row' });
   }
-  const rows = parseBatchInput(body, isJson ? 'application/json' : 'text/csv');
-  const found = rows.find((r) => r.rowNo === Number(row));
-  if (!found) throw new EcertError('ERR_NOT_FOUND', { zh: `文件中没有第 ${row} 行`, en: `no row ${row} in the file` });
-  return found.payload;
+  // rows numbered as the batch summary names them: Excel's row for a CSV (header = row 1), the element index for JSON
+  for (const r of batchRows(body, isJson ? 'application/json' : 'text/csv')) if (r.rowNo === Number(row)) return r.payload;
+  throw new EcertError('ERR_NOT_FOUND', { zh: `文件中没有第 ${row} 行（CSV 按 Excel 行号，表头为第 1 行）`, en: `no row ${row} in the file (CSV rows as Excel numbers them, the header is row 1)` });
 }
 
 function print(s: Services, records: CertificateRecord[], json: boolean | undefined, single: boolean): void {

@@ -101,6 +101,7 @@ async function runIssue(s: Services, opts: { file: string; out?: string }): Prom
   );
   const conflicts = after.errors.filter((e) => e.code === 'ERR_CONFLICTS_WITH_EXISTING');
   const others = after.errors.filter((e) => e.code !== 'ERR_CONFLICTS_WITH_EXISTING');
+  if (others.length) process.stdout.write(`\n  错误 errors (${type === 'text/csv' ? '行号即 Excel 中的行号，表头为第 1 行 / rows as Excel numbers them, the header is row 1' : '行号为数组元素序号 / rows are the 1-based array elements'}):\n`);
   for (const e of others.slice(0, 20)) process.stdout.write(`  行 row ${e.row}: ${e.code} ${e.message}\n`);
   if (others.length > 20) process.stdout.write(`  … ${others.length - 20} more errors\n`);
   if (conflicts.length) {

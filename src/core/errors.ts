@@ -37,7 +37,7 @@ export const ERROR_CODES = {
   ERR_UNAUTHENTICATED: { status: 401, zh: '需要有效的发证机构凭据', en: 'A valid issuer credential is required' },
   ERR_FORBIDDEN: { status: 403, zh: '无权操作该资格的证书', en: 'Not allowed for this qualification' },
   // --- catalog and holder data
-  ERR_UNKNOWN_QUALIFICATION: { status: 422, zh: '未知的职业资格代码', en: 'Unknown qualification code' },
+  ERR_UNKNOWN_QUALIFICATION: { status: 422, zh: '未知的职业资格（代码或名称）', en: 'Unknown qualification (code or name)' },
   ERR_SPECIALTY_REQUIRED: { status: 422, zh: '该职业资格须填写专业类别', en: 'This qualification requires a specialty' },
   ERR_UNKNOWN_SPECIALTY: { status: 422, zh: '未知的专业类别', en: 'Unknown specialty for this qualification' },
   ERR_SPECIALTY_NOT_ALLOWED: { status: 422, zh: '该职业资格没有专业类别', en: 'This qualification has no specialties' },
@@ -79,6 +79,9 @@ export const ERROR_CODES = {
   ERR_ISSUER_DISABLED: { status: 401, zh: '发证机构凭据已停用', en: 'The issuer credential is disabled' },
   // issue 12 (samples): the registry never draws a 管理号 of the sample range (src/registry/managementNumber.ts)
   ERR_MANAGEMENT_NO_EXHAUSTED: { status: 503, zh: '该资格本年度可用的管理号已用尽，未签发任何证书', en: 'The management numbers of this qualification and year are used up; nothing was issued' },
+  // --- issue 12: Excel-friendly batches (src/issue/excelDamage.ts, src/issue/batch/checkBatchRows.ts)
+  ERR_EXCEL_ALTERED: { status: 422, zh: 'Excel 改变了该单元格的值', en: 'Excel altered the value of this cell' },
+  ERR_DUPLICATE_IN_BATCH: { status: 409, zh: '同一文件中已有该证件号码的同一资格（及专业）', en: 'The same ID number with the same qualification (and specialty) is already in this file' },
   // --- issue 13: seal keys in PKCS#11 tokens, certificates from an outside CA, key lifecycle
   ERR_PKCS11_PIN: { status: 503, zh: '签章设备拒绝了 PIN 码（错误或已锁定）', en: 'The signing token rejected the PIN (wrong or locked)' },
   ERR_PKCS11_TOKEN: { status: 503, zh: '签章设备不可用（找不到 PKCS#11 模块或令牌）', en: 'The signing token is unavailable (PKCS#11 module or token not found)' },

@@ -147,7 +147,7 @@ describe.each(engines)('HTTP API end to end on $engine', ({ engine }) => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(status).toMatchObject({ total: 1000, done: 999, failed: 1 });
-    expect(status.errors).toEqual([expect.objectContaining({ row: 11, code: 'ERR_ID_NUMBER_CHECKSUM' })]);
+    expect(status.errors).toEqual([expect.objectContaining({ row: 12, code: 'ERR_ID_NUMBER_CHECKSUM' })]); // the 11th data record: Excel row 12 (header = row 1)
     expect(seen.size).toBeGreaterThan(1); // progress was observed moving
 
     const zip = Buffer.from(await (await api(`/api/v1/batches/${batchId}/zip`, { key: key1 })).arrayBuffer());

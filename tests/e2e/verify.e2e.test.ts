@@ -5,6 +5,7 @@ import { makeForeignKeys } from '../helpers/testPki';
 import { incrementalUpdate } from '../verify/attackCorpus';
 import { buildCertificateDocument } from '../../src/issue/buildCertificateDocument';
 import { validateIssueRequest } from '../../src/issue/validateIssueRequest';
+import { formatManagementNo, SAMPLE_SEQ_FROM } from '../../src/registry/managementNumber';
 
 /** Issue #5: verdicts over real HTTP, as a verifier's client sees them. */
 describe('POST /api/v1/verify over HTTP', () => {
@@ -53,7 +54,7 @@ describe('POST /api/v1/verify over HTTP', () => {
     const foreign = await makeForeignKeys();
     const forged = await buildCertificateDocument(req, { managementNo: '202503900000019', version: 1, signingTime: new Date() }, { ...env.s, keys: foreign.store });
     expect(await verify(forged.pdf)).toMatchObject({ indication: 'TOTAL_FAILED', subIndication: 'NO_CERTIFICATE_CHAIN_FOUND' });
-    const stray = await buildCertificateDocument(req, { managementNo: `2025${String(q.serial).padStart(3, '0')}99999990`, version: 1, signingTime: new Date() }, env.s);
+    const stray = await buildCertificateDocument(req, { managementNo: formatManagementNo(2025, q.serial, SAMPLE_SEQ_FROM - 1), version: 1, signingTime: new Date() }, env.s);
     const r = await verify(stray.pdf);
     expect(r.indication).not.toBe('TOTAL_PASSED');
     expect(r.subIndication).toBe('UNKNOWN_CERTIFICATE');

@@ -124,4 +124,106 @@ describe('validateIssueRequest', () => {
     const lateUtc = new Date('2025-08-14T17:00:00Z'); // already 2025-08-15 in Beijing
     expect(() => validateIssueRequest(base(), { catalog, now: lateUtc })).not.toThrow();
   });
+
+  describe('Excel-friendly input (issue 12)', () => {
+    const errorOf = (body: unknown, columnOf?: (f: string) => string) => {
+      try {
+        validateIssueRequest(body, { catalog, now, columnOf });
+      } catch (e) {
+        return e as { code: string; bilingual: { zh: string; en: string }; details: { field: string } };
+      }
+      throw new Error('no error');
+    };
+    /** The header of a CSV as an issuing body writes it. */
+    const zhColumns: Record<string, string> = { qualification: '资格名称', 'holder.idNumber': '证件号码', 'holder.birth': '出生年月', approvalDate: '批准日期', issueDate: '制发日期', 'holder.sex': '性别', 'holder.name': '姓名', specialty: '专业' };
+    const zh = (f: string) => zhColumns[f] ?? f;
+
+    it('accepts the same date forms in the JSON API as in CSV files', () => {
+      for (const [a, i, b] of [
+        ['2025-6-30', '2025-8-15', '1990-1'],
+        ['2025/06/30', '2025/08/15', '1990/01'],
+        ['2025.6.30', '2025.8.15', '1990.1'],
+        ['2025年6月30日', '2025年8月15日', '1990年1月'],
+        ['20250630', '20250815', '199001'],
+      ]) {
+        const r = validateIssueRequest({ ...base(), approvalDate: a, issueDate: i, holder: { ...base().holder, birth: b } }, { catalog, now });
+        expect([r.approvalDate, r.issueDate, r.holder.birth]).toEqual(['2025-06-30', '2025-08-15', '1990-01']);
+      }
+    });
+
+    it('accepts a qualification by its Chinese title, and suggests the closest codes and titles for a typo', () => {
+      expect(validateIssueRequest({ ...base(), qualification: '注册建筑师（一级）' }, { catalog, now }).qualification).toBe('registered-architect-1');
+      expect(validateIssueRequest({ ...base(), qualification: '一级注册建筑师职业资格证书' }, { catalog, now }).qualification).toBe('registered-architect-1');
+      const e = errorOf({ ...base(), qualification: '注册建筑帅' }, zh);
+      expect(e.code).toBe('ERR_UNKNOWN_QUALIFICATION');
+      expect(e.bilingual.zh).toContain('资格名称「注册建筑帅」');
+      expect(e.bilingual.en).toContain('资格名称 "注册建筑帅"');
+      for (const m of [e.bilingual.zh, e.bilingual.en]) expect(m).toMatch(/registered-architect-1.*一级注册建筑师职业资格/);
+    });
+
+    it('names the column (as given) and the value in both languages for every field error', () => {
+      const cases: Array<[string, unknown, string, string]> = [
+        ['ERR_ID_NUMBER_CHECKSUM', withHolder({ idNumber: id.slice(0, 17) + (id[17] === '0' ? '1' : '0') }), '证件号码', id.slice(0, 17)],
+        ['ERR_ID_NUMBER_FORMAT', withHolder({ idNumber: '12345' }), '证件号码', '12345'],
+        ['ERR_SEX', withHolder({ sex: 'M' }), '性别', 'M'],
+        ['ERR_SEX_MISMATCH', withHolder({ sex: '女' }), '性别', '女'],
+        ['ERR_ID_NUMBER_BIRTH_MISMATCH', withHolder({ birth: '1990/2' }), '出生年月', '1990/2'],
+        ['ERR_DATE_FORMAT', { ...base(), approvalDate: '30/06/2025' }, '批准日期', '30/06/2025'],
+        ['ERR_DATE_FORMAT', withHolder({ birth: '1990-13' }), '出生年月', '1990-13'],
+        ['ERR_DATE_FUTURE', { ...base(), issueDate: '2025/9/2' }, '制发日期', '2025/9/2'],
+        ['ERR_DATE_ORDER', { ...base(), approvalDate: '2025年8月16日' }, '批准日期', '2025年8月16日'],
+        ['ERR_NAME_INVALID', withHolder({ name: '张三<b>' }), '姓名', '张三<b>'],
+        ['ERR_SPECIALTY_NOT_ALLOWED', { ...base(), specialty: '土木建筑工程' }, '专业', '土木建筑工程'],
+        ['ERR_UNKNOWN_SPECIALTY', { ...base(), qualification: '监理工程师', specialty: '电子工程' }, '专业', '电子工程'],
+      ];
+      for (const [code, body, column, value] of cases) {
+        const e = errorOf(body, zh);
+        expect(e.code, `${code} ${column}`).toBe(code);
+        expect(e.bilingual.zh, code).toContain(`${column}「${value}`);
+        expect(e.bilingual.en, code).toContain(`${column} "${value}`);
+        // as fully in Chinese as in English: the Chinese message says more than the code's title and the value
+        expect(e.bilingual.zh.length, code).toBeGreaterThan(`${column}「${value}」`.length + 8);
+      }
+      // the JSON API names the field path
+      expect(errorOf(withHolder({ sex: 'M' })).bilingual.en).toContain('holder.sex "M"');
+    });
+
+    it('explains ID numbers Excel turned into numbers: scientific notation, the lost 16th–18th digits, the lost final X', () => {
+      const x = '11010519491231002X'; // contract.md's example (GB 11643-1999 check character X)
+      const damaged = ['1.10101E+17', '1.10105E+17', '1.1E+17', '1.10105e+17', '1.10105E17', '1.10105e17', x.slice(0, 15) + '000', x.slice(0, 17)];
+      for (const v of damaged) {
+        const e = errorOf(withHolder({ idNumber: v }), zh);
+        expect(e.code, v).toBe('ERR_EXCEL_ALTERED');
+        expect(e.details.field).toBe('holder.idNumber');
+        expect(e.bilingual.zh, v).toContain(`证件号码「${v}」`);
+        expect(e.bilingual.en, v).toContain(`证件号码 "${v}"`);
+        expect(e.bilingual.zh, v).toMatch(/Excel/);
+        expect(e.bilingual.en, v).toMatch(/Excel/);
+        expect(e.bilingual.zh, v).toMatch(/设置单元格格式为“文本”|补上 X/);
+        expect(e.bilingual.en, v).toMatch(/Format Cells to Text|Add the X/);
+      }
+      expect(errorOf(withHolder({ idNumber: '1.10105E+17' })).bilingual.zh).toContain('科学计数法');
+      expect(errorOf(withHolder({ idNumber: x.slice(0, 17) })).bilingual.en).toContain('final X was lost');
+      // a JSON number is refused as such
+      expect(errorOf(withHolder({ idNumber: 110105199001150031 })).code).toBe('ERR_ID_NUMBER_FORMAT');
+    });
+
+    it('explains dates stored as Excel serial numbers (1900 date system) and does not convert them', () => {
+      for (const [field, body, value, date] of [
+        ['批准日期', { ...base(), approvalDate: '45838' }, '45838', '2025-06-30'],
+        ['制发日期', { ...base(), issueDate: '45884.0' }, '45884.0', '2025-08-15'],
+        ['出生年月', withHolder({ birth: '32874' }), '32874', '1990-01-01'],
+      ] as const) {
+        const e = errorOf(body, zh);
+        expect(e.code).toBe('ERR_EXCEL_ALTERED');
+        expect(e.bilingual.zh).toContain(`${field}「${value}」`);
+        expect(e.bilingual.en).toContain(`${field} "${value}"`);
+        expect(e.bilingual.zh).toContain(`1900 日期系统为 ${date}`);
+        expect(e.bilingual.en).toContain(`${date} in Excel's 1900 date system`);
+        expect(e.bilingual.zh).toContain('设置单元格格式');
+      }
+      // a serial as a JSON number is explained the same way
+      expect(errorOf({ ...base(), approvalDate: 45838 }).code).toBe('ERR_EXCEL_ALTERED');
+    });
+  });
 });

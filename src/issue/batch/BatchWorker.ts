@@ -3,6 +3,7 @@ import { isEcertError } from '../../core/errors';
 import type { Issuer } from '../../registry/RegistryStore';
 import type { Services } from '../../services';
 import { issueCertificate, type IssueDeps } from '../issueCertificate';
+import { rejectionOf } from './checkBatchRows';
 
 export interface BatchWorkerOptions {
   /** Only this batch (the CLI); otherwise any batch not owned by a CLI run. */
@@ -109,6 +110,13 @@ export class BatchWorker {
       const issuer = this.issuers.get(row.issuerId);
       if (!issuer || issuer.disabled) {
         await this.s.registry.failBatchRow({ ...ref, code: 'ERR_ISSUER_DISABLED', message: '发证机构凭据已停用 / The issuer credential is disabled' });
+        this.opts.onRow?.('failed', row.rowNo);
+        return;
+      }
+      // refused when the batch was submitted (checkBatchRows.ts): its error names the file's column
+      const rejected = rejectionOf(row.payload);
+      if (rejected) {
+        await this.s.registry.failBatchRow({ ...ref, code: rejected.code, message: rejected.message });
         this.opts.onRow?.('failed', row.rowNo);
         return;
       }

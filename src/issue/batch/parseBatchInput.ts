@@ -3,10 +3,19 @@ import { parseBoundedJson } from '../../core/boundedJson';
 import iconv from 'iconv-lite';
 import { EcertError } from '../../core/errors';
 
+export { normaliseDate, normaliseMonth } from '../normaliseDate';
+
 /** One row of a batch as an issue request body (shape of POST /api/v1/certificates). */
 export interface BatchRowInput {
+  /**
+   * The row as the submitter sees it: in a CSV, the line of the file on which the record
+   * starts, as Excel numbers rows (the header is row 1, so the first data row is row 2; blank
+   * lines skipped here still count); in a JSON array, the element's 1-based index.
+   */
   rowNo: number;
   payload: Record<string, unknown>;
+  /** CSV: request field path (`holder.idNumber`) → the header cell naming its column (证件号码); one object shared by every row. */
+  columns?: Readonly<Record<string, string>>;
 }
 
 export const MAX_BATCH_ROWS = 200_000;
@@ -16,7 +25,7 @@ export const MAX_BATCH_ROWS = 200_000;
  * first name is the canonical English one.
  */
 export const CSV_COLUMNS: Record<string, string[]> = {
-  qualification: ['qualification', '资格代码', '职业资格代码', '资格'],
+  qualification: ['qualification', '资格代码', '职业资格代码', '资格', '职业资格', '资格名称', '职业资格名称'],
   specialty: ['specialty', '专业类别', '专业'],
   name: ['name', '姓名'],
   idType: ['idType', '证件类型'],
@@ -85,10 +94,49 @@ export function decodeText(body: Buffer): string {
 /** Characters of CSV text parsed at a time (cut at a record boundary, see csvSlices). */
 const CSV_SLICE = 1 << 16;
 
+/**
+ * The line (1-based) on which each record of `text` starts, as Excel numbers the rows of a CSV
+ * it opens: one per physical line, a quoted field's line breaks included (RFC 4180 §2.6), so a
+ * record continues on the lines after its first. Blank or white-space-only lines start no
+ * record (csv-parse skips them: skip_empty_lines with trim) but are counted. Line ends: CRLF,
+ * LF or a lone CR. (csv-parse's own `info.lines` and `raw` lose count with CRLF line ends.)
+ */
+export function recordStartLines(text: string): number[] {
+  const starts: number[] = [];
+  let line = 1;
+  let inQuotes = false;
+  let startLine = 0; // 0: at the start of a line, no record begun
+  let blank = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d) {
+      if (c === 0x0d && text.charCodeAt(i + 1) === 0x0a) i++;
+      if (!inQuotes) {
+        if (!blank) starts.push(startLine);
+        startLine = 0;
+        blank = true;
+      }
+      line++;
+      continue;
+    }
+    if (!startLine) startLine = line;
+    if (c === 0x22) inQuotes = !inQuotes;
+    if (c !== 0x20 && c !== 0x09) blank = false;
+  }
+  if (startLine && !blank) starts.push(startLine);
+  return starts;
+}
+
+/** Line breaks in `s` (CRLF, LF or CR: one each). */
+function lineBreaks(s: string): number {
+  return s.match(/\r\n|\n|\r/g)?.length ?? 0;
+}
+
 function* parseCsv(body: Buffer): Generator<BatchRowInput> {
   let header: string[] | undefined;
-  let columns: string[] = [];
-  let rowNo = 0;
+  let columns: Array<string | undefined> = [];
+  let names: Record<string, string> = {};
+  /** Lines of the file before the current slice (slices start at a line start, see csvSlices). */
   let linesBefore = 0;
   for (const slice of csvSlices(decodeText(body), CSV_SLICE)) {
     let records: string[][];
@@ -97,16 +145,28 @@ function* parseCsv(body: Buffer): Generator<BatchRowInput> {
     } catch (e) {
       // csv-parse counts lines from the start of the slice
       const message = (e as Error).message.replace(/\bline (\d+)/g, (_, n: string) => `line ${Number(n) + linesBefore}`);
-      throw new EcertError('ERR_VALIDATION', { zh: 'CSV 格式错误', en: `CSV: ${message.slice(0, 200)}`, details: { field: '(csv)' } });
+      throw new EcertError('ERR_VALIDATION', { zh: `CSV 格式错误（${message.slice(0, 200)}）`, en: `CSV: ${message.slice(0, 200)}`, details: { field: '(csv)' } });
     }
-    for (let i = slice.indexOf('\n'); i >= 0; i = slice.indexOf('\n', i + 1)) linesBefore++;
-    if (!header && records.length) {
-      header = records.shift()!;
-      columns = csvColumns(header);
+    const starts = recordStartLines(slice);
+    if (starts.length !== records.length) {
+      // never numbered by guess: a wrong row number would send a correction to the wrong holder
+      throw new EcertError('ERR_VALIDATION', { zh: `CSV 格式错误：第 ${linesBefore + 1} 行之后的记录无法确定行号`, en: `CSV: cannot tell the rows of the records after line ${linesBefore + 1}`, details: { field: '(csv)' } });
     }
-    for (const cells of records) yield { rowNo: ++rowNo, payload: csvPayload(columns, cells) };
+    for (let r = 0; r < records.length; r++) {
+      const cells = records[r];
+      const rowNo = linesBefore + starts[r];
+      if (!header) {
+        header = cells;
+        ({ columns, names } = csvColumns(header, rowNo));
+        continue;
+      }
+      // a row Excel wrote with only separators (",,,,": cells once formatted, now empty) is blank
+      if (cells.every((c) => c === '')) continue;
+      yield { rowNo, payload: csvPayload(columns, cells), columns: names };
+    }
+    linesBefore += lineBreaks(slice);
   }
-  if (!header) throw new EcertError('ERR_VALIDATION', { en: 'empty CSV' });
+  if (!header) throw new EcertError('ERR_VALIDATION', { zh: 'CSV 文件为空', en: 'empty CSV' });
 }
 
 /**
@@ -134,20 +194,56 @@ export function* csvSlices(text: string, size: number): Generator<string> {
   }
 }
 
-function csvColumns(header: string[]): string[] {
-  const columns = header.map((h) => {
+/** The request path of each CSV column key (errors name the column by the header's spelling). */
+const FIELD_OF: Record<string, string> = {
+  qualification: 'qualification',
+  specialty: 'specialty',
+  name: 'holder.name',
+  idType: 'holder.idType',
+  idNumber: 'holder.idNumber',
+  sex: 'holder.sex',
+  birth: 'holder.birth',
+  approvalDate: 'approvalDate',
+  issueDate: 'issueDate',
+};
+
+/** The column key of each header cell (undefined: an empty header cell, as Excel writes for a touched blank column, ignored). */
+function csvColumns(header: string[], line: number): { columns: Array<string | undefined>; names: Record<string, string> } {
+  const names: Record<string, string> = {};
+  const columns = header.map((h, i) => {
+    if (h.trim() === '') return undefined;
     const key = Object.entries(CSV_COLUMNS).find(([, names]) => names.some((n) => n.toLowerCase() === h.trim().toLowerCase()))?.[0];
-    if (!key) throw new EcertError('ERR_VALIDATION', { zh: `未知的列名「${h}」`, en: `unknown column "${h}"`, details: { field: h } });
+    if (!key) {
+      throw new EcertError('ERR_VALIDATION', {
+        zh: `第 ${line} 行第 ${i + 1} 列：未知的列名「${h}」，可用的列名见说明（如 ${Object.values(CSV_COLUMNS).map((n) => n[1]).join('、')}）`,
+        en: `row ${line}, column ${i + 1}: unknown column "${h}"; known columns: ${Object.values(CSV_COLUMNS).map((n) => `${n[0]} / ${n[1]}`).join(', ')}`,
+        details: { field: h },
+      });
+    }
+    if (names[FIELD_OF[key]]) {
+      throw new EcertError('ERR_VALIDATION', { zh: `第 ${line} 行：「${names[FIELD_OF[key]]}」与「${h}」是同一列`, en: `row ${line}: "${names[FIELD_OF[key]]}" and "${h}" are the same column`, details: { field: h } });
+    }
+    names[FIELD_OF[key]] = h.trim();
     return key;
   });
   const missing = REQUIRED.filter((k) => !columns.includes(k));
-  if (missing.length) throw new EcertError('ERR_VALIDATION', { zh: `缺少列：${missing.join('、')}`, en: `missing columns: ${missing.join(', ')}`, details: { field: missing[0] } });
-  return columns;
+  if (missing.length) {
+    throw new EcertError('ERR_VALIDATION', {
+      zh: `第 ${line} 行缺少列：${missing.map((k) => CSV_COLUMNS[k][1]).join('、')}`,
+      en: `row ${line} lacks the columns ${missing.map((k) => `${k} / ${CSV_COLUMNS[k][1]}`).join(', ')}`,
+      details: { field: missing[0] },
+    });
+  }
+  return { columns, names };
 }
 
-function csvPayload(columns: string[], cells: string[]): Record<string, unknown> {
+/**
+ * The cells of a row as an issue request, as written: dates and months are normalised by the
+ * validator (src/issue/normaliseDate.ts) for CSV and JSON alike, so a rejected cell is quoted as it is in the file.
+ */
+function csvPayload(columns: Array<string | undefined>, cells: string[]): Record<string, unknown> {
   const v: Record<string, string> = {};
-  columns.forEach((k, c) => (v[k] = (cells[c] ?? '').trim()));
+  columns.forEach((k, c) => k && (v[k] = (cells[c] ?? '').trim()));
   return {
     qualification: v.qualification,
     ...(v.specialty ? { specialty: v.specialty } : {}),
@@ -156,21 +252,9 @@ function csvPayload(columns: string[], cells: string[]): Record<string, unknown>
       idType: v.idType ? (ID_TYPES[v.idType] ?? v.idType) : 'resident-id',
       idNumber: v.idNumber,
       sex: v.sex,
-      birth: normaliseMonth(v.birth),
+      birth: v.birth,
     },
-    approvalDate: normaliseDate(v.approvalDate),
-    issueDate: normaliseDate(v.issueDate),
+    approvalDate: v.approvalDate,
+    issueDate: v.issueDate,
   };
-}
-
-/** Dates as spreadsheets write them: 2025-6-30, 2025/06/30, 2025.6.30, 2025年6月30日, 20250630 → 2025-06-30. */
-export function normaliseDate(s: string): string {
-  const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(s) ?? /^(\d{4})(\d{2})(\d{2})$/.exec(s);
-  return m ? `${m[1]}-${m[2].padStart(2, '0')}-${m[3].padStart(2, '0')}` : s;
-}
-
-/** 1990-1, 1990/01, 1990.1, 1990年1月, 199001 → 1990-01. */
-export function normaliseMonth(s: string): string {
-  const m = /^(\d{4})[-/.年](\d{1,2})月?$/.exec(s) ?? /^(\d{4})(\d{2})$/.exec(s);
-  return m ? `${m[1]}-${m[2].padStart(2, '0')}` : s;
 }

@@ -5,17 +5,21 @@ import { csvSlices, normaliseDate, normaliseMonth, parseBatchInput } from '../..
 const CSV_ZH = '资格代码,专业类别,姓名,证件号码,性别,出生年月,批准日期,制发日期\nsupervising-engineer,土木建筑工程,张三,11010519491231002X,女,1949/12,2025/6/30,2025年8月15日\n';
 
 describe('parseBatchInput', () => {
-  it('reads Chinese headers, UTF-8 with a BOM, and normalises Excel dates', () => {
+  it('reads Chinese headers, UTF-8 with a BOM; cells as written (dates are normalised by the validator), numbered as Excel rows, columns as the header spells them', () => {
     const rows = parseBatchInput(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(CSV_ZH)]), 'text/csv');
     expect(rows).toEqual([
       {
-        rowNo: 1,
+        rowNo: 2,
         payload: {
           qualification: 'supervising-engineer',
           specialty: '土木建筑工程',
-          holder: { name: '张三', idType: 'resident-id', idNumber: '11010519491231002X', sex: '女', birth: '1949-12' },
-          approvalDate: '2025-06-30',
-          issueDate: '2025-08-15',
+          holder: { name: '张三', idType: 'resident-id', idNumber: '11010519491231002X', sex: '女', birth: '1949/12' },
+          approvalDate: '2025/6/30',
+          issueDate: '2025年8月15日',
+        },
+        columns: {
+          qualification: '资格代码', specialty: '专业类别', 'holder.name': '姓名', 'holder.idNumber': '证件号码',
+          'holder.sex': '性别', 'holder.birth': '出生年月', approvalDate: '批准日期', issueDate: '制发日期',
         },
       },
     ]);
@@ -30,6 +34,27 @@ describe('parseBatchInput', () => {
     const csv = 'qualification,name,idType,idNumber,sex,birth,approvalDate,issueDate\ntax-adviser,Li Lei,护照,E12345678,男,1990-01,2025-06-30,2025-08-15\n';
     const [row] = parseBatchInput(Buffer.from(csv), 'text/csv');
     expect(row.payload.holder).toMatchObject({ idType: 'passport', idNumber: 'E12345678' });
+  });
+
+  it('numbers CSV rows as Excel shows them: the line a record starts on, blank lines and quoted line breaks counted, separator-only rows skipped', () => {
+    // fixture written here: the shapes Excel (and hand editing) leave in a CSV export
+    const csv = [
+      '姓名,证件号码,资格代码,性别,出生年月,批准日期,制发日期,,', // 1: header, two empty header cells (a touched blank column)
+      '', // 2: blank line
+      '甲,1,tax-adviser,男,1990-01,2025-06-30,2025-08-15,,', // 3
+      ',,,,,,,,', // 4: a row Excel writes with only separators
+      '   ', // 5: white space only
+      '"乙\n二",2,tax-adviser,男,1990-01,2025-06-30,2025-08-15', // 6-7: a quoted line break
+      '丙,3,tax-adviser,男,1990-01,2025-06-30,2025-08-15', // 8
+      '\r', // 9: a CRLF blank line
+      '"丁\r\n\r\n四",4,tax-adviser,男,1990-01,2025-06-30,2025-08-15', // 10-12
+      '戊,5,tax-adviser,男,1990-01,2025-06-30,2025-08-15', // 13, no final line break
+    ].join('\n');
+    const rows = parseBatchInput(Buffer.from(csv), 'text/csv');
+    expect(rows.map((r) => [r.rowNo, (r.payload.holder as { idNumber: string }).idNumber])).toEqual([[3, '1'], [6, '2'], [8, '3'], [10, '4'], [13, '5']]);
+    // the same with CRLF line ends throughout (Excel on Windows)
+    const crlf = parseBatchInput(Buffer.from(csv.replace(/\r?\n/g, '\r\n')), 'text/csv');
+    expect(crlf.map((r) => r.rowNo)).toEqual([3, 6, 8, 10, 13]);
   });
 
   it('takes a JSON array', () => {
@@ -73,7 +98,8 @@ describe('parseBatchInput', () => {
     const rows = Array.from({ length: 20_000 }, (_, i) => `tax-adviser,"王""${i}""\n",11010519491231002X,女,1949/12,2025/6/30,2025/8/15`);
     const parsed = parseBatchInput(Buffer.from([header, ...rows].join('\r\n')), 'text/csv');
     expect(parsed).toHaveLength(20_000);
-    expect(parsed.map((r) => r.rowNo)).toEqual(Array.from({ length: 20_000 }, (_, i) => i + 1));
+    // each record takes two lines of the file: row i starts on line 2 + 2i (the header is line 1)
+    expect(parsed.map((r) => r.rowNo)).toEqual(Array.from({ length: 20_000 }, (_, i) => 2 + 2 * i));
     expect((parsed[14321].payload.holder as { name: string }).name).toBe('王"14321"');
   });
 });

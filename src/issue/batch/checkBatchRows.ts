@@ -1,0 +1,111 @@
+import type { Catalog } from '../../catalog/Catalog';
+import { resolveQualification } from '../../catalog/resolveQualification';
+import { EcertError, isEcertError, type ErrorCode } from '../../core/errors';
+import { normalizeIdNumber } from '../../core/personName';
+import type { Issuer } from '../../registry/RegistryStore';
+import { inIssuerScope } from '../authorizeIssuer';
+import { validateIssueRequest, type NameFit } from '../validateIssueRequest';
+import type { BatchRowInput } from './parseBatchInput';
+
+/**
+ * A row refused when its batch was submitted, stored in place of its request: the worker
+ * fails it with this code and message (src/issue/batch/BatchWorker.ts). The message is
+ * "zh / en" as the worker stores every row error.
+ */
+export interface RejectedRow {
+  $rejected: { code: ErrorCode; message: string };
+}
+
+export function rejectionOf(payload: unknown): RejectedRow['$rejected'] | undefined {
+  const r = (payload as Partial<RejectedRow> | null)?.$rejected;
+  return r && typeof r.code === 'string' && typeof r.message === 'string' ? r : undefined;
+}
+
+export interface CheckBatchContext {
+  catalog: Catalog;
+  now: Date;
+  nameFits?: NameFit;
+  issuer: Issuer;
+}
+
+/**
+ * The rows of a batch as they stream from the parser (parseBatchInput.ts), each checked when
+ * the batch is submitted, so its error names the column as the file's header spells it and
+ * the value as written (the worker re-validates the others when it issues them):
+ *
+ * - a second (or later) row with the same ID number and the same qualification and specialty
+ *   as an earlier row fails with ERR_DUPLICATE_IN_BATCH naming that row (one Map entry of
+ *   about 60 bytes per holder and qualification: 200,000 rows stay well under 50 MB);
+ * - a row failing validateIssueRequest, or outside the issuer's qualifications, fails with its code.
+ */
+export function* checkBatchRows(rows: Iterable<BatchRowInput>, ctx: CheckBatchContext): Generator<BatchRowInput> {
+  const firstRow = new Map<string, number>();
+  for (const row of rows) {
+    const columnOf = (field: string) => row.columns?.[field] ?? field;
+    const identity = identityOf(row.payload, ctx.catalog);
+    const earlier = identity ? firstRow.get(identity.key) : undefined;
+    if (identity && earlier === undefined) firstRow.set(identity.key, row.rowNo);
+    try {
+      if (identity && earlier !== undefined) throw duplicateError(identity, earlier, columnOf);
+      const req = validateIssueRequest(row.payload, { catalog: ctx.catalog, now: ctx.now, nameFits: ctx.nameFits, columnOf });
+      if (!inIssuerScope(ctx.issuer, req.qualification)) {
+        const q = ctx.catalog.get(req.qualification);
+        throw new EcertError('ERR_FORBIDDEN', {
+          zh: `${columnOf('qualification')}「${String(row.payload.qualification)}」：本凭据未获准签发 ${q.code}（${q.title}）`,
+          en: `${columnOf('qualification')} "${String(row.payload.qualification)}": this credential may not issue ${q.code} (${q.title})`,
+          details: { field: 'qualification' },
+        });
+      }
+      yield row;
+    } catch (e) {
+      if (!isEcertError(e) || e.status >= 500) throw e;
+      const rejected: RejectedRow = { $rejected: { code: e.code, message: rowMessage(e.bilingual) } };
+      yield { rowNo: row.rowNo, payload: rejected as unknown as Record<string, unknown>, columns: row.columns };
+    }
+  }
+}
+
+/** The registry keeps 500 characters of a row's message (src/registry/SqlRegistryStore.ts): both languages are cut to fit, neither dropped. */
+const MAX_MESSAGE = 500;
+
+export function rowMessage(m: { zh: string; en: string }): string {
+  const room = MAX_MESSAGE - 3;
+  if (m.zh.length + m.en.length <= room) return `${m.zh} / ${m.en}`;
+  const zhRoom = Math.max(room - m.en.length, Math.floor(room * 0.4));
+  const zh = m.zh.length > zhRoom ? `${m.zh.slice(0, zhRoom - 1)}…` : m.zh;
+  const en = m.en.length > room - zh.length ? `${m.en.slice(0, room - zh.length - 1)}…` : m.en;
+  return `${zh} / ${en}`;
+}
+
+interface Identity {
+  key: string;
+  idNumber: string;
+  idNumberRaw: string;
+  code: string;
+  title: string;
+  specialty?: string;
+}
+
+/** Holder and qualification of a row as far as they can be read, valid or not (a certificate's identity less its approval date). */
+function identityOf(payload: Record<string, unknown>, catalog: Catalog): Identity | undefined {
+  const holder = payload.holder as { idNumber?: unknown } | undefined;
+  if (typeof payload.qualification !== 'string' || typeof holder?.idNumber !== 'string') return undefined;
+  const idNumber = normalizeIdNumber(holder.idNumber);
+  const q = resolveQualification(catalog, payload.qualification.trim()).qualification;
+  if (!idNumber || !q) return undefined;
+  const sp = typeof payload.specialty === 'string' ? payload.specialty.trim() : '';
+  const specialty = q.specialties?.find((s) => s.name === sp || s.code === sp)?.name ?? sp;
+  return { key: `${q.code}\u0000${specialty}\u0000${idNumber}`, idNumber, idNumberRaw: holder.idNumber, code: q.code, title: q.title, ...(specialty ? { specialty } : {}) };
+}
+
+function duplicateError(id: Identity, earlier: number, columnOf: (f: string) => string): EcertError {
+  const what = {
+    zh: `${columnOf('holder.idNumber')}「${id.idNumberRaw}」、${columnOf('qualification')} ${id.code}（${id.title}）${id.specialty ? `、${columnOf('specialty')}「${id.specialty}」` : ''}`,
+    en: `${columnOf('holder.idNumber')} "${id.idNumberRaw}", ${columnOf('qualification')} ${id.code} (${id.title})${id.specialty ? `, ${columnOf('specialty')} "${id.specialty}"` : ''}`,
+  };
+  return new EcertError('ERR_DUPLICATE_IN_BATCH', {
+    zh: `与第 ${earlier} 行重复（${what.zh}）；同一人同一资格只签发一张证书，请删除或更正其中一行`,
+    en: `same as row ${earlier} (${what.en}); one certificate per holder and qualification: delete or correct one of the rows`,
+    details: { field: 'holder.idNumber', row: earlier },
+  });
+}
