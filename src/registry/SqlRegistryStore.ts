@@ -38,9 +38,9 @@ const MAX_CLAIM = 1000;
 /** Batch rows inserted per statement group when a batch is stored. */
 const BATCH_ROWS_SLICE = 500;
 /** Concurrent reserves or commits grouped into one transaction at most. */
-const GROUP = 32;
+const GROUP = 64;
 /** How long committing batch rows waits for more to join its transaction (see Coalescer). */
-const BATCH_COMMIT_LINGER_MS = 20;
+const BATCH_COMMIT_LINGER_MS = 60;
 /** Failure messages are cut to this many characters. */
 const MAX_ERROR_MESSAGE = 500;
 

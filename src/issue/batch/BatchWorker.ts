@@ -27,7 +27,7 @@ export interface BatchWorkerOptions {
  * for a thread, or waiting for their group commit (the registry lets batch commits linger to
  * fill a transaction, src/registry/SqlRegistryStore.ts), so the threads never run dry.
  */
-const ROWS_PER_RENDER_THREAD = 16;
+const ROWS_PER_RENDER_THREAD = 48;
 
 export function rowsInFlight(documents: object): number {
   return ROWS_PER_RENDER_THREAD * Math.max(1, (documents as { size?: number }).size ?? 1);
