@@ -61,19 +61,21 @@ function tablesFor(size: number, reserved: Uint8Array) {
 /**
  * Given a symbol built with mask `applied` (modules and their reserved-module map, row-major),
  * return the modules under the best mask, with that mask's format information, and the mask.
+ * Two buffers serve all eight candidates (the best so far and the one being scored).
  */
 export function selectMask(modules: Uint8Array, reserved: Uint8Array, size: number, applied: number, level: keyof typeof EC_BITS): { modules: Uint8Array; mask: number } {
   const { masks, format } = tablesFor(size, reserved);
-  const base = new Uint8Array(modules.length);
+  const n = modules.length;
+  const base = new Uint8Array(n);
   const undo = masks[applied];
-  for (let k = 0; k < base.length; k++) base[k] = modules[k] ^ undo[k];
-  let best: Uint8Array = base;
+  for (let k = 0; k < n; k++) base[k] = modules[k] ^ undo[k];
+  let best = new Uint8Array(n);
+  let cand = new Uint8Array(n);
   let bestMask = -1;
   let bestPenalty = Infinity;
   for (let p = 0; p < 8; p++) {
-    const cand = new Uint8Array(base.length);
     const m = masks[p];
-    for (let k = 0; k < cand.length; k++) cand[k] = base[k] ^ m[k];
+    for (let k = 0; k < n; k++) cand[k] = base[k] ^ m[k];
     const bits = formatBits(level, p);
     for (let i = 0; i < 15; i++) {
       const b = (bits >> i) & 1;
@@ -84,48 +86,57 @@ export function selectMask(modules: Uint8Array, reserved: Uint8Array, size: numb
     const penalty = penaltyOf(cand, size);
     if (penalty < bestPenalty) {
       bestPenalty = penalty;
-      best = cand;
       bestMask = p;
+      [best, cand] = [cand, best];
     }
   }
   return { modules: best, mask: bestMask };
 }
 
-/** N1 + N2 + N3 + N4 of §7.8.3 Table 11, as computed by the `qrcode` package. */
+/**
+ * N1 + N2 + N3 + N4 of §7.8.3 Table 11, as computed by the `qrcode` package: one pass along
+ * the rows (N1, N3, the 2×2 blocks of N2 with the next row, the dark count of N4), one down
+ * the columns (N1, N3).
+ */
 export function penaltyOf(d: Uint8Array, size: number): number {
-  // columns are scored as the rows of the transposed symbol (sequential memory access)
-  const t = new Uint8Array(d.length);
-  for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) t[c * size + r] = d[r * size + c];
-  let points = linePenalty(d, size) + linePenalty(t, size);
-  // N2: 2×2 blocks of one colour: 3 each; N4: dark proportion away from 50 %: 10 per 5 %
+  let points = 0;
+  let finders = 0;
   let blocks = 0;
   let dark = 0;
   for (let r = 0; r < size; r++) {
     const k0 = r * size;
-    for (let c = 0; c < size; c++) dark += d[k0 + c];
-    if (r === size - 1) break;
-    for (let c = 0; c < size - 1; c++) {
-      const k = k0 + c;
-      const s = d[k] + d[k + 1] + d[k + size] + d[k + size + 1];
-      if (s === 4 || s === 0) blocks++;
-    }
-  }
-  points += blocks * 3;
-  points += Math.abs(Math.ceil((dark * 100) / d.length / 5) - 10) * 10;
-  return points;
-}
-
-/** N1 (runs of ≥ 5 same-colour modules: 3 + (run − 5)) and N3 (1:1:3:1:1 patterns with 4 light modules: 40) along rows. */
-function linePenalty(d: Uint8Array, size: number): number {
-  let points = 0;
-  let finders = 0;
-  for (let r = 0; r < size; r++) {
-    const k0 = r * size;
+    const below = r < size - 1;
     let run = 0;
     let last = -1;
     let bits = 0;
     for (let c = 0; c < size; c++) {
-      const a = d[k0 + c];
+      const k = k0 + c;
+      const a = d[k];
+      dark += a;
+      // N1: runs of ≥ 5 same-colour modules score 3 + (run − 5)
+      if (a === last) run++;
+      else {
+        if (run >= 5) points += run - 2;
+        last = a;
+        run = 1;
+      }
+      // N3: 1:1:3:1:1 with 4 light modules on either side, 40 each
+      bits = ((bits << 1) & 0x7ff) | a;
+      if (c >= 10 && (bits === 0x5d0 || bits === 0x05d)) finders++;
+      // N2: 2×2 blocks of one colour, 3 each
+      if (below && c < size - 1) {
+        const s = a + d[k + 1] + d[k + size] + d[k + size + 1];
+        if (s === 4 || s === 0) blocks++;
+      }
+    }
+    if (run >= 5) points += run - 2;
+  }
+  for (let c = 0; c < size; c++) {
+    let run = 0;
+    let last = -1;
+    let bits = 0;
+    for (let r = 0, k = c; r < size; r++, k += size) {
+      const a = d[k];
       if (a === last) run++;
       else {
         if (run >= 5) points += run - 2;
@@ -133,9 +144,12 @@ function linePenalty(d: Uint8Array, size: number): number {
         run = 1;
       }
       bits = ((bits << 1) & 0x7ff) | a;
-      if (c >= 10 && (bits === 0x5d0 || bits === 0x05d)) finders++;
+      if (r >= 10 && (bits === 0x5d0 || bits === 0x05d)) finders++;
     }
     if (run >= 5) points += run - 2;
   }
-  return points + finders * 40;
+  points += finders * 40 + blocks * 3;
+  // N4: dark proportion away from 50 %, 10 per 5 %
+  points += Math.abs(Math.ceil((dark * 100) / d.length / 5) - 10) * 10;
+  return points;
 }
