@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
 import type { CertificateView } from './CertificateView';
 import { sealArtwork } from './artwork/sealArtwork';
 import { qrArtwork } from './artwork/qrArtwork';
@@ -8,7 +7,7 @@ import { FontSet } from './fonts/FontSet';
 import { PdfFontEmbedder, type EmbeddedFont } from './fonts/PdfFontEmbedder';
 import { loadLayout, fillTemplate } from './layout/loadLayout';
 import type { FieldValue, Layout } from './layout/layoutSchema';
-import { PdfWriter, pdfDate, pdfTextString, num } from './pdf/PdfWriter';
+import { PdfWriter, deflate, pdfDate, pdfTextString, num } from './pdf/PdfWriter';
 import { TextSetter } from './text/TextSetter';
 import { annotationBandOps } from './annotationBand';
 import { SAMPLE_WATERMARK_ALPHA, SAMPLE_WATERMARK_TEXT, sampleWatermarkOps } from './sampleWatermark';
@@ -139,9 +138,8 @@ export function renderCertificate(view: CertificateView, opts: RenderOptions): P
 
   const fontDicts: string[] = [];
   // The font subsets are only known once every string has been encoded.
-  for (const font of [...fonts.finish(FIXED_FONT_CACHE), ...holderFonts.finish()]) {
-    fontDicts.push(`/${font.resourceName} ${writeFont(w, font)} 0 R`);
-  }
+  for (const font of fonts.finish(FIXED_FONT_CACHE)) fontDicts.push(`/${font.resourceName} ${writeFont(w, font, true)} 0 R`);
+  for (const font of holderFonts.finish()) fontDicts.push(`/${font.resourceName} ${writeFont(w, font, false)} 0 R`);
   if (FIXED_FONT_CACHE.size > 500) FIXED_FONT_CACHE.delete(FIXED_FONT_CACHE.keys().next().value!);
   const fontResources = `/Font << ${fontDicts.join(' ')} >>`;
 
@@ -223,8 +221,8 @@ const FIXED_CHARACTERS = '0123456789X年月日男女';
 const FIXED_FONT_CACHE = new Map<string, EmbeddedFont>();
 
 /** Type0 font with its CIDFontType2 descendant, descriptor, TrueType file and ToUnicode CMap (ISO 32000-1 §9.7). */
-function writeFont(w: PdfWriter, font: EmbeddedFont): number {
-  font.deflated ??= { fontFile2: deflateSync(font.fontFile2, { level: 9 }), toUnicode: deflateSync(Buffer.from(font.toUnicode, 'latin1'), { level: 9 }) };
+function writeFont(w: PdfWriter, font: EmbeddedFont, cached: boolean): number {
+  font.deflated ??= { fontFile2: deflate(font.fontFile2, cached), toUnicode: deflate(Buffer.from(font.toUnicode, 'latin1'), cached) };
   const file = w.deflatedStream(`/Length1 ${font.fontFile2.length}`, font.deflated.fontFile2);
   const d = font.descriptor;
   const descriptor = w.add(
