@@ -6,12 +6,14 @@
  *   measured in the same run (target ≥ 90 %).
  * - PostgreSQL, one qualification: two instances (own registry pool, own render pool of one
  *   thread, own batch worker) issuing one batch together, against one such instance
- *   (target ≥ 1.8×). Skipped when PostgreSQL is unreachable.
+ *   (target ≥ 1.8×), with the CPU one instance spends per certificate (this process, render
+ *   thread included, and the local PostgreSQL server) and the ratio every core of this
+ *   machine could give at that cost. Skipped when PostgreSQL is unreachable.
  *
  *   BENCH_REGISTRY_ROWS   rows per run (default 2000)
  *   BENCH_DATABASE_URL    PostgreSQL (default postgres://postgres@127.0.0.1:5432/test)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -40,21 +42,45 @@ async function services(work: string, keysDir: string, name: string, threads: nu
   return createServices(config, { renderThreads: threads, ensureKeys: false, logger: pino({ level: 'silent' }) });
 }
 
-/** Rows per second of one batch issued by the workers of the given instances (the first submits). */
-async function batchRate(instances: Services[], offset: number, tag: string): Promise<number> {
+/**
+ * CPU time (ms) used so far by the local PostgreSQL server's processes (proc(5): utime + stime
+ * of every `postgres` process, in clock ticks of 10 ms); 0 when the server is not on this machine.
+ */
+function postgresCpuMs(): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks * 10;
+}
+
+/** Rows per second of one batch issued by the workers of the given instances (the first submits), and the CPU it took per row. */
+async function batchRate(instances: Services[], offset: number, tag: string): Promise<{ perSecond: number; nodeCpuMs: number; postgresCpuMs: number }> {
   const [first] = instances;
   const issuer = { id: `iss_bench_${tag}`, bodyCode: '*', name: 'bench', qualifications: [QUALIFICATION] };
   await first.registry.createIssuer({ ...issuer, keyHash: `bench-${tag}-${Date.now()}`, actor: 'bench', now: new Date() });
   const batchId = `b_bench_${tag}_${Date.now()}`;
   await first.registry.createBatch({ id: batchId, issuerId: issuer.id, rows: Array.from({ length: ROWS }, (_, i) => ({ rowNo: i + 1, payload: row(offset + i) })), now: new Date() });
+  const cpu0 = process.cpuUsage();
+  const pg0 = postgresCpuMs();
   const t0 = performance.now();
   await Promise.all(
     instances.map((s) => new BatchWorker(s, { batchId, untilEmpty: true, leaseMs: 60_000 }).start().done()),
   );
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const pgMs = postgresCpuMs() - pg0;
   const b = (await first.registry.getBatch(batchId))!;
   if (b.done !== ROWS) throw new Error(`batch ${tag}: ${b.done}/${ROWS} issued, ${b.failed} failed: ${JSON.stringify(b.errors.slice(0, 3))}`);
-  return ROWS / seconds;
+  return { perSecond: ROWS / seconds, nodeCpuMs: (cpu.user + cpu.system) / 1000 / ROWS, postgresCpuMs: pgMs / ROWS };
 }
 
 export async function registryThroughput(log: (s: string) => void = (s) => process.stdout.write(s + '\n')): Promise<Record<string, unknown>> {
@@ -82,7 +108,7 @@ export async function registryThroughput(log: (s: string) => void = (s) => proce
     let viaRegistry: number;
     try {
       await batchRate([sqlite], 0, 'warm').catch(() => undefined); // warm-up (JIT, fonts in the workers)
-      viaRegistry = await batchRate([sqlite], 100_000, 'sqlite');
+      viaRegistry = (await batchRate([sqlite], 100_000, 'sqlite')).perSecond;
     } finally {
       await sqlite.registry.close();
       await sqlite.documents.close();
@@ -110,7 +136,17 @@ export async function registryThroughput(log: (s: string) => void = (s) => proce
         await batchRate([a], 200_000, 'pgwarm').catch(() => undefined);
         const one = await batchRate([a], 300_000, 'pg1');
         const two = await batchRate([a, b], 400_000, 'pg2');
-        out.postgres = { oneInstancePerSecond: Math.round(one), twoInstancesPerSecond: Math.round(two), ratio: Math.round((two / one) * 100) / 100 };
+        // What this machine allows: every core busy at one instance's CPU cost per certificate
+        // (render thread + registry client + PostgreSQL server, all on the same cores here).
+        const cpuMsPerCertificate = one.nodeCpuMs + one.postgresCpuMs;
+        const ceiling = (cores * 1000) / cpuMsPerCertificate / one.perSecond;
+        out.postgres = {
+          oneInstancePerSecond: Math.round(one.perSecond),
+          twoInstancesPerSecond: Math.round(two.perSecond),
+          ratio: Math.round((two.perSecond / one.perSecond) * 100) / 100,
+          cpuMsPerCertificate: { node: round2(one.nodeCpuMs), postgres: round2(one.postgresCpuMs) },
+          cpuCeilingRatio: round2(ceiling),
+        };
       } finally {
         for (const s of [a, b]) {
           await s.registry.close();
@@ -126,6 +162,8 @@ export async function registryThroughput(log: (s: string) => void = (s) => proce
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await registryThroughput();
