@@ -255,6 +255,9 @@ results.registryThroughput = await registryThroughput(log);
 rmSync(work, { recursive: true, force: true });
 writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n');
 log('\n' + table(results));
+// the end of the run: handles left by libraries (undici keep-alive sockets, sharp's thread pool)
+// would keep the process alive, and busy, beside the next run
+process.exit(0);
 
 function renderPng(p: Buffer): string {
   const f = join(vdir, 'qr.pdf');

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import sharp from 'sharp';
+import type sharpType from 'sharp';
 import { EcertError } from '../../core/errors';
 
 /**
@@ -47,8 +47,11 @@ export async function prepareSealImage(bytes: Buffer): Promise<SealImage> {
     if (/<!ENTITY|<script|<image|<foreignObject|(?:xlink:)?href\s*=\s*["'](?!#)/i.test(text))
       throw bad('SVG 不得包含脚本、外部引用或嵌入图像', 'the SVG must not contain scripts, entities, external references or embedded images');
   }
-  let raw: { data: Buffer; info: sharp.OutputInfo };
-  let meta: sharp.Metadata;
+  // loaded here, not with the module: libvips costs every process (and render thread) that
+  // loads it ~19 MB, and issuing never needs it (images are prepared once, by `ecert seals set-image`)
+  const { default: sharp } = await import('sharp');
+  let raw: { data: Buffer; info: sharpType.OutputInfo };
+  let meta: sharpType.Metadata;
   try {
     const input = isSvg ? sharp(bytes, { density: 72, limitInputPixels: 1 << 24 }) : sharp(bytes, { limitInputPixels: 1 << 24, failOn: 'error' });
     meta = await input.metadata();

@@ -1,5 +1,4 @@
 import { inflateSync } from 'node:zlib';
-import sharp from 'sharp';
 
 /** At most this many images are looked at, the largest first, each at most this many pixels. */
 const MAX_IMAGES = 3;
@@ -49,6 +48,8 @@ export async function pageImages(bytes: Buffer): Promise<Buffer[]> {
       const raw = inflateSync(img.data, { maxOutputLength: img.w * img.h * 4 });
       const channels = raw.length / (img.w * img.h);
       if (channels !== 1 && channels !== 3 && channels !== 4) continue;
+      // loaded on first use (~19 MB of libvips, see src/render/artwork/sealImage.ts)
+      const { default: sharp } = await import('sharp');
       out.push(await sharp(raw, { raw: { width: img.w, height: img.h, channels } }).png({ compressionLevel: 1 }).toBuffer());
     } catch {
       // an image we cannot read is skipped
