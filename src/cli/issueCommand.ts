@@ -7,6 +7,7 @@ import { loadConfig } from '../config';
 import { createServices, type Services } from '../services';
 import { submitBatch } from '../issue/batch/submitBatch';
 import { BatchWorker, rowsInFlight } from '../issue/batch/BatchWorker';
+import { collectGarbage } from '../runtime/collectGarbage';
 import type { BatchStatus, Issuer } from '../registry/RegistryStore';
 
 /** The local operator issues on behalf of every body (it holds the keys anyway). */
@@ -37,6 +38,7 @@ async function runIssue(s: Services, opts: { file: string; out?: string }): Prom
   // the batch is claimed exclusively: a service on the same registry leaves it to this run
   const owner = `cli:${process.pid}@${hostname()}`;
   const { batchId, total, existing } = await submitBatch(body, type, operator, s, { owner });
+  collectGarbage();
   if (existing) await s.registry.setBatchOwner(batchId, owner);
   await s.registry.releaseBatchLeases(batchId);
   const before = (await s.registry.getBatch(batchId))!;
