@@ -38,7 +38,8 @@ async function runIssue(s: Services, opts: { file: string; out?: string }): Prom
   // the batch is claimed exclusively: a service on the same registry leaves it to this run
   const owner = `cli:${process.pid}@${hostname()}`;
   const { batchId, total, existing } = await submitBatch(body, type, operator, s, { owner });
-  collectGarbage();
+  // the parsed file is garbage now (src/runtime/collectGarbage.ts); a resumed batch parsed nothing
+  if (!existing) collectGarbage();
   if (existing) await s.registry.setBatchOwner(batchId, owner);
   await s.registry.releaseBatchLeases(batchId);
   const before = (await s.registry.getBatch(batchId))!;

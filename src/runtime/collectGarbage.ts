@@ -9,9 +9,10 @@ let gc: (() => void) | undefined;
  * text and the duplicate index, src/cli/issueCommand.ts). Left to V8, that garbage stays until
  * the old generation next reaches its limit, after the render threads have started and the
  * first documents' buffers have been promoted, and the batch's peak resident size carries both
- * (100,000 rows: about 360 MB at the start of issuing against 300 MB after the first full
- * collection). Node has no call for it: V8's --expose-gc, set at run time, installs `gc` in
- * contexts created afterwards (the way jest-leak-detector takes it), and is unset again.
+ * (100,000 rows on the 2-core bench machine: 368 MB peak without this collection, 323 MB with
+ * it, README "Benchmark"). Node has no call for it: V8's --expose-gc, set at run time,
+ * installs `gc` in contexts created afterwards (the way jest-leak-detector takes it), and is
+ * unset again.
  */
 export function collectGarbage(): void {
   if (!gc) {

@@ -37,7 +37,11 @@ export async function pageImages(bytes: Buffer): Promise<Buffer[]> {
   } catch {
     return [];
   }
+  if (!found.length) return [];
   found.sort((a, b) => b.w * b.h - a.w * a.h);
+  // loaded on first use (~19 MB of libvips, see src/render/artwork/sealImage.ts), outside the
+  // per-image try: a library that cannot load is an error, not an unreadable image
+  const { default: sharp } = await import('sharp');
   const out: Buffer[] = [];
   for (const img of found.slice(0, MAX_IMAGES)) {
     try {
@@ -48,8 +52,6 @@ export async function pageImages(bytes: Buffer): Promise<Buffer[]> {
       const raw = inflateSync(img.data, { maxOutputLength: img.w * img.h * 4 });
       const channels = raw.length / (img.w * img.h);
       if (channels !== 1 && channels !== 3 && channels !== 4) continue;
-      // loaded on first use (~19 MB of libvips, see src/render/artwork/sealImage.ts)
-      const { default: sharp } = await import('sharp');
       out.push(await sharp(raw, { raw: { width: img.w, height: img.h, channels } }).png({ compressionLevel: 1 }).toBuffer());
     } catch {
       // an image we cannot read is skipped
