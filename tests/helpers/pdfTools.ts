@@ -18,10 +18,14 @@ export function renderPng(pdf: Buffer, dpi = 150): string {
   return path.replace(/\.pdf$/, '.png');
 }
 
-/** Decode the QR code(s) of a PNG with zbarimg. */
+/** Decode the QR code(s) of a PNG with zbarimg (exit 4: no symbol found). */
 export function zbar(pngPath: string): string[] {
-  const out = execFileSync('zbarimg', ['--quiet', '--raw', pngPath], { encoding: 'utf8' });
-  return out.split('\n').filter(Boolean);
+  try {
+    return execFileSync('zbarimg', ['--quiet', '--raw', pngPath], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  } catch (e) {
+    const { status, stderr } = e as { status?: number; stderr?: string };
+    throw new Error(`zbarimg ${pngPath}: exit ${status}${stderr ? `: ${stderr.trim()}` : ''}`);
+  }
 }
 
 export function pdftotext(pdf: Buffer): string {

@@ -14,9 +14,11 @@ import { tokenFromText } from '../../../src/qr/tokenFromText';
 import type { Issuer } from '../../../src/registry/RegistryStore';
 
 /**
- * The printed QR code scans (issue 11): zbarimg reads it from the page rendered at 100 dpi
- * (a PDF on a screen) and from a 150-dpi rendering blurred with σ = 1 px and saved as JPEG
- * quality 40 (a poor phone photo); its modules are at least 0.6 mm on the printed A4 page.
+ * The printed QR code scans (issue 11): zbarimg reads it from the page rendered at 100 and at
+ * 72 dpi (a PDF on a screen at 100 %) and from a 150-dpi rendering blurred with σ = 1 px and
+ * saved as JPEG quality 40 (a poor phone photo); its modules are at least 0.75 mm on the
+ * printed A4 page. Regression: at 88 pt (2.5 px a module at 100 dpi) one CI run found no
+ * symbol in any of the four 100-dpi pages, and 1 page in 20 failed at 90 dpi here.
  * Holders' names of 2, 4, 12 and 23 characters (the token carries at most 36 bytes of the name).
  */
 let env: TestEnv;
@@ -44,9 +46,9 @@ async function tokenOf(text: string) {
 }
 
 describe('the printed QR code', () => {
-  it('decodes with zbarimg from the page at 100 dpi, and the token verifies', async () => {
+  it.each([100, 72])('decodes with zbarimg from the page at %i dpi, and the token verifies', async (dpi) => {
     for (const { name, pdf } of pdfs) {
-      const [text] = zbar(renderPng(pdf, 100));
+      const [text] = zbar(renderPng(pdf, dpi));
       expect(text, name).toMatch(/^HTTPS:\/\/ECERT\.MOHRSS\.GOV\.CN\/V\/\d+$/);
       const r = await tokenOf(text);
       expect(r).toMatchObject({ evidence: 'qr', indication: 'TOTAL_PASSED', certificate: { holderName: name } });
@@ -63,13 +65,13 @@ describe('the printed QR code', () => {
     }
   });
 
-  it('has modules of at least 0.6 mm at the printed size (a low QR version)', () => {
+  it('has modules of at least 0.75 mm at the printed size (a low QR version)', () => {
     const layout = loadLayout(1);
     for (const { pdf } of pdfs) {
       const [text] = zbar(renderPng(pdf, 100));
       const qr = QRCode.create(qrSegments(`https://ecert.mohrss.gov.cn/v/${tokenFromText(text)}`) as never, { errorCorrectionLevel: 'M' });
       expect(qr.version).toBeLessThanOrEqual(8);
-      expect((layout.qr.size / qr.modules.size) * MM_PER_PT).toBeGreaterThanOrEqual(0.6);
+      expect((layout.qr.size / qr.modules.size) * MM_PER_PT).toBeGreaterThanOrEqual(0.75);
     }
     if (process.env.ECERT_ARTIFACTS) writeFileSync('test-artifacts/qr-100dpi.png', readFileSync(renderPng(pdfs[2].pdf, 100)));
   });
