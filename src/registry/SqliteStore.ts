@@ -60,6 +60,11 @@ export class SqliteStore extends SqlRegistryStore {
     try {
       mkdirSync(dirname(file), { recursive: true });
       writer = new Database(file, { timeout });
+      // 16 KiB pages for a new registry (SQLite keeps an existing file's page size, and a WAL
+      // database's for good, https://www.sqlite.org/pragma.html#pragma_page_size): a ~35 KB
+      // certificate PDF is 3 WAL frames instead of 9, and a 20,000-row batch's COMMITs took
+      // 4.5–4.9 s of the main thread instead of 6.4–7.1 s (cpu profile, this machine)
+      writer.pragma('page_size = 16384');
       writer.pragma('journal_mode = WAL');
       writer.pragma('synchronous = FULL');
       writer.pragma('foreign_keys = ON');

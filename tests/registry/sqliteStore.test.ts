@@ -93,8 +93,31 @@ describe('SqliteStore specifics', () => {
       await store.close();
       const db = new Database(file);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('page_size', { simple: true })).toBe(16384);
       db.pragma('foreign_keys = ON');
       expect(() => db.prepare("INSERT INTO documents (management_no, version, sha256, pdf, created_at) VALUES ('202503900000017', 1, ?, x'00', 'now')").run('a'.repeat(64))).toThrow(/FOREIGN KEY/);
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the 4 KiB pages of a registry created before 16 KiB pages, and works on it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecert-sqlite-'));
+    try {
+      const file = join(dir, 'r.sqlite');
+      const old = new Database(file);
+      old.pragma('journal_mode = WAL');
+      old.prepare('CREATE TABLE earlier (x)').run();
+      old.close();
+      const store = SqliteStore.open({ file });
+      await store.migrate();
+      const r = await issueTwoPhase(store, { dedupKey: 'a', year: 2025, qualificationSerial: 39, record: record(1), build: async (no) => builtDocument(no, 1, 'a'), actor: 'x', now: new Date() });
+      expect(r.record.managementNo).toMatch(/^\d{15}$/);
+      await store.close();
+      const db = new Database(file);
+      expect(db.pragma('page_size', { simple: true })).toBe(4096);
+      expect(db.prepare('SELECT COUNT(*) AS n FROM documents').get()).toEqual({ n: 1 });
       db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
