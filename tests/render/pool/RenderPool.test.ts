@@ -53,6 +53,24 @@ describe('RenderPool', () => {
     }
   });
 
+  it('collects the main thread\'s garbage once per so many document bytes received (COLLECT_AFTER_BYTES)', async () => {
+    let collections = 0;
+    const counted = new RenderPool({ keysDir, threads: 1, collect: { garbage: () => collections++, afterBytes: 100_000 } });
+    await counted.ready;
+    try {
+      const sizes: number[] = [];
+      for (let i = 0; i < 10; i++) sizes.push((await counted.build(req(10 + i), ids(10 + i), 'http://localhost')).pdf.length);
+      await new Promise((r) => setImmediate(r));
+      // one collection each time the bytes received since the previous one reach 100,000
+      let expected = 0;
+      sizes.reduce((since, n) => (since + n >= 100_000 ? (expected++, 0) : since + n), 0);
+      expect(expected).toBeGreaterThanOrEqual(2);
+      expect(collections).toBe(expected);
+    } finally {
+      await counted.close();
+    }
+  });
+
   it('refuses work after close with a code, never a hang', async () => {
     const closed = new RenderPool({ keysDir, threads: 1 });
     await closed.ready;
