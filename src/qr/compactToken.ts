@@ -19,7 +19,8 @@ import { managementNoCheckChar } from '../registry/managementNumber';
  * so the token verifies offline against the published keys. The leading 0x01 keeps the integer
  * free of leading zeros (and names the format). A name longer than NAME_BYTES_IN_QR is carried
  * cut at a character boundary, with format 0x02: the symbol stays at version ≤ 8 (modules
- * ≥ 0.76 mm at the layouts' 106 pt, templates/style1.json) for any name; the verifier compares the prefix with the registry.
+ * ≥ 0.76 mm at the layouts' 106 pt, templates/style1.json) for any name; the verifier
+ * compares the prefix with the registry.
  * Formats 0x03 and 0x04 are the same two for annotated copies (src/qr/annotatedToken.ts).
  * Formats 0x05 and 0x06 are 0x01 and 0x02 for samples (issue 12, `ecert samples`): the same
  * fields, and the format byte, under the signature, says that the token is a sample's.

@@ -25,8 +25,8 @@ export function qrSegments(text: string): Array<{ data: string | Buffer; mode: '
  * coordinates, all filled at once (short to write, fast to compress). Error-correction level
  * M (15 % recovery) tolerates smudges and blur. The symbol fills `size`; its 4-module quiet
  * zone (ISO/IEC 18004 §6.3.8) is painted white around it, outside `size`, so the modules are
- * as large as the layout allows (≥ 0.76 mm at the layouts' 106 pt for a compact token of version ≤ 8: ≥ 3 px on a
- * 100-dpi screen, where 88 pt had given 2.5 px and a marginal decode).
+ * as large as the layout allows (≥ 0.76 mm at the layouts' 106 pt for a compact token of
+ * version ≤ 8: ≥ 3 px on a 100-dpi screen, where 88 pt had given 2.5 px and a marginal decode).
  */
 export function qrArtwork(text: string, x: number, y: number, size: number): { ops: string; modules: number; moduleSize: number } {
   // built once with mask 0, then the best mask chosen by qrMask.ts (same choice as the package's search, faster)
