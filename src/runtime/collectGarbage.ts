@@ -8,9 +8,9 @@ let gc: (() => void) | undefined;
  * has just become garbage: `ecert issue` after storing the batch (the cohort file, its decoded
  * text and the duplicate index, src/cli/issueCommand.ts), and the render pool once every 16 MB
  * of documents received from its threads (COLLECT_AFTER_BYTES, src/render/pool/RenderPool.ts).
- * Left to V8, the cohort's garbage stays until
- * the old generation next reaches its limit, after the render threads have started and the
- * first documents' buffers have been promoted, and the batch's peak resident size carries both
+ * Left to V8, the cohort's garbage stays until the old generation next reaches its limit,
+ * after the render threads have started and the first documents' buffers have been promoted,
+ * and the batch's peak resident size carries both
  * (100,000 rows on the 2-core bench machine: 368 MB peak without this collection, 323 MB with
  * it, README "Benchmark"). Node has no call for it: V8's --expose-gc, set at run time,
  * installs `gc` in contexts created afterwards (the way jest-leak-detector takes it), and is
