@@ -94,7 +94,7 @@ export async function registryThroughput(log: (s: string) => void = (s) => proce
   const out: Record<string, unknown> = { rows: ROWS, threads: cores };
   try {
     // raw and through the registry alternate, ROUNDS times, and the median of the rounds' ratios
-    // is the figure: on this VM a rate drifts by ±10 % within a minute, which a single pair of
+    // is the figure: on this VM a rate drifts by 10–30 % within a minute, which a single pair of
     // runs took for a difference between them (0.86–1.00 in four runs of one pair each)
     log(`registry throughput: raw render + sign vs SQLite batch, ${cores} threads, ${ROUNDS} rounds of ${ROWS} rows …`);
     // with the signature timestamp (development TSA), as the services below issue

@@ -63,6 +63,7 @@ export class RenderPool implements DocumentBuilder {
   private nextId = 1;
   private closed = false;
   private receivedBytes = 0;
+  private readonly collect: { garbage: () => void; afterBytes: number };
   readonly ready: Promise<void>;
 
   private readonly threads: number;
@@ -84,6 +85,7 @@ export class RenderPool implements DocumentBuilder {
     },
   ) {
     this.threads = Math.max(1, opts.threads ?? availableParallelism());
+    this.collect = opts.collect ?? { garbage: collectGarbage, afterBytes: COLLECT_AFTER_BYTES };
     this.ready = compiledEntry('src/render/pool/renderWorker.ts').then(async (compiled) => {
       if (compiled) this.entry = new URL(compiled);
       if (this.closed) return;
@@ -144,11 +146,10 @@ export class RenderPool implements DocumentBuilder {
         p.reject(e.code && e.code in ERROR_CODES ? new EcertError(e.code, { details: e.details, zh: stripPrefix(e.code, e.zh, 'zh'), en: stripPrefix(e.code, e.en, 'en') }) : new Error(e.message));
       } else {
         p.resolve({ pdf: Buffer.from(m.pdf!), sha256: m.sha256!, data: m.data! });
-        const { garbage, afterBytes } = this.opts.collect ?? { garbage: collectGarbage, afterBytes: COLLECT_AFTER_BYTES };
         this.receivedBytes += m.pdf!.byteLength;
-        if (this.receivedBytes >= afterBytes) {
+        if (this.receivedBytes >= this.collect.afterBytes) {
           this.receivedBytes = 0;
-          setImmediate(garbage);
+          setImmediate(this.collect.garbage);
         }
       }
       this.drain();
