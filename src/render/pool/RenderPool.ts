@@ -45,6 +45,16 @@ interface Slot {
 const COLLECT_AFTER_BYTES = 16 * 1024 * 1024;
 
 /**
+ * Tasks posted to a worker at a time (it renders two at once and queues the rest in order,
+ * renderWorker.ts). A batch's registry commit, WAL checkpoint or forced collection holds this
+ * thread for 20–45 ms now and then, during which it can post nothing; with two tasks a worker
+ * each render thread idled ~17 % of a SQLite batch in gaps of that length, with 16 (~50 ms of
+ * rendering) ~2 % (gaps measured in the workers, 4,000-row batches, this machine). A task
+ * waits behind at most 15 others of its worker: some 50 ms with file keys.
+ */
+const TASKS_PER_WORKER = 16;
+
+/**
  * Renders and signs documents in worker threads (one per core by default), so a batch uses
  * every core while the main thread keeps the registry and HTTP. Each worker loads its own
  * fonts and keys once; tasks queue when all are busy.
@@ -198,7 +208,7 @@ export class RenderPool implements DocumentBuilder {
   private drain(): void {
     while (this.queue.length && this.slots.length) {
       const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
-      if (slot.busy >= 2) return; // two in flight per worker keeps it busy without hoarding
+      if (slot.busy >= TASKS_PER_WORKER) return;
       const { task, resolve, reject } = this.queue.shift()!;
       slot.busy++;
       // a task that never answers (a worker stuck in a loop) ends its worker: nothing waits forever

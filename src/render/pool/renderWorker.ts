@@ -30,20 +30,34 @@ const remoteSign = (sealId: string, certSha256: string, data: Buffer) =>
 const timestamper = tsa ? createTimestamper({ ...tsa, keysDir, passphrase, clock: () => new Date() }) : undefined;
 const deps = { catalog: loadCatalog(), keys: loadKeyStore(keysDir, { passphrase, remoteSign }), fonts: FontSet.load(), timestamper };
 
-parentPort!.on('message', async (t: RenderTask | SignReply) => {
-  if ('signed' in t) {
-    const { rid, signature, error } = t.signed;
-    const p = signing.get(rid);
-    signing.delete(rid);
-    if (!p) return;
-    if (signature) p.resolve(Buffer.from(signature));
-    else if (error?.code && error.code in ERROR_CODES) {
-      const base = ERROR_CODES[error.code];
-      const rest = (text: string | undefined, b: string, sep: string) => (text && text.startsWith(b + sep) ? text.slice(b.length + sep.length) : undefined);
-      p.reject(new EcertError(error.code, { zh: rest(error.zh, base.zh, '：'), en: rest(error.en, base.en, ': '), details: error.details }));
-    } else p.reject(new Error(error?.message ?? 'signing failed'));
-    return;
+/**
+ * Renders at the same time at most: two, so that a render waiting for a token-held key's
+ * signature (the main thread's C_SignAsync) overlaps the next one. Tasks beyond them wait
+ * here, in order: the pool keeps more than two in this thread (RenderPool's TASKS_PER_WORKER)
+ * so that it has work while the main thread is busy with a registry commit.
+ */
+const CONCURRENT_RENDERS = 2;
+const waiting: RenderTask[] = [];
+let rendering = 0;
+
+parentPort!.on('message', (t: RenderTask | SignReply) => {
+  if ('signed' in t) return settleSignature(t.signed);
+  waiting.push(t);
+  startRenders();
+});
+parentPort!.postMessage({ ready: true });
+
+function startRenders(): void {
+  while (rendering < CONCURRENT_RENDERS && waiting.length) {
+    rendering++;
+    void render(waiting.shift()!).finally(() => {
+      rendering--;
+      startRenders();
+    });
   }
+}
+
+async function render(t: RenderTask): Promise<void> {
   try {
     const built = await buildCertificateDocument(t.req, { ...t.ids, signingTime: new Date(t.ids.signingTime) }, { ...deps, publicUrl: t.publicUrl });
     const pdf = built.pdf.buffer.slice(built.pdf.byteOffset, built.pdf.byteOffset + built.pdf.length) as ArrayBuffer;
@@ -51,5 +65,16 @@ parentPort!.on('message', async (t: RenderTask | SignReply) => {
   } catch (e) {
     parentPort!.postMessage({ id: t.id, error: isEcertError(e) ? { code: e.code, zh: e.bilingual.zh, en: e.bilingual.en, details: e.details } : { message: (e as Error).message } });
   }
-});
-parentPort!.postMessage({ ready: true });
+}
+
+function settleSignature({ rid, signature, error }: SignReply['signed']): void {
+  const p = signing.get(rid);
+  signing.delete(rid);
+  if (!p) return;
+  if (signature) p.resolve(Buffer.from(signature));
+  else if (error?.code && error.code in ERROR_CODES) {
+    const base = ERROR_CODES[error.code];
+    const rest = (text: string | undefined, b: string, sep: string) => (text && text.startsWith(b + sep) ? text.slice(b.length + sep.length) : undefined);
+    p.reject(new EcertError(error.code, { zh: rest(error.zh, base.zh, '：'), en: rest(error.en, base.en, ': '), details: error.details }));
+  } else p.reject(new Error(error?.message ?? 'signing failed'));
+}

@@ -71,6 +71,28 @@ describe('RenderPool', () => {
     }
   });
 
+  it('keeps its threads rendering while the main thread is held (TASKS_PER_WORKER tasks posted to each)', async () => {
+    const held = new RenderPool({ keysDir, threads: 1 });
+    await held.ready;
+    try {
+      await held.build(req(30), ids(30), 'http://localhost'); // the worker's first render (JIT, fonts) out of the way
+      const order: string[] = [];
+      const builds = Array.from({ length: 20 }, (_, i) => held.build(req(31 + i), ids(31 + i), 'http://localhost').then((b) => order.push(b.data.managementNo)));
+      // hold this thread as a long registry commit would: nothing can be posted meanwhile
+      const until = Date.now() + 3000;
+      while (Date.now() < until);
+      // what the worker finished meanwhile arrives in the next turn of the event loop: all it
+      // was given (16), where a pool posting two at a time would have 2
+      await new Promise((r) => setImmediate(r));
+      expect(order.length).toBe(16);
+      await Promise.all(builds);
+      // two render at once in a worker, so they may finish out of order; each answers with its own 管理号
+      expect(order.sort()).toEqual(Array.from({ length: 20 }, (_, i) => ids(31 + i).managementNo).sort());
+    } finally {
+      await held.close();
+    }
+  });
+
   it('refuses work after close with a code, never a hang', async () => {
     const closed = new RenderPool({ keysDir, threads: 1 });
     await closed.ready;
