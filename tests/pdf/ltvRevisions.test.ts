@@ -1,3 +1,4 @@
+import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestServices, type TestEnv } from '../helpers/testServices';
 import { issueBody } from '../helpers/holders';
@@ -14,6 +15,11 @@ let env: TestEnv;
 let tsa: OpensslTsa;
 let pdf: Buffer;
 const offline = (b: Buffer) => verifyPdf(b, { trustAnchors: env.s.keys.trustAnchors, tsaTrustAnchors: [...env.s.tsaTrustAnchors, tsa.certsDer()[0]], catalog: env.s.catalog, clock: env.s.clock });
+/** What an RFC 3161 token's signature covers (RFC 5652 §5.4): its TSTInfo and signer infos, re-encoded; not its certificates. */
+const signedPartOf = (token: Buffer) => {
+  const sd = new pkijs.SignedData({ schema: pkijs.ContentInfo.fromBER(new Uint8Array(token)).content });
+  return Buffer.concat([sd.encapContentInfo.toSchema().toBER(), ...sd.signerInfos.map((x) => x.toSchema().toBER())].map((b) => Buffer.from(b)));
+};
 const codeOf = (f: () => unknown) => {
   try {
     f();
@@ -85,6 +91,7 @@ describe('LTV revisions', () => {
 
   it('mutated B-LTA files: never an exception; what the structure lets through the document timestamp refuses; each judged within 200 ms', async () => {
     const lta = await appendLtvRevision(pdf, { certs: [...env.s.keys.trustAnchors, ...tsa.certsDer()], ocsps: [tsa.ocspDer()], crls: [tsa.crlDer()] }, (d) => tsa.stamp(d));
+    const tokenSigned = signedPartOf(inspectSignatures(lta).documentTimestamps[0].token);
     let seed = 14;
     const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
     const problems: string[] = [];
@@ -103,7 +110,10 @@ describe('LTV revisions', () => {
           structuralPasses++;
           const d = inspectSignatures(t).documentTimestamps[0];
           const covered = Buffer.concat([t.subarray(0, d.byteRange[1]), t.subarray(d.byteRange[2], d.byteRange[2] + d.byteRange[3])]);
-          if (/Verification: OK/.test(tsa.verify(d.token, covered))) problems.push(`${i}: structure and timestamp both accept a mutation`);
+          // unless the mutation is in a certificate the token carries, which its signature does not
+          // cover and which both take from their trust anchors instead (the TSA's own; the
+          // offsets vary with each run's token, so some run lands there)
+          if (/Verification: OK/.test(tsa.verify(d.token, covered)) && !signedPartOf(d.token).equals(tokenSigned)) problems.push(`${i}: structure and timestamp both accept a mutation`);
         }
       } catch (e) {
         problems.push(`${i}: threw ${(e as Error).message}`);
@@ -111,6 +121,6 @@ describe('LTV revisions', () => {
       if (performance.now() - t0 > 200) problems.push(`${i}: slow`);
     }
     expect(problems).toEqual([]);
-    console.log(`mutated B-LTA files: ${structuralPasses} of 300 pass the structure rules, each refused by openssl ts -verify`);
+    console.log(`mutated B-LTA files: ${structuralPasses} of 300 pass the structure rules; openssl ts -verify refuses each, unless the mutation is in a certificate the token carries`);
   });
 });
