@@ -19,3 +19,11 @@ export function holder(i = 0, over: Partial<{ name: string; sex: '男' | '女'; 
 export function issueBody(qualification: string, i = 0, over: Record<string, unknown> = {}) {
   return { qualification, holder: holder(i), approvalDate: '2025-06-30', issueDate: '2025-08-15', ...over };
 }
+
+/**
+ * An 18-character resident ID number standing on its own (GB 11643: 17 digits and a check digit
+ * or X), for asserting that none appears in a public output. Not inside a longer run of letters
+ * and digits: a SHA-256 or a serial number in hex holds 18 decimal digits in a row in about one
+ * run in a hundred.
+ */
+export const FULL_ID_NUMBER = /(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])/;
