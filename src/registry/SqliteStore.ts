@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { EcertError } from '../core/errors';
 import { AsyncMutex } from './AsyncMutex';
+import { WalCheckpointer } from './WalCheckpointer';
 import type { Row, SqlSession } from './SqlSession';
 import { SqlRegistryStore, type ClaimArgs } from './SqlRegistryStore';
 import type { BatchRowRef } from './RegistryStore';
@@ -17,6 +18,18 @@ export interface SqliteStoreOptions {
 /** Transactions committed together at most (group commit). */
 const MAX_GROUP = 64;
 
+/**
+ * WAL frames a checkpoint should find: SQLite's own automatic checkpoint threshold
+ * (https://www.sqlite.org/pragma.html#pragma_wal_autocheckpoint), 16 MB with 16 KiB pages.
+ */
+const CHECKPOINT_FRAMES = 1000;
+/**
+ * Time from one checkpoint to the next (after a commit), adapted within these bounds so that
+ * each finds about CHECKPOINT_FRAMES: 450–650 ms in a batch here, whose checkpoint then holds
+ * this process's writes for some tens of milliseconds, not its event loop (WalCheckpointer.ts).
+ */
+const CHECKPOINT_INTERVAL_MS = { min: 25, first: 250, max: 2000 };
+
 /** One writer lock per database file and process, shared by every store open on that file. */
 const writeLocks = new Map<string, { mutex: AsyncMutex; users: number }>();
 
@@ -29,6 +42,7 @@ const writeLocks = new Map<string, { mutex: AsyncMutex; users: number }>();
  * - The reader (query_only) serves look-ups while a write transaction is open: WAL readers see
  *   the last committed state and are never blocked by the writer.
  * synchronous = FULL: a commit acknowledged to an issuer survives a power cut, not only a crash.
+ * Checkpoints run in a thread of their own, between write transactions (checkpointSoon).
  */
 export class SqliteStore extends SqlRegistryStore {
   readonly engine = 'sqlite' as const;
@@ -38,13 +52,20 @@ export class SqliteStore extends SqlRegistryStore {
   private readonly lockKey: string;
   private readonly lock: { mutex: AsyncMutex; users: number };
   private closed = false;
+  private readonly checkpointer: WalCheckpointer;
+  private checkpointRunning = false;
+  private checkpointTimer?: NodeJS.Timeout;
+  private lastCheckpointAt = performance.now();
+  private checkpointIntervalMs = CHECKPOINT_INTERVAL_MS.first;
 
   private constructor(
     private readonly writer: Database.Database,
     private readonly reader: Database.Database,
     file: string,
+    busyTimeoutMs: number,
   ) {
     super();
+    this.checkpointer = new WalCheckpointer({ file, busyTimeoutMs });
     this.writerSession = new SqliteSession(writer);
     this.db = new SqliteSession(reader);
     this.lockKey = file;
@@ -67,11 +88,13 @@ export class SqliteStore extends SqlRegistryStore {
       writer.pragma('page_size = 16384');
       writer.pragma('journal_mode = WAL');
       writer.pragma('synchronous = FULL');
+      // no checkpoint inside a COMMIT: this store runs them in a thread (checkpointSoon)
+      writer.pragma('wal_autocheckpoint = 0');
       writer.pragma('foreign_keys = ON');
       const reader = new Database(file, { timeout });
       reader.pragma('foreign_keys = ON');
       reader.pragma('query_only = ON');
-      return new SqliteStore(writer, reader, file);
+      return new SqliteStore(writer, reader, file, timeout);
     } catch (e) {
       writer?.close();
       throw unavailable(e);
@@ -91,6 +114,7 @@ export class SqliteStore extends SqlRegistryStore {
       this.closed = true;
       this.reader.close();
       this.writer.close();
+      await this.checkpointer.close();
       if (--lock.users === 0 && writeLocks.get(this.lockKey) === lock) writeLocks.delete(this.lockKey);
     });
   }
@@ -159,6 +183,47 @@ export class SqliteStore extends SqlRegistryStore {
       const o = outcomes[i];
       if (o.ok) g.resolve(o.value);
       else g.reject(o.error);
+    });
+    this.checkpointSoon();
+  }
+
+  /**
+   * A PASSIVE checkpoint in the checkpoint thread, an interval after the previous one at the
+   * earliest (CHECKPOINT_INTERVAL_MS), holding this process's write lock meanwhile: with no
+   * write in between, the first write after a complete checkpoint starts the WAL again from its
+   * beginning (https://www.sqlite.org/wal.html#avoiding_excessively_large_wal_files), so it
+   * stays near CHECKPOINT_FRAMES. If the thread cannot be used, the checkpoint runs here.
+   */
+  private checkpointSoon(): void {
+    if (this.checkpointRunning || this.closed) return;
+    const wait = this.lastCheckpointAt + this.checkpointIntervalMs - performance.now();
+    if (wait > 0) {
+      // the last commit of a burst gets its checkpoint when the interval is over
+      this.checkpointTimer ??= setTimeout(() => {
+        this.checkpointTimer = undefined;
+        this.checkpointSoon();
+      }, wait).unref();
+      return;
+    }
+    // due now (a commit, or the timer; a commit also when a busy loop keeps timers from firing)
+    clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = undefined;
+    this.checkpointRunning = true;
+    void this.lock.mutex.run(async () => {
+      try {
+        if (this.closed) return;
+        const { logFrames } = await this.checkpointer.run().catch(() => {
+          const [r] = mapped(() => this.writer.pragma('wal_checkpoint(PASSIVE)')) as Array<{ log: number }>;
+          return { logFrames: Number(r.log) };
+        });
+        const { min, max } = CHECKPOINT_INTERVAL_MS;
+        this.checkpointIntervalMs = Math.min(max, Math.max(min, (this.checkpointIntervalMs * CHECKPOINT_FRAMES) / Math.max(1, logFrames)));
+      } catch {
+        // the database is unusable right now: the next transaction reports it
+      } finally {
+        this.lastCheckpointAt = performance.now();
+        this.checkpointRunning = false;
+      }
     });
   }
 

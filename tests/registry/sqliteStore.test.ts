@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -100,6 +101,43 @@ describe('SqliteStore specifics', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('checkpoints the WAL after commits, in a thread of its own: the WAL stops growing, and every document reads back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecert-sqlite-'));
+    const file = join(dir, 'r.sqlite');
+    const store = SqliteStore.open({ file });
+    try {
+      await store.migrate();
+      // the writer itself never checkpoints (SqliteStore.open): without the checkpoint thread the
+      // WAL would hold all 100 MB written below (800 documents of 128 KiB)
+      const padding = randomBytes(128 * 1024);
+      const big = (no: string, i: number) => {
+        const b = builtDocument(no, 1, `w${i}`);
+        const pdf = Buffer.concat([b.pdf, padding, Buffer.from(`% ${i}\n`)]);
+        return { ...b, pdf, sha256: createHash('sha256').update(pdf).digest('hex') };
+      };
+      const walSize = () => statSync(`${file}-wal`).size;
+      let atHalf = 0;
+      const issued: Array<{ no: string; sha256: string }> = [];
+      for (let i = 0; i < 800; i++) {
+        const r = await issueTwoPhase(store, { dedupKey: `w${i}`, year: 2025, qualificationSerial: 39, record: record(i), build: async (no) => big(no, i), actor: 'x', now });
+        issued.push({ no: r.record.managementNo, sha256: big(r.record.managementNo, i).sha256 });
+        if (i === 399) atHalf = walSize();
+      }
+      // the WAL file keeps the size it reached in the first interval (~250 ms, before the interval
+      // adapts to the write rate): it is reused from its beginning after each checkpoint, where it
+      // would have doubled in the second half without them
+      expect(atHalf).toBeLessThan(400 * padding.length);
+      expect(walSize()).toBeLessThan(1.2 * atHalf);
+      for (const { no, sha256 } of issued.filter((_, i) => i % 80 === 0)) expect((await store.getDocument(no))!.sha256).toBe(sha256);
+      expect(await store.verifyAudit()).toMatchObject({ ok: true, entries: 800 });
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // the checkpoint thread's connection, closed last, checkpointed the rest and removed the WAL
+    expect(statSync(`${file}-wal`, { throwIfNoEntry: false })).toBeUndefined();
   });
 
   it('keeps the 4 KiB pages of a registry created before 16 KiB pages, and works on it', async () => {
