@@ -20,9 +20,10 @@ export interface CheckpointOutcome {
  */
 export class WalCheckpointer {
   private worker?: Worker;
-  private pending?: { resolve: (o: CheckpointOutcome) => void; reject: (e: Error) => void };
+  private pending?: { resolve: (o: CheckpointOutcome) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
-  constructor(private readonly opts: { file: string; busyTimeoutMs: number }) {}
+  /** `timeoutMs`: a checkpoint not answered by then ends its thread (the writes waiting for it go on). */
+  constructor(private readonly opts: { file: string; busyTimeoutMs: number; timeoutMs?: number }) {}
 
   run(): Promise<CheckpointOutcome> {
     if (this.pending) return Promise.reject(new Error('a checkpoint is already running'));
@@ -30,7 +31,8 @@ export class WalCheckpointer {
     // a checkpoint under way keeps the process alive, as the writes waiting for it would
     worker.ref();
     return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
+      const timer = setTimeout(() => this.lost(worker, new Error('WAL checkpoint timed out')), this.opts.timeoutMs ?? 60_000);
+      this.pending = { resolve, reject, timer };
       worker.postMessage('checkpoint');
     });
   }
@@ -48,11 +50,13 @@ export class WalCheckpointer {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(new URL('./walCheckpointWorker.mjs', import.meta.url), { workerData: this.opts });
+    const { file, busyTimeoutMs } = this.opts;
+    const worker = new Worker(new URL('./walCheckpointWorker.mjs', import.meta.url), { workerData: { file, busyTimeoutMs } });
     worker.unref();
-    worker.on('message', (m: { log: number; checkpointed: number; error?: string }) =>
-      this.settle(m.error ? new Error(`WAL checkpoint: ${m.error}`) : { logFrames: m.log, checkpointedFrames: m.checkpointed }),
-    );
+    worker.on('message', (m: { log: number; checkpointed: number; error?: string }) => {
+      if (this.worker !== worker) return; // a thread given up on (timed out, closed)
+      this.settle(m.error ? new Error(`WAL checkpoint: ${m.error}`) : { logFrames: m.log, checkpointedFrames: m.checkpointed });
+    });
     worker.on('error', (e) => this.lost(worker, e));
     worker.on('exit', (code) => this.lost(worker, new Error(`WAL checkpoint thread exited (${code})`)));
     return worker;
@@ -70,6 +74,7 @@ export class WalCheckpointer {
     const p = this.pending;
     this.pending = undefined;
     if (!p) return;
+    clearTimeout(p.timer);
     if (outcome instanceof Error) p.reject(outcome);
     else p.resolve(outcome);
   }

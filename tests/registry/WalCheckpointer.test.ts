@@ -55,4 +55,18 @@ describe('WalCheckpointer', () => {
       db.close();
     }
   });
+
+  it('ends a thread whose checkpoint does not answer in time, and rejects the checkpoint', async () => {
+    const { file, db, write } = walDatabase();
+    // 1 ms: less than the thread takes to start, so the checkpoint cannot answer in time
+    const impatient = new WalCheckpointer({ file, busyTimeoutMs: 1000, timeoutMs: 1 });
+    try {
+      write(10);
+      await expect(impatient.run()).rejects.toThrow(/timed out/);
+      expect((impatient as unknown as { worker?: Worker }).worker).toBeUndefined();
+    } finally {
+      await impatient.close();
+      db.close();
+    }
+  });
 });
