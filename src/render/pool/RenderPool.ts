@@ -45,11 +45,12 @@ interface Slot {
 const COLLECT_AFTER_BYTES = 16 * 1024 * 1024;
 
 /**
- * Tasks posted to a worker at a time (it renders two at once and queues the rest in order,
- * renderWorker.ts). A batch's registry commit, WAL checkpoint or forced collection holds this
- * thread for 20–45 ms now and then, during which it can post nothing; with two tasks a worker
- * each render thread idled ~17 % of a SQLite batch in gaps of that length, with 16 (~50 ms of
- * rendering) ~2 % (gaps measured in the workers, 4,000-row batches, this machine). A task
+ * Tasks posted to a worker at a time (it renders two at once and starts the rest in order,
+ * renderWorker.ts). A batch's registry commits and forced collections hold this thread for
+ * 5–35 ms now and then (SQLite's checkpoints held it 30–100 ms before they moved to a thread
+ * of their own, src/registry/WalCheckpointer.ts), during which it can post nothing; with two
+ * tasks a worker each render thread idled ~17 % of a SQLite batch in such gaps, with 16 (~50 ms
+ * of rendering) ~2 % (gaps measured in the workers, 4,000-row batches, this machine). A task
  * waits behind at most 15 others of its worker: some 50 ms with file keys.
  */
 const TASKS_PER_WORKER = 16;
