@@ -28,7 +28,7 @@ const CHECKPOINT_FRAMES = 1000;
  * each finds about CHECKPOINT_FRAMES: 450–650 ms in a batch here, whose checkpoint then holds
  * this process's writes for some tens of milliseconds, not its event loop (WalCheckpointer.ts).
  */
-const CHECKPOINT_INTERVAL_MS = { min: 25, first: 250, max: 2000 };
+const CHECKPOINT_INTERVAL_MS = { min: 25, first: 100, max: 2000 };
 
 /** One writer lock per database file and process, shared by every store open on that file. */
 const writeLocks = new Map<string, { mutex: AsyncMutex; users: number }>();
