@@ -19,16 +19,14 @@ export interface SqliteStoreOptions {
 const MAX_GROUP = 64;
 
 /**
- * WAL frames a checkpoint should find: SQLite's own automatic checkpoint threshold
+ * WAL frames after which a checkpoint is due: SQLite's own automatic checkpoint threshold
  * (https://www.sqlite.org/pragma.html#pragma_wal_autocheckpoint), 16 MB with 16 KiB pages.
+ * Counted as the writer's statements run and the pages their blobs fill (SqliteSession): a
+ * floor of the frames they write, which does not depend on how fast they come.
  */
 const CHECKPOINT_FRAMES = 1000;
-/**
- * Time from one checkpoint to the next (after a commit), adapted within these bounds so that
- * each finds about CHECKPOINT_FRAMES: 450–650 ms in a batch here, whose checkpoint then holds
- * this process's writes for some tens of milliseconds, not its event loop (WalCheckpointer.ts).
- */
-const CHECKPOINT_INTERVAL_MS = { min: 25, first: 100, max: 2000 };
+/** A write that does not reach CHECKPOINT_FRAMES gets its checkpoint this long after its commit. */
+const TRAILING_CHECKPOINT_MS = 1000;
 
 /** One writer lock per database file and process, shared by every store open on that file. */
 const writeLocks = new Map<string, { mutex: AsyncMutex; users: number }>();
@@ -48,15 +46,13 @@ export class SqliteStore extends SqlRegistryStore {
   readonly engine = 'sqlite' as const;
   protected readonly forUpdate = '';
   protected readonly db: SqlSession;
-  private readonly writerSession: SqlSession;
+  private readonly writerSession: SqliteSession;
   private readonly lockKey: string;
   private readonly lock: { mutex: AsyncMutex; users: number };
   private closed = false;
   private readonly checkpointer: WalCheckpointer;
   private checkpointRunning = false;
   private checkpointTimer?: NodeJS.Timeout;
-  private lastCheckpointAt = performance.now();
-  private checkpointIntervalMs = CHECKPOINT_INTERVAL_MS.first;
 
   private constructor(
     private readonly writer: Database.Database,
@@ -66,7 +62,7 @@ export class SqliteStore extends SqlRegistryStore {
   ) {
     super();
     this.checkpointer = new WalCheckpointer({ file, busyTimeoutMs });
-    this.writerSession = new SqliteSession(writer);
+    this.writerSession = new SqliteSession(writer, Number(writer.pragma('page_size', { simple: true })));
     this.db = new SqliteSession(reader);
     this.lockKey = file;
     this.lock = writeLocks.get(file) ?? { mutex: new AsyncMutex(), users: 0 };
@@ -188,40 +184,38 @@ export class SqliteStore extends SqlRegistryStore {
   }
 
   /**
-   * A PASSIVE checkpoint in the checkpoint thread, an interval after the previous one at the
-   * earliest (CHECKPOINT_INTERVAL_MS), holding this process's write lock meanwhile: with no
-   * write in between, the first write after a complete checkpoint starts the WAL again from its
-   * beginning (https://www.sqlite.org/wal.html#avoiding_excessively_large_wal_files), so it
-   * stays near CHECKPOINT_FRAMES. If the thread cannot be used, the checkpoint runs here.
+   * A PASSIVE checkpoint in the checkpoint thread once the writes since the last one reach
+   * CHECKPOINT_FRAMES (or TRAILING_CHECKPOINT_MS after a smaller write), holding this process's
+   * write lock meanwhile: with no write in between, the first write after a complete checkpoint
+   * starts the WAL again from its beginning
+   * (https://www.sqlite.org/wal.html#avoiding_excessively_large_wal_files). If the thread
+   * cannot be used, the checkpoint runs here.
    */
   private checkpointSoon(): void {
-    if (this.checkpointRunning || this.closed) return;
-    const wait = this.lastCheckpointAt + this.checkpointIntervalMs - performance.now();
-    if (wait > 0) {
-      // the last commit of a burst gets its checkpoint when the interval is over
+    if (this.checkpointRunning || this.closed || !this.writerSession.framesWritten) return;
+    if (this.writerSession.framesWritten < CHECKPOINT_FRAMES) {
       this.checkpointTimer ??= setTimeout(() => {
         this.checkpointTimer = undefined;
-        this.checkpointSoon();
-      }, wait).unref();
+        if (this.writerSession.framesWritten) this.checkpointNow();
+      }, TRAILING_CHECKPOINT_MS).unref();
       return;
     }
-    // due now (a commit, or the timer; a commit also when a busy loop keeps timers from firing)
+    this.checkpointNow();
+  }
+
+  private checkpointNow(): void {
+    if (this.checkpointRunning || this.closed) return;
     clearTimeout(this.checkpointTimer);
     this.checkpointTimer = undefined;
     this.checkpointRunning = true;
     void this.lock.mutex.run(async () => {
       try {
         if (this.closed) return;
-        const { logFrames } = await this.checkpointer.run().catch(() => {
-          const [r] = mapped(() => this.writer.pragma('wal_checkpoint(PASSIVE)')) as Array<{ log: number }>;
-          return { logFrames: Number(r.log) };
-        });
-        const { min, max } = CHECKPOINT_INTERVAL_MS;
-        this.checkpointIntervalMs = Math.min(max, Math.max(min, (this.checkpointIntervalMs * CHECKPOINT_FRAMES) / Math.max(1, logFrames)));
+        this.writerSession.framesWritten = 0;
+        await this.checkpointer.run().catch(() => mapped(() => this.writer.pragma('wal_checkpoint(PASSIVE)')));
       } catch {
         // the database is unusable right now: the next transaction reports it
       } finally {
-        this.lastCheckpointAt = performance.now();
         this.checkpointRunning = false;
       }
     });
@@ -271,22 +265,40 @@ export class SqliteStore extends SqlRegistryStore {
   }
 }
 
-/** Statements on one better-sqlite3 connection, prepared once. */
+/**
+ * Statements on one better-sqlite3 connection, prepared once. `framesWritten` counts, for the
+ * writer's checkpoints, a page for each statement run and the pages its blob parameters fill.
+ */
 class SqliteSession implements SqlSession {
   private readonly statements = new Map<string, Database.Statement>();
-  constructor(private readonly conn: Database.Database) {}
+  framesWritten = 0;
+  constructor(
+    private readonly conn: Database.Database,
+    private readonly pageSize = 0,
+  ) {}
 
   async all<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     return mapped(() => {
       const st = this.prepare(sql);
-      if (st.reader) return st.all(...params.map(bind)) as T[];
+      if (st.reader && !this.pageSize) return st.all(...params.map(bind)) as T[];
+      this.count(params);
+      if (st.reader) return st.all(...params.map(bind)) as T[]; // INSERT … RETURNING, UPDATE … RETURNING
       st.run(...params.map(bind));
       return [];
     });
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    return mapped(() => this.prepare(sql).run(...params.map(bind)).changes);
+    return mapped(() => {
+      if (this.pageSize) this.count(params);
+      return this.prepare(sql).run(...params.map(bind)).changes;
+    });
+  }
+
+  private count(params: readonly unknown[]): void {
+    let frames = 1;
+    for (const p of params) if (p instanceof Uint8Array) frames += Math.ceil(p.byteLength / this.pageSize);
+    this.framesWritten += frames;
   }
 
   private prepare(sql: string): Database.Statement {

@@ -122,9 +122,9 @@ describe('SqliteStore specifics', () => {
         const r = await issueTwoPhase(store, { dedupKey: `w${i}`, year: 2025, qualificationSerial: 39, record: record(i), build: async (no) => big(no, i), actor: 'x', now });
         issued.push({ no: r.record.managementNo, sha256: big(r.record.managementNo, i).sha256 });
       }
-      // the WAL file keeps the size it reached between two checkpoints (the largest interval is
-      // the first, 100 ms, before the interval adapts to the write rate: ~25 MB here), as it is
-      // reused from its beginning after each; without the thread it holds all 100 MB and more
+      // the WAL file keeps the size it reached between two checkpoints (one after ~1000 counted
+      // frames, SqliteStore.ts), as it is reused from its beginning after each; without the
+      // thread it holds all 100 MB and more
       expect(statSync(`${file}-wal`).size).toBeLessThan(0.5 * 800 * padding.length);
       for (const { no, sha256 } of issued.filter((_, i) => i % 80 === 0)) expect((await store.getDocument(no))!.sha256).toBe(sha256);
       expect(await store.verifyAudit()).toMatchObject({ ok: true, entries: 800 });
