@@ -226,7 +226,6 @@ async function startInstance(databaseUrl: string, keysDir: string, dataDir: stri
   };
 }
 
-
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await registryThroughput();
   process.stdout.write(JSON.stringify(r, null, 2) + '\n');

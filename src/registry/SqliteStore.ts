@@ -279,10 +279,9 @@ class SqliteSession implements SqlSession {
 
   async all<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     return mapped(() => {
+      if (this.pageSize) this.count(params);
       const st = this.prepare(sql);
-      if (st.reader && !this.pageSize) return st.all(...params.map(bind)) as T[];
-      this.count(params);
-      if (st.reader) return st.all(...params.map(bind)) as T[]; // INSERT … RETURNING, UPDATE … RETURNING
+      if (st.reader) return st.all(...params.map(bind)) as T[];
       st.run(...params.map(bind));
       return [];
     });

@@ -15,8 +15,8 @@ export interface CheckpointOutcome {
  * machine) while the render threads ran out of work and HTTP requests waited.
  *
  * The caller runs one checkpoint at a time. The worker starts on the first checkpoint and
- * keeps the process alive only while one is under way; one that fails to start or dies rejects its checkpoint and
- * is started again on the next.
+ * keeps the process alive only while one is under way; one that fails to start or dies
+ * rejects its checkpoint and is started again on the next.
  */
 export class WalCheckpointer {
   private worker?: Worker;

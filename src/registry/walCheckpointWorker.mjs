@@ -20,7 +20,7 @@ parentPort.on('message', (m) => {
   }
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-    parentPort.postMessage({ busy: Number(r.busy), log: Number(r.log), checkpointed: Number(r.checkpointed) });
+    parentPort.postMessage({ log: Number(r.log), checkpointed: Number(r.checkpointed) });
   } catch (e) {
     parentPort.postMessage({ error: `${e?.code ?? ''} ${e?.message ?? e}`.trim() });
   }
