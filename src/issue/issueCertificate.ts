@@ -61,6 +61,7 @@ export async function issueValidated(
     issuerId: issuer.id,
   };
   let documentSha256 = '';
+  let pdf: Uint8Array | undefined;
   const result = await issueTwoPhase(s.registry, {
     dedupKey: dedupKeyOf(req, idNumberDigest),
     year: Number(req.issueDate.slice(0, 4)),
@@ -69,11 +70,15 @@ export async function issueValidated(
     build: async (managementNo) => {
       const built = await s.documents.build(req, { managementNo, version: 1, signingTime: now }, s.publicUrl);
       documentSha256 = built.sha256;
+      pdf = built.pdf;
       return built;
     },
     actor: issuer.id,
     now,
     batchRow,
+  }).finally(() => {
+    // committed, or its number voided: the registry holds the bytes, or nobody needs them
+    if (pdf) s.documents.release(pdf);
   });
   if (!result.created) {
     const fields = conflictingFields(result.record, record);

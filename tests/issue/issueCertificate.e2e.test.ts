@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestServer } from '../helpers/testServices';
+import { createHash } from 'node:crypto';
+import { makeTestServer, makeTestServices } from '../helpers/testServices';
+import { createIssuerCredential } from '../../src/issue/issuerCredentials';
+import { issueCertificate } from '../../src/issue/issueCertificate';
+import { RenderPool } from '../../src/render/pool/RenderPool';
+import type { DocumentBuilder } from '../../src/render/pool/DocumentBuilder';
+import { verifyPdf } from '../../src/verify/verifyPdf';
 import { holder, issueBody } from '../helpers/holders';
 import { freshSchemaUrl, postgresAvailable } from '../helpers/postgres';
 
@@ -126,6 +132,71 @@ describe.each(engines)('conflicting issue requests on $engine', ({ engine }) => 
     // its certificates stay valid: the public verifier passes the PDF issued before
     const pdf = (await env.s.registry.getDocument(single.managementNo))!.pdf;
     const report = await (await fetch(`${env.url}/api/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: new Uint8Array(pdf) })).json();
+    expect(report.indication).toBe('TOTAL_PASSED');
+  });
+});
+
+/**
+ * Issuing gives the document's bytes back to its render thread once they are in the registry
+ * (src/render/pool/RenderPool.ts `release`): what the registry holds must be every byte that
+ * was built, on both engines (PostgreSQL sends them with the commit, SQLite copies them at
+ * the statement), whether the commit stored them or found the certificate already issued.
+ */
+describe.each(engines)('issuing through a render pool on $engine', ({ engine }) => {
+  let env: Awaited<ReturnType<typeof makeTestServices>>;
+  let pool: RenderPool;
+  let dropSchema = async () => {};
+
+  beforeAll(async () => {
+    let databaseUrl: string | undefined;
+    if (engine === 'postgres') {
+      const schema = await freshSchemaUrl();
+      databaseUrl = schema.url;
+      dropSchema = schema.drop;
+    }
+    env = await makeTestServices({ databaseUrl });
+    pool = new RenderPool({ keysDir: env.s.config.keysDir, threads: 1 });
+    await pool.ready;
+  });
+  afterAll(async () => {
+    await pool?.close();
+    await env?.close();
+    await dropSchema();
+  });
+
+  it('stores every byte built, then releases them; the document verifies', async () => {
+    const entry = env.s.catalog.list().find((x) => x.style === 1 && !x.specialties?.length)!;
+    const { issuer } = await createIssuerCredential({ bodyCode: entry.issuingBody, actor: 'test', now: env.s.clock() }, env.s);
+    const built: Buffer[] = [];
+    const released: Uint8Array[] = [];
+    const documents: DocumentBuilder = {
+      build: async (...a) => {
+        const b = await pool.build(...a);
+        built.push(b.pdf);
+        return b;
+      },
+      release: (pdf) => (released.push(pdf), pool.release(pdf)),
+      close: async () => {},
+    };
+    const s = { ...env.s, documents };
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => issueCertificate(issueBody(entry.code, 300 + i), issuer, s)));
+    const again = await issueCertificate(issueBody(entry.code, 300), issuer, s); // identical: already issued, nothing built
+    expect(again.created).toBe(false);
+    expect(built).toHaveLength(12);
+    expect(released.length === built.length && built.every((b) => released.includes(b))).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(built.every((b) => b.length === 0)).toBe(true); // gone back to the render thread
+    for (const r of results) {
+      const doc = (await env.s.registry.getDocument(r.record.managementNo))!;
+      expect(createHash('sha256').update(doc.pdf).digest('hex')).toBe(r.documentSha256);
+    }
+    const report = await verifyPdf((await env.s.registry.getDocument(results[0].record.managementNo))!.pdf, {
+      trustAnchors: env.s.keys.trustAnchors,
+      tsaTrustAnchors: env.s.tsaTrustAnchors,
+      catalog: env.s.catalog,
+      registry: env.s.registry,
+      clock: env.s.clock,
+    });
     expect(report.indication).toBe('TOTAL_PASSED');
   });
 });

@@ -30,17 +30,20 @@ export interface RenderTask {
 interface Slot {
   worker: Worker;
   busy: number;
+  /** Released documents' buffers, going back to this worker with the next flush. */
+  released: ArrayBuffer[];
 }
 
 /**
  * Document bytes received from the workers between two forced full collections of this
- * thread's heap (src/runtime/collectGarbage.ts). A document's bytes come from its render
- * thread's allocator and go back to it only when this thread's collector has dropped their
- * ArrayBuffer; with V8's own collections alone (incremental, about once a second in a batch)
- * the two render threads' malloc arenas held ~32 MB each, with a forced one every 16 MB of
- * documents ~10 MB each (/proc/PID/smaps), and a 20,000-row `ecert issue` peaked at 266–271 MB
- * instead of 306–316 MB (RSS sampled every 0.5 s, this machine). Each costs ~30 ms of this
- * thread (--trace-gc) every ~470 documents.
+ * thread's heap (src/runtime/collectGarbage.ts; ~30 ms of this thread each, every ~470
+ * documents). Introduced when a document's bytes went back to its render thread's allocator
+ * only once this thread's collector dropped their ArrayBuffer: the two render threads' malloc
+ * arenas held ~32 MB each without it, ~10 MB with it (/proc/PID/smaps). Issuance now releases
+ * its documents (`release`), so the arenas no longer wait for it; it still bounds this heap,
+ * which V8 otherwise lets grow to ~90 MB in a batch (heapTotal, against 58 MB): a 20,000-row
+ * `ecert issue` peaked at 297 MB with release and no forced collection, 263 MB with both,
+ * 276 MB before release (RSS, this machine, one run each).
  */
 const COLLECT_AFTER_BYTES = 16 * 1024 * 1024;
 
@@ -74,6 +77,9 @@ export class RenderPool implements DocumentBuilder {
   private nextId = 1;
   private closed = false;
   private receivedBytes = 0;
+  /** The worker that rendered each document this thread still holds. */
+  private readonly origins = new WeakMap<ArrayBuffer, Slot>();
+  private flushScheduled = false;
   private readonly collect: { garbage: () => void; afterBytes: number };
   readonly ready: Promise<void>;
 
@@ -123,6 +129,39 @@ export class RenderPool implements DocumentBuilder {
     });
   }
 
+  /**
+   * Gives a document's bytes back to the worker that rendered them: their ArrayBuffer is
+   * transferred to it (detached here, so `pdf` reads as empty afterwards), one message per
+   * worker for all released in the same turn of the event loop.
+   *
+   * Why: a document's bytes are external memory of this thread's heap, which V8 adds to the
+   * old generation's growth since its last full collection when deciding to start one
+   * (the bytes are freed only when a collection finds their ArrayBuffer dead). A batch's
+   * main thread allocates little else, so it scavenged rarely while ~20 MB/s of documents
+   * went through it, and the documents alone started a full collection (concurrent marking on
+   * V8's platform threads, finishing on this one) every ~0.4 s: 76 of them in a 3 × 2,000-row
+   * bench, 1.5 s of this thread's pauses; with release, 39, 0.9 s (--trace-gc-nvp, this
+   * machine). Detaching drops the bytes from this heap's account at once.
+   */
+  release(pdf: Uint8Array): void {
+    const buffer = pdf.buffer as ArrayBuffer;
+    const slot = this.origins.get(buffer);
+    if (!slot) return; // not one of ours, or released already
+    this.origins.delete(buffer);
+    slot.released.push(buffer);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (this.closed) return;
+      for (const slot of this.slots) {
+        if (!slot.released.length) continue;
+        const buffers = slot.released.splice(0);
+        slot.worker.postMessage({ released: buffers }, buffers);
+      }
+    });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const q of this.queue.splice(0)) q.reject(new EcertError('ERR_RENDER_WORKER_DIED', { en: 'render pool closed' }));
@@ -141,7 +180,7 @@ export class RenderPool implements DocumentBuilder {
       // a small young generation: a render's garbage is short-lived; `ecert issue` of 20,000 rows then holds ~390 MB instead of ~490 MB, at the same rate
       resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 },
     });
-    const slot: Slot = { worker, busy: 0 };
+    const slot: Slot = { worker, busy: 0, released: [] };
     const ready = new Promise<void>((resolve, reject) => {
       worker.once('error', reject);
       worker.once('message', () => resolve());
@@ -156,6 +195,7 @@ export class RenderPool implements DocumentBuilder {
         const e = m.error;
         p.reject(e.code && e.code in ERROR_CODES ? new EcertError(e.code, { details: e.details, zh: stripPrefix(e.code, e.zh, 'zh'), en: stripPrefix(e.code, e.en, 'en') }) : new Error(e.message));
       } else {
+        this.origins.set(m.pdf!, slot);
         p.resolve({ pdf: Buffer.from(m.pdf!), sha256: m.sha256!, data: m.data! });
         this.receivedBytes += m.pdf!.byteLength;
         if (this.receivedBytes >= this.collect.afterBytes) {

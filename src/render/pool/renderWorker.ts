@@ -40,7 +40,9 @@ const CONCURRENT_RENDERS = 2;
 const waiting: RenderTask[] = [];
 let rendering = 0;
 
-parentPort!.on('message', (t: RenderTask | SignReply) => {
+parentPort!.on('message', (t: RenderTask | SignReply | { released: ArrayBuffer[] }) => {
+  // documents the main thread is done with (RenderPool.release): this thread's collector frees them
+  if ('released' in t) return;
   if ('signed' in t) return settleSignature(t.signed);
   waiting.push(t);
   startRenders();
