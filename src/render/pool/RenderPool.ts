@@ -139,9 +139,9 @@ export class RenderPool implements DocumentBuilder {
    * (the bytes are freed only when a collection finds their ArrayBuffer dead). A batch's
    * main thread allocates little else, so it scavenged rarely while ~20 MB/s of documents
    * went through it, and the documents alone started a full collection (concurrent marking on
-   * V8's platform threads, finishing on this one) every ~0.4 s: 76 of them in a 3 × 2,000-row
-   * bench, 1.5 s of this thread's pauses; with release, 39, 0.9 s (--trace-gc-nvp, this
-   * machine). Detaching drops the bytes from this heap's account at once.
+   * V8's platform threads, finishing on this one) every ~0.4 s: 76 of them in a SQLite bench
+   * run, 58 with release and the forced collections above, 39 with release alone
+   * (--trace-gc-nvp, this machine). Detaching drops the bytes from this heap's account at once.
    */
   release(pdf: Uint8Array): void {
     const buffer = pdf.buffer as ArrayBuffer;
