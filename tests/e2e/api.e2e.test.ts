@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestServer } from '../helpers/testServices';
 import { holder, issueBody } from '../helpers/holders';
-import { freshSchemaUrl, postgresAvailable } from '../helpers/postgres';
+import { postgresAvailable, registryFor } from '../helpers/postgres';
 
 const pgUp = await postgresAvailable();
 const engines = [{ engine: 'sqlite' }, ...(pgUp ? [{ engine: 'postgres' }] : [])];
@@ -22,12 +22,9 @@ describe.each(engines)('HTTP API end to end on $engine', ({ engine }) => {
     });
 
   beforeAll(async () => {
-    let databaseUrl: string | undefined;
-    if (engine === 'postgres') {
-      const schema = await freshSchemaUrl();
-      databaseUrl = schema.url;
-      dropSchema = schema.drop;
-    }
+    const registry = await registryFor(engine);
+    dropSchema = registry.drop;
+    const { databaseUrl } = registry;
     env = await makeTestServer({ databaseUrl });
     const q = env.s.catalog.list().find((x) => x.style === 1 && !x.specialties?.length)!;
     q1 = q.code;

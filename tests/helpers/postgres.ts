@@ -36,3 +36,10 @@ export async function freshSchemaUrl(prefix = 'ecert_t'): Promise<{ url: string;
     },
   };
 }
+
+/** The registry of a test run on `engine`: SQLite in the test's own directory, or a fresh PostgreSQL schema. */
+export async function registryFor(engine: string): Promise<{ databaseUrl?: string; drop(): Promise<void> }> {
+  if (engine !== 'postgres') return { drop: async () => {} };
+  const schema = await freshSchemaUrl();
+  return { databaseUrl: schema.url, drop: schema.drop };
+}

@@ -7,7 +7,7 @@ import { RenderPool } from '../../src/render/pool/RenderPool';
 import type { DocumentBuilder } from '../../src/render/pool/DocumentBuilder';
 import { verifyPdf } from '../../src/verify/verifyPdf';
 import { holder, issueBody } from '../helpers/holders';
-import { freshSchemaUrl, postgresAvailable } from '../helpers/postgres';
+import { postgresAvailable, registryFor } from '../helpers/postgres';
 
 const pgUp = await postgresAvailable();
 const engines = [{ engine: 'sqlite' }, ...(pgUp ? [{ engine: 'postgres' }] : [])];
@@ -22,12 +22,9 @@ describe.each(engines)('conflicting issue requests on $engine', ({ engine }) => 
     fetch(env.url + path, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   beforeAll(async () => {
-    let databaseUrl: string | undefined;
-    if (engine === 'postgres') {
-      const schema = await freshSchemaUrl();
-      databaseUrl = schema.url;
-      dropSchema = schema.drop;
-    }
+    const registry = await registryFor(engine);
+    dropSchema = registry.drop;
+    const { databaseUrl } = registry;
     env = await makeTestServer({ databaseUrl });
     const entry = env.s.catalog.list().find((x) => x.style === 1 && !x.specialties?.length)!;
     q = entry.code;
@@ -148,12 +145,9 @@ describe.each(engines)('issuing through a render pool on $engine', ({ engine }) 
   let dropSchema = async () => {};
 
   beforeAll(async () => {
-    let databaseUrl: string | undefined;
-    if (engine === 'postgres') {
-      const schema = await freshSchemaUrl();
-      databaseUrl = schema.url;
-      dropSchema = schema.drop;
-    }
+    const registry = await registryFor(engine);
+    dropSchema = registry.drop;
+    const { databaseUrl } = registry;
     env = await makeTestServices({ databaseUrl });
     pool = new RenderPool({ keysDir: env.s.config.keysDir, threads: 1 });
     await pool.ready;
