@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,13 +17,18 @@ import { RESERVATION_LEASE_MS } from '../../src/issue/issueTwoPhase';
 
 const pgUp = await postgresAvailable();
 
-/** A TCP proxy in front of PostgreSQL that the test can cut and restore. */
+/**
+ * A TCP proxy in front of PostgreSQL that the test can cut and restore. Its port is the one
+ * the system gives the first `up` (a port drawn at random once fell in the ephemeral range,
+ * where an outgoing connection held it: EADDRINUSE, and a listen that never answered); a
+ * later `up` listens on it again, retrying while the port is still held.
+ */
 function pgProxy(target: URL) {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const up = () =>
-    new Promise<void>((resolve) => {
+  let port = 0;
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
       server = createServer((c) => {
         const u = connect(Number(target.port || 5432), target.hostname);
         for (const s of [c, u]) {
@@ -32,14 +37,36 @@ function pgProxy(target: URL) {
           s.on('close', () => sockets.delete(s));
         }
         c.pipe(u).pipe(c);
-      }).listen(port, '127.0.0.1', () => resolve());
+      });
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        port = (server!.address() as AddressInfo).port;
+        resolve();
+      });
     });
+  const up = async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await listen();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 40) throw e;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  };
   const down = () =>
     new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();
-      server?.close(() => resolve());
+      if (!server?.listening) return resolve();
+      server.close(() => resolve());
     });
-  return { port, up, down };
+  return {
+    get port() {
+      return port;
+    },
+    up,
+    down,
+  };
 }
 
 describe.skipIf(!pgUp)('registry unavailable', () => {
