@@ -9,6 +9,11 @@ export interface CoalescerOptions<A> {
    * goes to the database in groups rather than one by one.
    */
   lingerMs?: number;
+  /**
+   * A lingering group goes as soon as no call has joined it for this long: the calls that were
+   * coming have stopped (a batch's last rows), and waiting out lingerMs would only delay them.
+   */
+  quietMs?: number;
   patient?: (call: A) => boolean;
 }
 
@@ -24,6 +29,7 @@ export class Coalescer<A, R> {
   private readonly queue: Array<{ args: A; resolve: (r: R) => void; reject: (e: unknown) => void }> = [];
   private running = false;
   private full?: () => void;
+  private joined?: () => void;
 
   constructor(
     private readonly group: (calls: A[]) => Promise<Array<Settled<R>>>,
@@ -35,6 +41,7 @@ export class Coalescer<A, R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ args, resolve, reject });
       if (this.queue.length >= this.opts.max) this.full?.();
+      else this.joined?.();
       if (!this.running) {
         this.running = true;
         queueMicrotask(() => void this.drain());
@@ -62,16 +69,20 @@ export class Coalescer<A, R> {
   }
 
   private async linger(): Promise<void> {
-    const { lingerMs, patient, max } = this.opts;
+    const { lingerMs, quietMs, patient, max } = this.opts;
     if (!lingerMs || !patient || this.queue.length >= max || !this.queue.every((c) => patient(c.args))) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, lingerMs);
-      this.full = () => {
-        clearTimeout(timer);
+      const done = () => {
+        clearTimeout(deadline);
+        clearTimeout(quiet);
+        this.full = this.joined = undefined;
         resolve();
       };
+      const deadline = setTimeout(done, lingerMs);
+      const quiet = quietMs ? setTimeout(done, quietMs) : undefined;
+      this.full = done;
+      this.joined = () => quiet?.refresh();
     });
-    this.full = undefined;
   }
 }
 

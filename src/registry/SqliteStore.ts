@@ -52,6 +52,10 @@ export class SqliteStore extends SqlRegistryStore {
   private closed = false;
   private readonly checkpointer: WalCheckpointer;
   private checkpointRunning = false;
+  /** The checkpoint under way (checkpointNow), awaited by close. */
+  private checkpointing: Promise<void> = Promise.resolve();
+  /** Pass 1 of the checkpoint under way, until it answers (or writes wait for it). */
+  private pass1?: Promise<boolean>;
   private checkpointTimer?: NodeJS.Timeout;
 
   private constructor(
@@ -104,6 +108,8 @@ export class SqliteStore extends SqlRegistryStore {
   async close(): Promise<void> {
     const lock = this.lock;
     if (this.closed) return;
+    // a checkpoint's first pass runs outside the lock (checkpointNow): its thread answers first
+    await this.checkpointing;
     // after the transactions already queued
     await lock.mutex.run(async () => {
       if (this.closed) return;
@@ -184,15 +190,33 @@ export class SqliteStore extends SqlRegistryStore {
   }
 
   /**
-   * A PASSIVE checkpoint in the checkpoint thread once the writes since the last one reach
-   * CHECKPOINT_FRAMES (or TRAILING_CHECKPOINT_MS after a smaller write), holding this process's
-   * write lock meanwhile: with no write in between, the first write after a complete checkpoint
-   * starts the WAL again from its beginning
-   * (https://www.sqlite.org/wal.html#avoiding_excessively_large_wal_files). If the thread
-   * cannot be used, the checkpoint runs here.
+   * A PASSIVE checkpoint once the writes since the last one reach CHECKPOINT_FRAMES (or
+   * TRAILING_CHECKPOINT_MS after a smaller write), in two passes of the checkpoint thread:
+   * 1. while writes go on: it copies the frames the WAL holds when it starts (a checkpoint
+   *    never blocks a writer, https://www.sqlite.org/c3ref/wal_checkpoint_v2.html) and
+   *    fsyncs the database file;
+   * 2. holding this process's write lock: the frames written during pass 1, so that the
+   *    checkpoint is complete with no write in between, and the first write after it starts
+   *    the WAL again from its beginning
+   *    (https://www.sqlite.org/wal.html#avoiding_excessively_large_wal_files).
+   * Before pass 1, the whole checkpoint held the lock: ~45 ms every ~180 certificates of a
+   * batch, longer than the 16 tasks a render thread has queued (RenderPool.ts), and the render
+   * threads idled ~7 % of a batch (per-thread CPU and checkpoint durations, this machine). If
+   * the thread cannot be used, the checkpoint runs here, under the lock.
    */
   private checkpointSoon(): void {
-    if (this.checkpointRunning || this.closed || !this.writerSession.framesWritten) return;
+    if (this.closed || !this.writerSession.framesWritten) return;
+    if (this.checkpointRunning) {
+      // pass 1 has let half as many frames again be written as started it (its answer comes
+      // with a turn of the event loop, which a writer busy with its own statements may not
+      // give): writes wait for it, so the WAL stays bounded
+      const pass1 = this.pass1;
+      if (pass1 && this.writerSession.framesWritten >= CHECKPOINT_FRAMES / 2) {
+        this.pass1 = undefined;
+        void this.lock.mutex.run(() => pass1);
+      }
+      return;
+    }
     if (this.writerSession.framesWritten < CHECKPOINT_FRAMES) {
       this.checkpointTimer ??= setTimeout(() => {
         this.checkpointTimer = undefined;
@@ -208,17 +232,26 @@ export class SqliteStore extends SqlRegistryStore {
     clearTimeout(this.checkpointTimer);
     this.checkpointTimer = undefined;
     this.checkpointRunning = true;
-    void this.lock.mutex.run(async () => {
-      try {
-        if (this.closed) return;
-        this.writerSession.framesWritten = 0;
-        await this.checkpointer.run().catch(() => mapped(() => this.writer.pragma('wal_checkpoint(PASSIVE)')));
-      } catch {
+    this.writerSession.framesWritten = 0;
+    const pass1 = (this.pass1 = this.checkpointer.run().then(
+      () => true,
+      () => false,
+    ));
+    this.checkpointing = pass1
+      .then((copied) => {
+        this.pass1 = undefined;
+        return this.lock.mutex.run(async () => {
+          if (this.closed || (copied && !this.writerSession.framesWritten)) return; // nothing written since pass 1
+          this.writerSession.framesWritten = 0;
+          await this.checkpointer.run().catch(() => mapped(() => this.writer.pragma('wal_checkpoint(PASSIVE)')));
+        });
+      })
+      .catch(() => {
         // the database is unusable right now: the next transaction reports it
-      } finally {
+      })
+      .finally(() => {
         this.checkpointRunning = false;
-      }
-    });
+      });
   }
 
   protected async beginMigration(): Promise<void> {

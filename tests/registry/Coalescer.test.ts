@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Coalescer, type Settled } from '../../src/registry/Coalescer';
 
 /** A fake operation: records the groups it was called with; odd numbers fail on their own. */
-function harness(opts: { failGroup?: boolean; max?: number; lingerMs?: number } = {}) {
+function harness(opts: { failGroup?: boolean; max?: number; lingerMs?: number; quietMs?: number } = {}) {
   const groups: number[][] = [];
   const ones: number[] = [];
   const c = new Coalescer<number, string>(
@@ -17,7 +17,7 @@ function harness(opts: { failGroup?: boolean; max?: number; lingerMs?: number } 
       if (n % 2) throw new Error(`odd ${n}`);
       return `one${n}`;
     },
-    { max: opts.max ?? 4, lingerMs: opts.lingerMs, patient: (n) => n >= 100 },
+    { max: opts.max ?? 4, lingerMs: opts.lingerMs, quietMs: opts.quietMs, patient: (n) => n >= 100 },
   );
   return { c, groups, ones };
 }
@@ -66,5 +66,22 @@ describe('Coalescer', () => {
     const { c: c2, ones } = harness({ lingerMs: 10_000 });
     expect(await c2.submit(2)).toBe('one2');
     expect(ones).toEqual([2]);
+  });
+
+  it('ends a linger once no call has joined it for quietMs (the last rows of a batch), not before', async () => {
+    const { c, groups } = harness({ lingerMs: 10_000, quietMs: 250, max: 10 });
+    const t0 = performance.now();
+    const calls = [c.submit(100)];
+    // joining every 20 ms keeps the group waiting past quietMs…
+    for (const n of [102, 104, 106]) {
+      await new Promise((r) => setTimeout(r, 20));
+      calls.push(c.submit(n));
+    }
+    await Promise.all(calls);
+    // …and it goes ~250 ms after the last one joined, not after lingerMs
+    const elapsed = performance.now() - t0;
+    expect(groups).toEqual([[100, 102, 104, 106]]);
+    expect(elapsed).toBeGreaterThanOrEqual(300);
+    expect(elapsed).toBeLessThan(5000);
   });
 });

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseManagementNo } from '../../src/registry/managementNumber';
 import { openRegistry, SQLITE_FILE_NAME } from '../../src/registry/openRegistry';
 import { SqliteStore } from '../../src/registry/SqliteStore';
+import { WalCheckpointer } from '../../src/registry/WalCheckpointer';
 import { issueTwoPhase } from '../../src/issue/issueTwoPhase';
 import { builtDocument, record, storeContract, type Row } from './storeContract';
 
@@ -46,6 +47,13 @@ storeContract('SQLite', async () => {
     },
   };
 });
+
+/** A stand-in document padded to more than 128 KiB, so that a few hundred fill the WAL. */
+function padded(managementNo: string, tag: string, padding: Buffer) {
+  const b = builtDocument(managementNo, 1, tag);
+  const pdf = Buffer.concat([b.pdf, padding, Buffer.from(`% ${tag}\n`)]);
+  return { ...b, pdf, sha256: createHash('sha256').update(pdf).digest('hex') };
+}
 
 describe('SqliteStore specifics', () => {
   const now = new Date('2025-08-15T02:00:00Z');
@@ -112,11 +120,7 @@ describe('SqliteStore specifics', () => {
       // the writer itself never checkpoints (SqliteStore.open): without the checkpoint thread the
       // WAL would hold all 100 MB written below (800 documents of 128 KiB)
       const padding = randomBytes(128 * 1024);
-      const big = (no: string, i: number) => {
-        const b = builtDocument(no, 1, `w${i}`);
-        const pdf = Buffer.concat([b.pdf, padding, Buffer.from(`% ${i}\n`)]);
-        return { ...b, pdf, sha256: createHash('sha256').update(pdf).digest('hex') };
-      };
+      const big = (no: string, i: number) => padded(no, `w${i}`, padding);
       const issued: Array<{ no: string; sha256: string }> = [];
       for (let i = 0; i < 800; i++) {
         const r = await issueTwoPhase(store, { dedupKey: `w${i}`, year: 2025, qualificationSerial: 39, record: record(i), build: async (no) => big(no, i), actor: 'x', now });
@@ -134,6 +138,77 @@ describe('SqliteStore specifics', () => {
     }
     // the checkpoint thread's connection, closed last, checkpointed the rest and removed the WAL
     expect(statSync(`${file}-wal`, { throwIfNoEntry: false })).toBeUndefined();
+  });
+
+  it('checkpoints in two passes: the first while writes go on, the second holding the write lock, and the WAL then starts again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecert-sqlite-'));
+    const file = join(dir, 'r.sqlite');
+    // each pass of the checkpoint thread waits for the test to open its gate, then runs as usual
+    const gates: Array<{ open: () => void; opened: Promise<void> }> = [];
+    const passes: Array<Promise<unknown>> = [];
+    const original = WalCheckpointer.prototype.run;
+    const spy = vi.spyOn(WalCheckpointer.prototype, 'run').mockImplementation(function (this: WalCheckpointer) {
+      let open!: () => void;
+      const gate = { open: () => open(), opened: new Promise<void>((r) => (open = r)) };
+      gates.push(gate);
+      const pass = gate.opened.then(() => original.call(this));
+      passes.push(pass);
+      return pass;
+    });
+    const store = SqliteStore.open({ file });
+    try {
+      await store.migrate();
+      const padding = randomBytes(128 * 1024);
+      let n = 0;
+      const issue = () => {
+        const i = n++;
+        return issueTwoPhase(store, { dedupKey: `c${i}`, year: 2025, qualificationSerial: 39, record: record(i), build: async (no) => padded(no, `c${i}`, padding), actor: 'x', now });
+      };
+      // ~1000 counted frames (SqliteStore.ts: CHECKPOINT_FRAMES) start a checkpoint
+      while (!gates.length) await issue();
+      expect(n).toBeLessThan(200);
+      // pass 1 is under way: certificates are still committed meanwhile
+      for (let k = 0; k < 5; k++) await issue();
+      expect(gates).toHaveLength(1);
+      gates[0].open();
+      await passes[0];
+      await vi.waitFor(() => expect(gates).toHaveLength(2), { timeout: 5000 });
+      // pass 2 holds the write lock: a commit waits for it
+      let committed = false;
+      const waiting = issue().then(() => (committed = true));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(committed).toBe(false);
+      gates[1].open();
+      await waiting;
+      expect(committed).toBe(true);
+      // the checkpoint was complete, so the commit above started the WAL again from its beginning:
+      // it holds that commit's frames only, not the thousand and more written before
+      const probe = new Database(file);
+      const [r] = probe.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>;
+      probe.close();
+      expect(r.log).toBeGreaterThan(0);
+      expect(r.log).toBeLessThan(100);
+      // the next checkpoint: once its pass 1 has let half as many frames again be written as
+      // started it, writes wait for it (its answer needs a turn of the event loop, which a
+      // writer busy with its own statements may not give), so the WAL stays bounded
+      while (gates.length < 3) await issue();
+      let blocked: Promise<unknown> | undefined;
+      for (let k = 0; k < 200 && !blocked; k++) {
+        const p = issue();
+        if (await Promise.race([p.then(() => false), new Promise((r) => setTimeout(() => r(true), 200))])) blocked = p;
+      }
+      expect(blocked).toBeDefined();
+      gates[2].open();
+      await vi.waitFor(() => expect(gates).toHaveLength(4), { timeout: 5000 });
+      gates[3].open();
+      await blocked;
+      expect(await store.verifyAudit()).toMatchObject({ ok: true, entries: n });
+    } finally {
+      for (const g of gates) g.open();
+      await store.close();
+      spy.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps the 4 KiB pages of a registry created before 16 KiB pages, and works on it', async () => {
