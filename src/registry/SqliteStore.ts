@@ -52,8 +52,6 @@ export class SqliteStore extends SqlRegistryStore {
   private closed = false;
   private readonly checkpointer: WalCheckpointer;
   private checkpointRunning = false;
-  /** The checkpoint under way (checkpointNow), awaited by close. */
-  private checkpointing: Promise<void> = Promise.resolve();
   /** Pass 1 of the checkpoint under way, until it answers (or writes wait for it). */
   private pass1?: Promise<boolean>;
   private checkpointTimer?: NodeJS.Timeout;
@@ -108,12 +106,12 @@ export class SqliteStore extends SqlRegistryStore {
   async close(): Promise<void> {
     const lock = this.lock;
     if (this.closed) return;
-    // a checkpoint's first pass runs outside the lock (checkpointNow): its thread answers first
-    await this.checkpointing;
     // after the transactions already queued
     await lock.mutex.run(async () => {
       if (this.closed) return;
       this.closed = true;
+      // a checkpoint's first pass runs outside the lock (checkpointNow): its thread answers first
+      await this.pass1;
       this.reader.close();
       this.writer.close();
       await this.checkpointer.close();
@@ -199,10 +197,10 @@ export class SqliteStore extends SqlRegistryStore {
    *    checkpoint is complete with no write in between, and the first write after it starts
    *    the WAL again from its beginning
    *    (https://www.sqlite.org/wal.html#avoiding_excessively_large_wal_files).
-   * Before pass 1, the whole checkpoint held the lock: ~45 ms every ~180 certificates of a
-   * batch, longer than the 16 tasks a render thread has queued (RenderPool.ts), and the render
-   * threads idled ~7 % of a batch (per-thread CPU and checkpoint durations, this machine). If
-   * the thread cannot be used, the checkpoint runs here, under the lock.
+   * In one pass, the whole checkpoint held the lock: ~45 ms every ~180 certificates of a batch,
+   * longer than the 16 tasks queued at a render thread (RenderPool.ts), and a batch used
+   * 1.70–1.80 cores against 1.93–1.95 in raw rendering (CPU over wall time, this machine);
+   * 1.84–1.91 in two. If the thread cannot be used, the checkpoint runs here, under the lock.
    */
   private checkpointSoon(): void {
     if (this.closed || !this.writerSession.framesWritten) return;
@@ -237,7 +235,7 @@ export class SqliteStore extends SqlRegistryStore {
       () => true,
       () => false,
     ));
-    this.checkpointing = pass1
+    void pass1
       .then((copied) => {
         this.pass1 = undefined;
         return this.lock.mutex.run(async () => {

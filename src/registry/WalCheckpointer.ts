@@ -47,6 +47,8 @@ export class WalCheckpointer {
       worker.once('exit', () => resolve());
       worker.postMessage('close');
     });
+    // a checkpoint still waiting for its answer gets none now (the thread is gone)
+    this.settle(new Error('WAL checkpointer closed'));
   }
 
   private spawn(): Worker {

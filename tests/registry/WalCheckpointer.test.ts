@@ -39,6 +39,19 @@ describe('WalCheckpointer', () => {
     }
   });
 
+  it('rejects a checkpoint still waiting for its answer when it closes, instead of leaving it pending', async () => {
+    const { file, db, write } = walDatabase();
+    const ckpt = new WalCheckpointer({ file, busyTimeoutMs: 1000, timeoutMs: 600_000 });
+    try {
+      write(50);
+      const running = ckpt.run();
+      await ckpt.close();
+      await expect(running).rejects.toThrow(/closed/);
+    } finally {
+      db.close();
+    }
+  });
+
   it('starts a new thread for the next checkpoint after its thread died', async () => {
     const { file, db, write } = walDatabase();
     const ckpt = new WalCheckpointer({ file, busyTimeoutMs: 1000 });
