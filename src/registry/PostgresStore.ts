@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { binaryCopyChunks, type CopyField } from './binaryCopy';
 import { EcertError } from '../core/errors';
 import type { Row, SqlSession } from './SqlSession';
-import { SqlRegistryStore, type ClaimArgs } from './SqlRegistryStore';
+import { SqlRegistryStore, type ClaimArgs, type NewDocumentRow } from './SqlRegistryStore';
 import type { BatchRowRef } from './RegistryStore';
 
 export interface PostgresStoreOptions {
@@ -102,6 +104,19 @@ export class PostgresStore extends SqlRegistryStore {
     }
   }
 
+  /**
+   * Binary COPY (binaryCopy.ts): each PDF goes to the socket as it is. A multi-row INSERT's Bind
+   * message is built in one growing buffer (pg-protocol's Writer), which allocated and copied
+   * ~3× the group's PDF bytes: external memory of this thread's heap that started a full
+   * collection every ~100 certificates of a batch (127 against 23 in 10,000, --trace-gc, this machine).
+   */
+  protected async insertDocuments(t: SqlSession, docs: NewDocumentRow[]): Promise<void> {
+    await (t as PgSession).copyIn(
+      'COPY documents (management_no, version, sha256, pdf, created_at) FROM STDIN (FORMAT binary)',
+      docs.map((d) => [d.managementNo, d.version, d.sha256, d.pdf, d.createdAt]),
+    );
+  }
+
   protected async completeBatchRows(t: SqlSession, rows: Array<BatchRowRef & { managementNo: string }>): Promise<string[]> {
     // one statement for the group (a join on the primary key)
     const changed = await t.all(
@@ -146,6 +161,25 @@ class PgSession implements SqlSession {
 
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
     return (await guard(() => this.q.query(statement(sql, params)))).rowCount ?? 0;
+  }
+
+  /** COPY … FROM STDIN (FORMAT binary) of the rows, on a transaction's connection. */
+  async copyIn(sql: string, rows: Iterable<readonly CopyField[]>): Promise<void> {
+    if (this.q instanceof pg.Pool) throw new Error('COPY runs inside a transaction');
+    const client = this.q;
+    const chunks = [...binaryCopyChunks(rows)];
+    await guard(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const stream = client.query(copyFrom(sql));
+          // 'finish' once the server has answered ReadyForQuery; a server error (or pg's
+          // query_timeout) arrives as 'error', and the caller's transaction rolls back
+          stream.once('finish', resolve);
+          stream.once('error', reject);
+          for (const chunk of chunks) stream.write(chunk);
+          stream.end();
+        }),
+    );
   }
 }
 

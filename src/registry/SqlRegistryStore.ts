@@ -50,6 +50,15 @@ const BATCH_COMMIT_QUIET_MS = 10;
 /** Failure messages are cut to this many characters. */
 const MAX_ERROR_MESSAGE = 500;
 
+/** A documents row as issuance writes it. */
+export interface NewDocumentRow {
+  managementNo: string;
+  version: number;
+  sha256: string;
+  pdf: Buffer;
+  createdAt: string;
+}
+
 export interface ClaimArgs {
   batchId?: string;
   limit: number;
@@ -80,6 +89,8 @@ export abstract class SqlRegistryStore implements RegistryStore {
   /** Serialise concurrent migrations (and create what must exist before schema_migrations). */
   protected abstract beginMigration(t: SqlSession): Promise<void>;
   protected abstract insertBatchRows(t: SqlSession, batchId: string, rows: Array<{ rowNo: number; payload: string }>): Promise<void>;
+  /** Store a commit group's documents (each ~35 KB of PDF). */
+  protected abstract insertDocuments(t: SqlSession, docs: NewDocumentRow[]): Promise<void>;
   /**
    * Mark pending batch rows done with their 管理号 (rows already finished are left alone);
    * returns the batch id of each row changed.
@@ -243,10 +254,7 @@ export abstract class SqlRegistryStore implements RegistryStore {
           `INSERT INTO certificates (${CERTIFICATE_COLUMNS.join(', ')}) VALUES ${rows.map(() => `(${marks(CERTIFICATE_COLUMNS.length)})`).join(', ')}`,
           rows.flatMap((r) => CERTIFICATE_COLUMNS.map((c) => r[c])),
         );
-        await t.run(
-          `INSERT INTO documents (management_no, version, sha256, pdf, created_at) VALUES ${ok.map(() => '(?, 1, ?, ?, ?)').join(', ')}`,
-          ok.flatMap((a) => [a.managementNo, a.built.sha256, a.built.pdf, a.now.toISOString()]),
-        );
+        await this.insertDocuments(t, ok.map((a) => ({ managementNo: a.managementNo, version: 1, sha256: a.built.sha256, pdf: a.built.pdf, createdAt: a.now.toISOString() })));
         await t.run(`UPDATE management_numbers SET state = 'issued', lease_until = NULL WHERE management_no IN (${marks(ok.length)})`, ok.map((a) => a.managementNo));
         const fromBatches = ok.filter((a) => a.batchRow);
         if (fromBatches.length) {

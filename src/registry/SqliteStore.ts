@@ -5,7 +5,7 @@ import { EcertError } from '../core/errors';
 import { AsyncMutex } from './AsyncMutex';
 import { WalCheckpointer } from './WalCheckpointer';
 import type { Row, SqlSession } from './SqlSession';
-import { SqlRegistryStore, type ClaimArgs } from './SqlRegistryStore';
+import { SqlRegistryStore, type ClaimArgs, type NewDocumentRow } from './SqlRegistryStore';
 import type { BatchRowRef } from './RegistryStore';
 
 export interface SqliteStoreOptions {
@@ -89,6 +89,12 @@ export class SqliteStore extends SqlRegistryStore {
       // no checkpoint inside a COMMIT: this store runs them in a thread (checkpointSoon)
       writer.pragma('wal_autocheckpoint = 0');
       writer.pragma('foreign_keys = ON');
+      // statement journals in memory (https://www.sqlite.org/tempfiles.html#stmtjrnl): the
+      // writer's multi-row statements (a commit group's certificates, 管理号 and batch rows)
+      // keep one for their own rollback, which spilled to a temporary file past 64 KiB: ~50 KB
+      // of writes a certificate in a batch (/proc/self/io wchar 165 → 115 KB, this machine).
+      // Only the writer: the reader's large sorts (search, accounting) may still spill.
+      writer.pragma('temp_store = MEMORY');
       const reader = new Database(file, { timeout });
       reader.pragma('foreign_keys = ON');
       reader.pragma('query_only = ON');
@@ -258,6 +264,15 @@ export class SqliteStore extends SqlRegistryStore {
 
   protected async insertBatchRows(t: SqlSession, batchId: string, rows: Array<{ rowNo: number; payload: string }>): Promise<void> {
     for (const r of rows) await t.run(`INSERT INTO batch_rows (batch_id, row_no, payload, state) VALUES (?, ?, ?, 'pending')`, [batchId, r.rowNo, r.payload]);
+  }
+
+  protected async insertDocuments(t: SqlSession, docs: NewDocumentRow[]): Promise<void> {
+    // a statement per row: a single-row INSERT needs no statement journal, which a multi-row
+    // one with its UNIQUE and FOREIGN KEY checks keeps for the statement's own rollback
+    // (https://www.sqlite.org/tempfiles.html#stmtjrnl), copying every page it touches again
+    for (const d of docs) {
+      await t.run('INSERT INTO documents (management_no, version, sha256, pdf, created_at) VALUES (?, ?, ?, ?, ?)', [d.managementNo, d.version, d.sha256, d.pdf, d.createdAt]);
+    }
   }
 
   protected async completeBatchRows(t: SqlSession, rows: Array<BatchRowRef & { managementNo: string }>): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CertificateData } from '../../src/core/types';
 import type { BuiltDocument, NewRecord, RegistryStore } from '../../src/registry/RegistryStore';
@@ -455,6 +455,47 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         expect((await h.store.verifyAudit()).ok).toBe(true);
         const issuedEntries = await h.sql("SELECT target FROM audit_log WHERE action = 'certificate.issue' ORDER BY seq");
         expect(issuedEntries.map((r) => r.target)).toEqual([earlier.record.managementNo, nos[0], nos[1], nos[4], nos[5]]);
+      }),
+    );
+
+    it(
+      "stores a commit group's documents byte for byte, and one that cannot be stored fails only itself (issue 12)",
+      withStore(async (h) => {
+        await h.store.createIssuer({ id: 'iss_1', bodyCode: 'cctaa', name: 'A', qualifications: [], keyHash: 'h1', actor: 'cli', now });
+        const keys = ['d0', 'd1', 'd2', 'd3', 'd4'];
+        const res = await Promise.all(keys.map((dedupKey) => h.store.reserve({ dedupKey, year: 2025, qualificationSerial: SERIAL, actor: 'iss_1', now, leaseMs: 60_000 })));
+        const nos = res.map((r) => ('managementNo' in r ? r.managementNo : ''));
+        // sizes around the PostgreSQL COPY encoder's own-chunk threshold (src/registry/binaryCopy.ts)
+        // and past a 16 KiB SQLite page, bytes that look like the COPY trailer and header;
+        // d4 carries d3's bytes: the documents' UNIQUE sha256 refuses it
+        const pdfs = [
+          Buffer.from('%PDF-1.7\n%%EOF\n'),
+          Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(1023, 0xff)]),
+          Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.from([0xff, 0xff, 0, 0, 0, 0]), Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), randomBytes(40_000)]),
+          Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(200_000)]),
+        ];
+        pdfs.push(pdfs[3]);
+        const built = (i: number) => {
+          const b = builtDocument(nos[i], 1, String(i));
+          return { ...b, pdf: pdfs[i], sha256: createHash('sha256').update(pdfs[i]).digest('hex') };
+        };
+        const outcomes = await Promise.allSettled(
+          keys.map((dedupKey, i) => h.store.commitIssue({ managementNo: nos[i], dedupKey, record: record(i), built: built(i), actor: 'iss_1', now })),
+        );
+        for (const i of [0, 1, 2]) {
+          expect(outcomes[i].status).toBe('fulfilled');
+          expect((await h.store.getDocument(nos[i]))!.pdf.equals(pdfs[i])).toBe(true);
+          expect((await h.store.findDocumentBySha256(built(i).sha256))?.managementNo).toBe(nos[i]);
+        }
+        // of the two with the same bytes exactly one is stored; the other left nothing behind
+        expect(outcomes.slice(3).map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+        const loser = outcomes[3].status === 'rejected' ? 3 : 4;
+        const winner = 7 - loser;
+        expect((await h.store.getDocument(nos[winner]))!.pdf.equals(pdfs[3])).toBe(true);
+        expect(await h.store.getCertificate(nos[loser])).toBeUndefined();
+        expect(await h.store.getDocument(nos[loser])).toBeUndefined();
+        expect(await h.store.accountNumbers(now)).toMatchObject({ issued: 4, reserved: 1, problems: [] });
+        expect((await h.store.verifyAudit()).ok).toBe(true);
       }),
     );
 
