@@ -71,6 +71,29 @@ if (available) {
       }
     });
 
+    it("plans every statement for the tables as they are (custom plans), in its schema, keeping the URL's own options", async () => {
+      class Probe extends PostgresStore {
+        show = async (name: string) => String((await this.db.all(`SHOW ${name}`))[0][name]);
+      }
+      const schema = `${RUN}_${++schemas}`;
+      const url = new URL(TEST_DATABASE_URL);
+      url.searchParams.set('options', '-c statement_timeout=4321');
+      const plain = new Probe({ connectionString: TEST_DATABASE_URL });
+      try {
+        expect(await plain.show('plan_cache_mode')).toBe('force_custom_plan');
+      } finally {
+        await plain.close();
+      }
+      const store = new Probe({ connectionString: url.toString(), schema });
+      try {
+        expect(await store.show('plan_cache_mode')).toBe('force_custom_plan');
+        expect(await store.show('search_path')).toBe(schema);
+        expect(await store.show('statement_timeout')).toBe('4321ms');
+      } finally {
+        await store.close();
+      }
+    });
+
     it('claims skip rows another transaction holds locked (SKIP LOCKED), without waiting', async () => {
       const schema = `${RUN}_${++schemas}`;
       const store = new PostgresStore({ connectionString: TEST_DATABASE_URL, schema });
