@@ -118,7 +118,8 @@ export class PostgresStore extends SqlRegistryStore {
    * Binary COPY (binaryCopy.ts): each PDF goes to the socket as it is. A multi-row INSERT's Bind
    * message is built in one growing buffer (pg-protocol's Writer), which allocated and copied
    * ~3× the group's PDF bytes: external memory of this thread's heap that started a full
-   * collection every ~100 certificates of a batch (127 against 23 in 10,000, --trace-gc, this machine).
+   * collection every ~100 certificates of a batch (--trace-gc, this machine: 127 in 10,000
+   * certificates, where the render pool forces 23; 32 in 14,000 with COPY).
    */
   protected async insertDocuments(t: SqlSession, docs: NewDocumentRow[]): Promise<void> {
     await (t as PgSession).copyIn(
