@@ -71,7 +71,7 @@ if (available) {
       }
     });
 
-    it("plans every statement for the tables as they are (custom plans), in its schema, keeping the URL's own options", async () => {
+    it("connects asking for custom plans (plan_cache_mode) and its schema, keeping the URL's own options", async () => {
       class Probe extends PostgresStore {
         show = async (name: string) => String((await this.db.all(`SHOW ${name}`))[0][name]);
       }
