@@ -89,7 +89,7 @@ export abstract class SqlRegistryStore implements RegistryStore {
   /** Serialise concurrent migrations (and create what must exist before schema_migrations). */
   protected abstract beginMigration(t: SqlSession): Promise<void>;
   protected abstract insertBatchRows(t: SqlSession, batchId: string, rows: Array<{ rowNo: number; payload: string }>): Promise<void>;
-  /** Store a commit group's documents (each ~35 KB of PDF). */
+  /** Store new documents (each ~35 KB of PDF): a commit group's, or a re-issue's. */
   protected abstract insertDocuments(t: SqlSession, docs: NewDocumentRow[]): Promise<void>;
   /**
    * Mark pending batch rows done with their 管理号 (rows already finished are left alone);
@@ -435,7 +435,7 @@ export abstract class SqlRegistryStore implements RegistryStore {
           pick('sex'), pick('birth'), pick('approvalDate'), pick('issueDate'), a.managementNo],
       );
       await t.run('UPDATE documents SET superseded_at = ? WHERE management_no = ? AND superseded_at IS NULL', [at, a.managementNo]);
-      await t.run('INSERT INTO documents (management_no, version, sha256, pdf, created_at) VALUES (?, ?, ?, ?, ?)', [a.managementNo, version, a.built.sha256, a.built.pdf, at]);
+      await this.insertDocuments(t, [{ managementNo: a.managementNo, version, sha256: a.built.sha256, pdf: a.built.pdf, createdAt: at }]);
       await this.audit(t, { actor: a.actor, action: 'certificate.reissue', target: a.managementNo, details: { version, reason: a.reason, sha256: a.built.sha256, changed }, now: a.now });
       return (await this.loadCertificate(t, a.managementNo))!;
     });

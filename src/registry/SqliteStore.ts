@@ -91,9 +91,10 @@ export class SqliteStore extends SqlRegistryStore {
       writer.pragma('foreign_keys = ON');
       // statement journals in memory (https://www.sqlite.org/tempfiles.html#stmtjrnl): the
       // writer's multi-row statements (a group's reserved numbers, its certificates, the
-      // UPDATE of its 管理号) keep one for their own rollback, which spilled to a temporary file past 64 KiB: ~50 KB
-      // of writes a certificate in a batch (/proc/self/io wchar 165 → 115 KB, this machine).
-      // Only the writer: the reader's large sorts (search, accounting) may still spill.
+      // UPDATE of its 管理号) keep one for their own rollback, which spilled to a temporary
+      // file past 64 KiB: ~50 KB of writes a certificate in a batch (/proc/self/io wchar
+      // 165 → 115 KB, this machine). Only the writer: the reader's large sorts (search,
+      // accounting) may still spill.
       writer.pragma('temp_store = MEMORY');
       const reader = new Database(file, { timeout });
       reader.pragma('foreign_keys = ON');
