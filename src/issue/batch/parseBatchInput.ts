@@ -8,9 +8,10 @@ export { normaliseDate, normaliseMonth } from '../normaliseDate';
 /** One row of a batch as an issue request body (shape of POST /api/v1/certificates). */
 export interface BatchRowInput {
   /**
-   * The row as the submitter sees it: in a CSV, the line of the file on which the record
-   * starts, as Excel numbers rows (the header is row 1, so the first data row is row 2; blank
-   * lines skipped here still count); in a JSON array, the element's 1-based index.
+   * The row as the submitter sees it: in a CSV, as Excel numbers the rows of the sheet it
+   * opens (the header is row 1, so the first data row is row 2; blank lines skipped here still
+   * count, a quoted cell's line breaks do not: recordRows); in a JSON array, the element's
+   * 1-based index.
    */
   rowNo: number;
   payload: Record<string, unknown>;
@@ -95,36 +96,33 @@ export function decodeText(body: Buffer): string {
 const CSV_SLICE = 1 << 16;
 
 /**
- * The line (1-based) on which each record of `text` starts, as Excel numbers the rows of a CSV
- * it opens: one per physical line, a quoted field's line breaks included (RFC 4180 §2.6), so a
- * record continues on the lines after its first. Blank or white-space-only lines start no
- * record (csv-parse skips them: skip_empty_lines with trim) but are counted. Line ends: CRLF,
- * LF or a lone CR. (csv-parse's own `info.lines` and `raw` lose count with CRLF line ends.)
+ * The row (1-based) of each record of `text` as Excel numbers the rows of a CSV it opens, and
+ * the rows `text` takes: a line break outside quotes ends a row; one inside a quoted field
+ * (RFC 4180 §2.6) stays in its cell, which Excel shows as a cell of several lines in ONE row,
+ * so the records after it are not pushed down. Blank or white-space-only lines start no record
+ * (csv-parse skips them: skip_empty_lines with trim) but are rows of the sheet. Line ends:
+ * CRLF, LF or a lone CR. (csv-parse's own `info.lines` counts physical lines, and loses count
+ * with CRLF line ends.)
  */
-export function recordStartLines(text: string): number[] {
+export function recordRows(text: string): { starts: number[]; rows: number } {
   const starts: number[] = [];
-  let line = 1;
+  let row = 1;
   let inQuotes = false;
-  let startLine = 0; // 0: at the start of a line, no record begun
   let blank = true;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x0a || c === 0x0d) {
+    if ((c === 0x0a || c === 0x0d) && !inQuotes) {
       if (c === 0x0d && text.charCodeAt(i + 1) === 0x0a) i++;
-      if (!inQuotes) {
-        if (!blank) starts.push(startLine);
-        startLine = 0;
-        blank = true;
-      }
-      line++;
+      if (!blank) starts.push(row);
+      row++;
+      blank = true;
       continue;
     }
-    if (!startLine) startLine = line;
     if (c === 0x22) inQuotes = !inQuotes;
     if (c !== 0x20 && c !== 0x09) blank = false;
   }
-  if (startLine && !blank) starts.push(startLine);
-  return starts;
+  if (!blank) starts.push(row);
+  return { starts, rows: row - 1 };
 }
 
 /** Line breaks in `s` (CRLF, LF or CR: one each). */
@@ -136,25 +134,26 @@ function* parseCsv(body: Buffer): Generator<BatchRowInput> {
   let header: string[] | undefined;
   let columns: Array<string | undefined> = [];
   let names: Record<string, string> = {};
-  /** Lines of the file before the current slice (slices start at a line start, see csvSlices). */
+  /** Rows (as Excel counts them) and lines (as a text editor does) of the file before the current slice (slices start at a record boundary, see csvSlices). */
+  let rowsBefore = 0;
   let linesBefore = 0;
   for (const slice of csvSlices(decodeText(body), CSV_SLICE)) {
     let records: string[][];
     try {
       records = parse(slice, { relax_column_count: true, skip_empty_lines: true, trim: true, max_record_size: 4096 });
     } catch (e) {
-      // csv-parse counts lines from the start of the slice
+      // csv-parse counts lines from the start of the slice (a syntax error is found in a text editor, by line)
       const message = (e as Error).message.replace(/\bline (\d+)/g, (_, n: string) => `line ${Number(n) + linesBefore}`);
       throw new EcertError('ERR_VALIDATION', { zh: `CSV 格式错误（${message.slice(0, 200)}）`, en: `CSV: ${message.slice(0, 200)}`, details: { field: '(csv)' } });
     }
-    const starts = recordStartLines(slice);
+    const { starts, rows } = recordRows(slice);
     if (starts.length !== records.length) {
       // never numbered by guess: a wrong row number would send a correction to the wrong holder
-      throw new EcertError('ERR_VALIDATION', { zh: `CSV 格式错误：第 ${linesBefore + 1} 行之后的记录无法确定行号`, en: `CSV: cannot tell the rows of the records after line ${linesBefore + 1}`, details: { field: '(csv)' } });
+      throw new EcertError('ERR_VALIDATION', { zh: `CSV 格式错误：第 ${rowsBefore + 1} 行之后的记录无法确定行号`, en: `CSV: cannot tell the rows of the records after row ${rowsBefore + 1}`, details: { field: '(csv)' } });
     }
     for (let r = 0; r < records.length; r++) {
       const cells = records[r];
-      const rowNo = linesBefore + starts[r];
+      const rowNo = rowsBefore + starts[r];
       if (!header) {
         header = cells;
         ({ columns, names } = csvColumns(header, rowNo));
@@ -164,6 +163,7 @@ function* parseCsv(body: Buffer): Generator<BatchRowInput> {
       if (cells.every((c) => c === '')) continue;
       yield { rowNo, payload: csvPayload(columns, cells), columns: names };
     }
+    rowsBefore += rows;
     linesBefore += lineBreaks(slice);
   }
   if (!header) throw new EcertError('ERR_VALIDATION', { zh: 'CSV 文件为空', en: 'empty CSV' });

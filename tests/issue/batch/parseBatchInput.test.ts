@@ -36,7 +36,7 @@ describe('parseBatchInput', () => {
     expect(row.payload.holder).toMatchObject({ idType: 'passport', idNumber: 'E12345678' });
   });
 
-  it('numbers CSV rows as Excel shows them: the line a record starts on, blank lines and quoted line breaks counted, separator-only rows skipped', () => {
+  it('numbers CSV rows as Excel shows them: one row a record however many lines its quoted cells take, blank lines counted, separator-only rows skipped', () => {
     // fixture written here: the shapes Excel (and hand editing) leave in a CSV export
     const csv = [
       '姓名,证件号码,资格代码,性别,出生年月,批准日期,制发日期,,', // 1: header, two empty header cells (a touched blank column)
@@ -44,17 +44,17 @@ describe('parseBatchInput', () => {
       '甲,1,tax-adviser,男,1990-01,2025-06-30,2025-08-15,,', // 3
       ',,,,,,,,', // 4: a row Excel writes with only separators
       '   ', // 5: white space only
-      '"乙\n二",2,tax-adviser,男,1990-01,2025-06-30,2025-08-15', // 6-7: a quoted line break
-      '丙,3,tax-adviser,男,1990-01,2025-06-30,2025-08-15', // 8
-      '\r', // 9: a CRLF blank line
-      '"丁\r\n\r\n四",4,tax-adviser,男,1990-01,2025-06-30,2025-08-15', // 10-12
-      '戊,5,tax-adviser,男,1990-01,2025-06-30,2025-08-15', // 13, no final line break
+      '"乙\n二",2,tax-adviser,男,1990-01,2025-06-30,2025-08-15', // 6: a quoted line break (Excel: a cell of two lines in one row)
+      '丙,3,tax-adviser,男,1990-01,2025-06-30,2025-08-15', // 7
+      '\r', // 8: a CRLF blank line
+      '"丁\r\n\r\n四",4,tax-adviser,男,1990-01,2025-06-30,2025-08-15', // 9
+      '戊,5,tax-adviser,男,1990-01,2025-06-30,2025-08-15', // 10, no final line break
     ].join('\n');
     const rows = parseBatchInput(Buffer.from(csv), 'text/csv');
-    expect(rows.map((r) => [r.rowNo, (r.payload.holder as { idNumber: string }).idNumber])).toEqual([[3, '1'], [6, '2'], [8, '3'], [10, '4'], [13, '5']]);
+    expect(rows.map((r) => [r.rowNo, (r.payload.holder as { idNumber: string }).idNumber])).toEqual([[3, '1'], [6, '2'], [7, '3'], [9, '4'], [10, '5']]);
     // the same with CRLF line ends throughout (Excel on Windows)
     const crlf = parseBatchInput(Buffer.from(csv.replace(/\r?\n/g, '\r\n')), 'text/csv');
-    expect(crlf.map((r) => r.rowNo)).toEqual([3, 6, 8, 10, 13]);
+    expect(crlf.map((r) => r.rowNo)).toEqual([3, 6, 7, 9, 10]);
   });
 
   it('takes a JSON array', () => {
@@ -98,8 +98,8 @@ describe('parseBatchInput', () => {
     const rows = Array.from({ length: 20_000 }, (_, i) => `tax-adviser,"王""${i}""\n",11010519491231002X,女,1949/12,2025/6/30,2025/8/15`);
     const parsed = parseBatchInput(Buffer.from([header, ...rows].join('\r\n')), 'text/csv');
     expect(parsed).toHaveLength(20_000);
-    // each record takes two lines of the file: row i starts on line 2 + 2i (the header is line 1)
-    expect(parsed.map((r) => r.rowNo)).toEqual(Array.from({ length: 20_000 }, (_, i) => 2 + 2 * i));
+    // each record takes two lines of the file and one row of the sheet: row i is 2 + i (the header is row 1), across slices too
+    expect(parsed.map((r) => r.rowNo)).toEqual(Array.from({ length: 20_000 }, (_, i) => 2 + i));
     expect((parsed[14321].payload.holder as { name: string }).name).toBe('王"14321"');
   });
 });
