@@ -29,12 +29,19 @@ export async function issueCertificate(
   body: unknown,
   issuer: Issuer,
   s: IssueDeps,
-  batchRow?: { batchId: string; rowNo: number },
+  batchRow?: BatchRowOrigin,
 ): Promise<IssueResult> {
   const now = s.clock();
-  const req = validateIssueRequest(body, { catalog: s.catalog, now, nameFits: s.nameFits });
+  const req = validateIssueRequest(body, { catalog: s.catalog, now, nameFits: s.nameFits, columnOf: batchRow?.columnOf });
   assertIssuerScope(issuer, req.qualification);
   return issueValidated(req, issuer, s, now, batchRow);
+}
+
+/** The batch row a request comes from; `columnOf` names a field as the batch's file does (its errors). */
+export interface BatchRowOrigin {
+  batchId: string;
+  rowNo: number;
+  columnOf?: (field: string) => string;
 }
 
 export async function issueValidated(
@@ -42,7 +49,7 @@ export async function issueValidated(
   issuer: Issuer,
   s: IssueDeps,
   now: Date,
-  batchRow?: { batchId: string; rowNo: number },
+  batchRow?: BatchRowOrigin,
 ): Promise<IssueResult> {
   const q = s.catalog.get(req.qualification);
   const idNumberDigest = s.ids.digest(req.holder.idNumber);
@@ -75,15 +82,15 @@ export async function issueValidated(
     },
     actor: issuer.id,
     now,
-    batchRow,
+    batchRow: batchRow && { batchId: batchRow.batchId, rowNo: batchRow.rowNo },
   }).finally(() => {
     // committed, or its number voided: the registry holds the bytes, or nobody needs them
     if (pdf) s.documents.release(pdf);
   });
   if (!result.created) {
-    const fields = conflictingFields(result.record, record);
-    if (fields.length || result.retired) throw conflictError(result.record.managementNo, fields.length ? fields : ['identity']);
-    if (batchRow) await s.registry.completeBatchRow({ ...batchRow, managementNo: result.record.managementNo, now });
+    const differences = conflictingFields(result.record, record);
+    if (differences.length || result.retired) throw conflictError(result.record.managementNo, differences.length ? differences : [{ field: 'identity' }], batchRow?.columnOf);
+    if (batchRow) await s.registry.completeBatchRow({ batchId: batchRow.batchId, rowNo: batchRow.rowNo, managementNo: result.record.managementNo, now });
     documentSha256 = result.record.documents.find((d) => d.version === result.record.currentVersion)?.sha256 ?? '';
   }
   return { created: result.created, record: result.record, documentSha256 };

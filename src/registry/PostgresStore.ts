@@ -152,7 +152,7 @@ export class PostgresStore extends SqlRegistryStore {
        UPDATE batch_rows r SET lease_owner = ?, lease_until = ?
        FROM picked p, batches b
        WHERE r.batch_id = p.batch_id AND r.row_no = p.row_no AND b.id = r.batch_id
-       RETURNING r.batch_id, r.row_no, r.payload, b.issuer_id`,
+       RETURNING r.batch_id, r.row_no, r.payload, b.issuer_id, b.columns`,
       [now, ...(a.batchId !== undefined ? [a.batchId] : []), a.limit, a.workerId, now + a.leaseMs],
     );
   }

@@ -90,6 +90,8 @@ export interface BatchRowRef {
 export interface ClaimedRow extends BatchRowRef {
   payload: unknown;
   issuerId: string;
+  /** A CSV batch's columns: request field path → the header cell naming it (createBatch). */
+  columns?: Readonly<Record<string, string>>;
 }
 
 export interface BatchStatus {
@@ -282,9 +284,11 @@ export interface RegistryStore {
    * given, in one transaction. Idempotent, also under concurrent identical submissions: an
    * existing batch id is left as it is (→ false). `owner`: the batch is claimed exclusively
    * by that owner (a CLI run); claims without a batchId skip owned batches. `rows` is read
-   * once, inside the transaction: an error it throws (a malformed file) stores nothing.
+   * once, inside the transaction: an error it throws (a malformed file) stores nothing. A
+   * CSV's rows carry its columns (one object for every row): the batch keeps them, and
+   * claimed rows come with them.
    */
-  createBatch(args: { id: string; issuerId: string; rows: Iterable<{ rowNo: number; payload: unknown }>; now: Date; actor?: string; owner?: string }): Promise<boolean>;
+  createBatch(args: { id: string; issuerId: string; rows: Iterable<{ rowNo: number; payload: unknown; columns?: Readonly<Record<string, string>> }>; now: Date; actor?: string; owner?: string }): Promise<boolean>;
   /** Set (or clear with null) the exclusive owner of a batch. */
   setBatchOwner(batchId: string, owner: string | null): Promise<void>;
   /**

@@ -595,13 +595,14 @@ export abstract class SqlRegistryStore implements RegistryStore {
 
   // ---------------------------------------------------------------- batches
 
-  async createBatch(a: { id: string; issuerId: string; rows: Iterable<{ rowNo: number; payload: unknown }>; now: Date; actor?: string; owner?: string }): Promise<boolean> {
+  async createBatch(a: { id: string; issuerId: string; rows: Iterable<{ rowNo: number; payload: unknown; columns?: Readonly<Record<string, string>> }>; now: Date; actor?: string; owner?: string }): Promise<boolean> {
     const at = a.now.toISOString();
     return this.transaction(async (t) => {
       const inserted = await t.run('INSERT INTO batches (id, issuer_id, total, created_at, finished_at, owner) VALUES (?, ?, 0, ?, NULL, ?) ON CONFLICT (id) DO NOTHING', [a.id, a.issuerId, at, a.owner ?? null]);
       if (!inserted) return false; // the same batch, submitted twice (or at the same time)
       // rows are read (and serialised) a slice at a time: a large cohort is never held whole
       let total = 0;
+      let columns: Readonly<Record<string, string>> | undefined;
       let slice: Array<{ rowNo: number; payload: string }> = [];
       const flush = async () => {
         if (slice.length) await this.insertBatchRows(t, a.id, slice);
@@ -610,11 +611,12 @@ export abstract class SqlRegistryStore implements RegistryStore {
       for (const r of a.rows) {
         if (!Number.isSafeInteger(r.rowNo) || r.rowNo < 1) throw new RangeError(`batch row number must be a positive integer: ${r.rowNo}`);
         slice.push({ rowNo: r.rowNo, payload: JSON.stringify(r.payload ?? null) });
+        columns ??= r.columns;
         total++;
         if (slice.length >= BATCH_ROWS_SLICE) await flush();
       }
       await flush();
-      await t.run('UPDATE batches SET total = ?, finished_at = ? WHERE id = ?', [total, total ? null : at, a.id]);
+      await t.run('UPDATE batches SET total = ?, finished_at = ?, columns = ? WHERE id = ?', [total, total ? null : at, columns ? JSON.stringify(columns) : null, a.id]);
       if (a.actor) await this.audit(t, { actor: a.actor, action: 'batch.submit', target: a.id, details: { rows: total }, now: a.now });
       return true;
     });
@@ -650,8 +652,14 @@ export abstract class SqlRegistryStore implements RegistryStore {
     if (!Number.isInteger(a.limit) || a.limit < 1) return [];
     await this.voidExpiredReservations(a.now);
     const rows = await this.transaction((t) => this.claimRows(t, { ...a, limit: Math.min(a.limit, MAX_CLAIM) }));
+    const columns = new Map<string, Readonly<Record<string, string>>>(); // parsed once per batch
+    const columnsOf = (json: unknown) => {
+      if (typeof json !== 'string') return undefined;
+      if (!columns.has(json)) columns.set(json, JSON.parse(json) as Record<string, string>);
+      return columns.get(json);
+    };
     return rows
-      .map((r) => ({ batchId: String(r.batch_id), rowNo: Number(r.row_no), payload: JSON.parse(String(r.payload)) as unknown, issuerId: String(r.issuer_id) }))
+      .map((r) => ({ batchId: String(r.batch_id), rowNo: Number(r.row_no), payload: JSON.parse(String(r.payload)) as unknown, issuerId: String(r.issuer_id), columns: columnsOf(r.columns) }))
       .sort((x, y) => (x.batchId === y.batchId ? x.rowNo - y.rowNo : x.batchId < y.batchId ? -1 : 1));
   }
 

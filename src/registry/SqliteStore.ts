@@ -303,8 +303,8 @@ export class SqliteStore extends SqlRegistryStore {
     );
     if (!rows.length) return [];
     const ids = [...new Set(rows.map((r) => String(r.batch_id)))];
-    const owners = new Map((await t.all(`SELECT id, issuer_id FROM batches WHERE id IN (${ids.map(() => '?').join(', ')})`, ids)).map((b) => [String(b.id), b.issuer_id]));
-    return rows.map((r) => ({ ...r, issuer_id: owners.get(String(r.batch_id)) }));
+    const batches = new Map((await t.all(`SELECT id, issuer_id, columns FROM batches WHERE id IN (${ids.map(() => '?').join(', ')})`, ids)).map((b) => [String(b.id), b]));
+    return rows.map((r) => ({ ...r, issuer_id: batches.get(String(r.batch_id))?.issuer_id, columns: batches.get(String(r.batch_id))?.columns }));
   }
 
   protected isUniqueViolation(e: unknown): boolean {

@@ -70,6 +70,11 @@ describe('ecert issue --file with an Excel-made CSV', () => {
     const cmd = /ecert certificates reissue (\S+) --file \S+ --row (\d+) --reason/.exec(again.stdout);
     expect(cmd, again.stdout).not.toBeNull();
     expect(cmd![2]).toBe('5');
+    // found only when issued, the conflict still names the column as the header does, with both values
+    expect(again.stdout).toContain(`姓名「周壹」（已签发：「${b.name}」）`);
+    const conflict = JSON.parse(ecert(['batches', 'status', /batch (b_[0-9a-f]{32})/.exec(again.stderr)![1], '--json'], env).stdout).errors.find((x: { row: number }) => x.row === 5);
+    expect(conflict).toMatchObject({ code: 'ERR_CONFLICTS_WITH_EXISTING' });
+    expect(conflict.message).toContain(`姓名 "周壹" (issued: "${b.name}")`);
     const re = ecert(['certificates', 'reissue', cmd![1], '--file', corrected, '--row', '5', '--reason', '姓名更正', '--json'], env);
     expect(re.code, re.stderr).toBe(0);
     expect(JSON.parse(re.stdout)).toMatchObject({ currentVersion: 2, holder: { name: '周壹' } });

@@ -50,6 +50,9 @@ describe.each(engines)('conflicting issue requests on $engine', ({ engine }) => 
     const body = await conflict.json();
     expect(body.error).toMatchObject({ code: 'ERR_CONFLICTS_WITH_EXISTING', details: { managementNo: issued.managementNo, fields: ['holder.name', 'issueDate'] } });
     expect(body.error.message.zh).toContain(issued.managementNo);
+    // each field with the value asked for and the one issued, in both languages
+    expect(body.error.message.zh).toContain(`holder.name「周壹」（已签发：「${req.holder.name}」）、issueDate「2025-08-16」（已签发：「${req.issueDate}」）`);
+    expect(body.error.message.en).toContain(`holder.name "周壹" (issued: "${req.holder.name}"), issueDate "2025-08-16" (issued: "${req.issueDate}")`);
     expect(body.error.message.zh).toContain('holder.name');
     expect(body.error.message.en).toContain('issueDate');
     expect(JSON.stringify(body)).not.toContain(req.holder.idNumber);

@@ -554,6 +554,12 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
 
         await h.store.createBatch({ id: 'empty', issuerId: 'iss_b', rows: [], now });
         expect(await h.store.getBatch('empty')).toMatchObject({ total: 0, pending: 0, finishedAt: now.toISOString() });
+
+        // a CSV batch keeps its header's spelling of the columns, and its claimed rows carry it
+        const columns = { 'holder.name': '姓名', 'holder.idNumber': '身份证号' };
+        await h.store.createBatch({ id: 'csv', issuerId: 'iss_b', rows: range(2, 3).map((i) => ({ rowNo: i, payload: { i }, columns })), now });
+        const csvRows = await h.store.claimBatchRows({ batchId: 'csv', limit: 10, workerId: 'w11', now: later, leaseMs: 60_000 });
+        expect(csvRows.map((r) => [r.rowNo, r.columns])).toEqual([[2, columns], [3, columns], [4, columns]]);
       }),
     );
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isEcertError } from '../../core/errors';
-import type { Issuer } from '../../registry/RegistryStore';
+import type { ClaimedRow, Issuer } from '../../registry/RegistryStore';
 import type { Services } from '../../services';
 import { issueCertificate, type IssueDeps } from '../issueCertificate';
 import { rejectionOf } from './checkBatchRows';
@@ -109,7 +109,7 @@ export class BatchWorker {
     await Promise.all(this.inFlight);
   }
 
-  private async issueRow(row: { batchId: string; rowNo: number; payload: unknown; issuerId: string }): Promise<void> {
+  private async issueRow(row: ClaimedRow): Promise<void> {
     const ref = { batchId: row.batchId, rowNo: row.rowNo };
     try {
       const issuer = this.issuers.get(row.issuerId);
@@ -125,7 +125,9 @@ export class BatchWorker {
         this.opts.onRow?.('failed', row.rowNo);
         return;
       }
-      await issueCertificate(row.payload, issuer, this.s, ref);
+      // a CSV batch's errors name its columns as its header does
+      const columns = row.columns;
+      await issueCertificate(row.payload, issuer, this.s, { ...ref, ...(columns && { columnOf: (f: string) => columns[f] ?? f }) });
       this.opts.onRow?.('issued', row.rowNo);
     } catch (e) {
       try {

@@ -5,8 +5,9 @@ import { v3LookupGuard } from './v3LookupGuard';
 import { v4Annotations } from './v4Annotations';
 import { v5ArchiveRevisions } from './v5ArchiveRevisions';
 import { v6UncompressedPdfs } from './v6UncompressedPdfs';
+import { v7BatchColumns } from './v7BatchColumns';
 
 /** Every migration, in version order. */
-export const MIGRATIONS: readonly Migration[] = [v1Registry, v2Issuance, v3LookupGuard, v4Annotations, v5ArchiveRevisions, v6UncompressedPdfs];
+export const MIGRATIONS: readonly Migration[] = [v1Registry, v2Issuance, v3LookupGuard, v4Annotations, v5ArchiveRevisions, v6UncompressedPdfs, v7BatchColumns];
 
 export type { Migration };
