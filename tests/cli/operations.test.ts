@@ -49,7 +49,8 @@ describe('ecert operator commands', () => {
     expect(again.stdout).toMatch(/失败 failed\s+1/);
     const cmd = new RegExp(`ecert certificates reissue ${found.managementNo} --file \\S+ --row (\\d+) --reason`).exec(again.stdout);
     expect(cmd, again.stdout).not.toBeNull();
-    expect(again.stdout).toContain('holder.name');
+    // the column as the file's header names it (English headers here), with both values
+    expect(again.stdout).toContain(`name「周壹」（已签发：「${h1.name}」）`);
 
     const re = ecert(['certificates', 'reissue', found.managementNo, '--file', corrected, '--row', cmd![1], '--reason', '姓名更正', '--json'], env);
     expect(re.code, re.stderr).toBe(0);
