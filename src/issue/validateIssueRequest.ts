@@ -6,6 +6,7 @@ import { checkResidentId } from './residentId';
 import { checkName, NAME_RULES, normalizeIdNumber } from '../core/personName';
 import { resolveQualification } from '../catalog/resolveQualification';
 import { excelDamage } from './excelDamage';
+import { normaliseIdType, normaliseSex } from './holderForms';
 import { normaliseDate, normaliseMonth } from './normaliseDate';
 
 export const ID_TYPES = ['resident-id', 'passport', 'hk-macao-permit', 'taiwan-permit', 'foreign-permanent-resident', 'other'] as const satisfies readonly IdType[];
@@ -24,7 +25,7 @@ export const issueRequestSchema = z
         name: z.string().min(1).max(64),
         idType: z.string().max(32).default('resident-id').describe(ID_TYPES.join(' | ')),
         idNumber: z.string().min(1).max(32),
-        sex: z.string().max(4).describe('男 | 女'),
+        sex: z.string().max(8).describe('男 | 女 (also 男性/女性, M/F, male/female, 1/2 of GB/T 2261.1)'),
         birth: z.string().max(16).describe('YYYY-MM (also 1990/1, 1990年1月, 199001)'),
       })
       .strict(),
@@ -49,6 +50,7 @@ export interface ValidateContext {
 
 const DATE_FORMS = { zh: '可写作 2025-06-30、2025-6-30、2025/6/30、2025.6.30、2025年6月30日 或 20250630', en: 'write it as 2025-06-30, 2025-6-30, 2025/6/30, 2025.6.30, 2025年6月30日 or 20250630' };
 const MONTH_FORMS = { zh: '可写作 1990-01、1990-1、1990/1、1990.1、1990年1月、199001 或完整日期', en: 'write it as 1990-01, 1990-1, 1990/1, 1990.1, 1990年1月, 199001 or a whole date' };
+const SEX_FORMS = { zh: '须为“男”或“女”（也可写作 男性/女性、M/F，或 GB/T 2261.1 的代码 1/2）', en: 'must be 男 or 女 (also 男性/女性, M/F, male/female, or the GB/T 2261.1 codes 1/2)' };
 const ID_TYPE_NAMES = '居民身份证 / resident-id、护照 / passport、港澳居民来往内地通行证 / hk-macao-permit、台湾居民来往大陆通行证 / taiwan-permit、外国人永久居留身份证 / foreign-permanent-resident、其他 / other';
 
 /** A value as echoed in a message: the submitter's own data, shown only to the submitter (never logged). */
@@ -145,14 +147,12 @@ export function validateIssueRequest(body: unknown, ctx: ValidateContext): Issue
       details: { field: 'holder.name', rule: 'fits-field' },
     });
   }
-  if (!(ID_TYPES as readonly string[]).includes(b.holder.idType)) fail('ERR_ID_TYPE', 'holder.idType', b.holder.idType, { zh: `可选：${ID_TYPE_NAMES}`, en: `one of ${ID_TYPE_NAMES}` });
-  const idType = b.holder.idType as IdType;
+  const idType = normaliseIdType(b.holder.idType) ?? fail('ERR_ID_TYPE', 'holder.idType', b.holder.idType, { zh: `可选：${ID_TYPE_NAMES}`, en: `one of ${ID_TYPE_NAMES}` });
   const idNumber = normalizeIdNumber(b.holder.idNumber);
   const idColumn = label('holder.idNumber');
   const damage = excelDamage(idType === 'resident-id' ? 'resident-id' : 'id', idNumber, idColumn);
   if (damage) fail('ERR_EXCEL_ALTERED', 'holder.idNumber', b.holder.idNumber, damage);
-  const sex = b.holder.sex.trim();
-  if (sex !== '男' && sex !== '女') fail('ERR_SEX', 'holder.sex', b.holder.sex, { zh: '须为“男”或“女”', en: 'must be 男 or 女' });
+  const sex = normaliseSex(b.holder.sex) ?? fail('ERR_SEX', 'holder.sex', b.holder.sex, SEX_FORMS);
   const birth = normaliseMonth(b.holder.birth);
   if (!isMonth(birth)) {
     const d = excelDamage('month', b.holder.birth, label('holder.birth'));
@@ -191,7 +191,7 @@ export function validateIssueRequest(body: unknown, ctx: ValidateContext): Issue
     fail('ERR_BIRTH_INVALID', 'holder.birth', b.holder.birth, { zh: '须在 1900 年或以后出生，且批准时年满 16 岁', en: 'born 1900 or later and at least 16 at approval' });
   }
 
-  return { qualification: q.code, ...(specialty ? { specialty } : {}), holder: { name, idType, idNumber, sex: sex as '男' | '女', birth }, approvalDate, issueDate };
+  return { qualification: q.code, ...(specialty ? { specialty } : {}), holder: { name, idType, idNumber, sex, birth }, approvalDate, issueDate };
 }
 
 function isDate(s: string): boolean {

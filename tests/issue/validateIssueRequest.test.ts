@@ -30,6 +30,20 @@ describe('validateIssueRequest', () => {
     expect(r.holder).toEqual({ name: '张三', idType: 'resident-id', idNumber: id, sex: '男', birth: '1990-01' });
   });
 
+  it('reads the sex and the ID document type as forms and sheets write them (src/issue/holderForms.ts), nothing ambiguous', () => {
+    const female = makeResidentId({ birth: '1990-01-15', sex: '女', seq: 4 });
+    for (const [sex, idNumber, want] of [['男性', id, '男'], ['m', id, '男'], ['Ｍ', id, '男'], ['Male', id, '男'], ['1', id, '男'], [' 女 ', female, '女'], ['F', female, '女'], ['女性', female, '女'], ['2', female, '女']] as const) {
+      expect(validateIssueRequest(withHolder({ sex, idNumber }), { catalog, now }).holder.sex).toBe(want);
+    }
+    for (const [idType, want] of [['身份证', 'resident-id'], ['二代身份证', 'resident-id'], ['第二代居民身份证', 'resident-id'], ['回乡证', 'hk-macao-permit'], ['台胞证', 'taiwan-permit'], ['护照', 'passport'], ['PASSPORT', 'passport'], ['外国人永久居留证', 'foreign-permanent-resident']] as const) {
+      const idNumber = want === 'resident-id' ? id : want === 'passport' ? 'E12345678' : want === 'hk-macao-permit' ? 'H01234567' : want === 'taiwan-permit' ? '01234567' : 'USA110090011508';
+      expect(validateIssueRequest(withHolder({ idType, idNumber }), { catalog, now }).holder.idType, idType).toBe(want);
+    }
+    // a sex the certificate cannot state, and documents that are not identity documents, are refused
+    for (const sex of ['0', '9', '未知', 'X', '男女']) expect(codeOf(withHolder({ sex }))).toBe('ERR_SEX');
+    for (const idType of ['港澳通行证', '驾驶证', '居住证']) expect(codeOf(withHolder({ idType }))).toBe('ERR_ID_TYPE');
+  });
+
   it('accepts names with rare characters, minority and foreign names', () => {
     for (const name of ['王㛃', '李𠇔', '阿依古丽·买买提', 'John Smith', '欧阳娜娜']) expect(codeOf(withHolder({ name }))).toBe('OK');
   });
@@ -48,7 +62,8 @@ describe('validateIssueRequest', () => {
       ['ERR_ID_NUMBER_FORMAT', { ...base(), holder: { ...base().holder, idType: 'passport', idNumber: 'E1' } }],
       ['ERR_ID_NUMBER_CHECKSUM', withHolder({ idNumber: id.slice(0, 17) + (id[17] === '0' ? '1' : '0') })],
       ['ERR_ID_NUMBER_BIRTH_MISMATCH', withHolder({ birth: '1990-02' })],
-      ['ERR_SEX', withHolder({ sex: 'M' })],
+      ['ERR_SEX', withHolder({ sex: 'X' })],
+      ['ERR_SEX', withHolder({ sex: '0' })], // GB/T 2261.1 未知的性别: a certificate states the sex
       ['ERR_SEX_MISMATCH', withHolder({ sex: '女' })],
       ['ERR_DATE_FORMAT', { ...base(), approvalDate: '2025-02-30' }],
       ['ERR_DATE_FORMAT', { ...base(), issueDate: '15/08/2025' }],
@@ -165,7 +180,7 @@ describe('validateIssueRequest', () => {
       const cases: Array<[string, unknown, string, string]> = [
         ['ERR_ID_NUMBER_CHECKSUM', withHolder({ idNumber: id.slice(0, 17) + (id[17] === '0' ? '1' : '0') }), '证件号码', id.slice(0, 17)],
         ['ERR_ID_NUMBER_FORMAT', withHolder({ idNumber: '12345' }), '证件号码', '12345'],
-        ['ERR_SEX', withHolder({ sex: 'M' }), '性别', 'M'],
+        ['ERR_SEX', withHolder({ sex: '9' }), '性别', '9'],
         ['ERR_SEX_MISMATCH', withHolder({ sex: '女' }), '性别', '女'],
         ['ERR_ID_NUMBER_BIRTH_MISMATCH', withHolder({ birth: '1990/2' }), '出生年月', '1990/2'],
         ['ERR_DATE_FORMAT', { ...base(), approvalDate: '30/06/2025' }, '批准日期', '30/06/2025'],
@@ -185,7 +200,7 @@ describe('validateIssueRequest', () => {
         expect(e.bilingual.zh.length, code).toBeGreaterThan(`${column}「${value}」`.length + 8);
       }
       // the JSON API names the field path
-      expect(errorOf(withHolder({ sex: 'M' })).bilingual.en).toContain('holder.sex "M"');
+      expect(errorOf(withHolder({ sex: 'X' })).bilingual.en).toContain('holder.sex "X"');
     });
 
     it('explains ID numbers Excel turned into numbers: scientific notation, the lost 16th–18th digits, the lost final X', () => {

@@ -38,16 +38,6 @@ export const CSV_COLUMNS: Record<string, string[]> = {
 };
 const REQUIRED = ['qualification', 'name', 'idNumber', 'sex', 'birth', 'approvalDate', 'issueDate'];
 
-const ID_TYPES: Record<string, string> = {
-  居民身份证: 'resident-id',
-  身份证: 'resident-id',
-  护照: 'passport',
-  港澳居民来往内地通行证: 'hk-macao-permit',
-  台湾居民来往大陆通行证: 'taiwan-permit',
-  外国人永久居留身份证: 'foreign-permanent-resident',
-  其他: 'other',
-};
-
 /** Parse a batch body: CSV (UTF-8 with or without BOM, or GB18030/GBK as Excel saves it) or a JSON array. */
 export function parseBatchInput(body: Buffer, contentType: string): BatchRowInput[] {
   return [...batchRows(body, contentType)];
@@ -249,7 +239,7 @@ function csvPayload(columns: Array<string | undefined>, cells: string[]): Record
     ...(v.specialty ? { specialty: v.specialty } : {}),
     holder: {
       name: v.name,
-      idType: v.idType ? (ID_TYPES[v.idType] ?? v.idType) : 'resident-id',
+      idType: v.idType || 'resident-id', // a Chinese name as written: the validator reads it (src/issue/holderForms.ts)
       idNumber: v.idNumber,
       sex: v.sex,
       birth: v.birth,

@@ -1,6 +1,8 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { csvSlices, normaliseDate, normaliseMonth, parseBatchInput } from '../../../src/issue/batch/parseBatchInput';
+import { loadCatalog } from '../../../src/catalog/loadCatalog';
+import { validateIssueRequest } from '../../../src/issue/validateIssueRequest';
 
 const CSV_ZH = '资格代码,专业类别,姓名,证件号码,性别,出生年月,批准日期,制发日期\nsupervising-engineer,土木建筑工程,张三,11010519491231002X,女,1949/12,2025/6/30,2025年8月15日\n';
 
@@ -30,10 +32,12 @@ describe('parseBatchInput', () => {
     expect((rows[0].payload.holder as { name: string }).name).toBe('张三');
   });
 
-  it('reads English headers and maps Chinese ID type names', () => {
-    const csv = 'qualification,name,idType,idNumber,sex,birth,approvalDate,issueDate\ntax-adviser,Li Lei,护照,E12345678,男,1990-01,2025-06-30,2025-08-15\n';
-    const [row] = parseBatchInput(Buffer.from(csv), 'text/csv');
-    expect(row.payload.holder).toMatchObject({ idType: 'passport', idNumber: 'E12345678' });
+  it('reads English headers, and leaves Chinese ID type names to the validator (the same forms as the JSON API)', () => {
+    const csv = 'qualification,name,idType,idNumber,sex,birth,approvalDate,issueDate\ntax-adviser,Li Lei,护照,E12345678,男,1990-01,2025-06-30,2025-08-15\ntax-adviser,Li Mei,,E12345679,女,1990-01,2025-06-30,2025-08-15\n';
+    const [row, noType] = parseBatchInput(Buffer.from(csv), 'text/csv');
+    expect(row.payload.holder).toMatchObject({ name: 'Li Lei', idType: '护照', idNumber: 'E12345678' });
+    expect(validateIssueRequest(row.payload, { catalog: loadCatalog(), now: new Date('2025-09-01T00:00:00Z') }).holder.idType).toBe('passport');
+    expect(noType.payload.holder).toMatchObject({ idType: 'resident-id' }); // an empty cell: a resident ID
   });
 
   it('numbers CSV rows as Excel shows them: one row a record however many lines its quoted cells take, blank lines counted, separator-only rows skipped', () => {
