@@ -1,12 +1,14 @@
 import type { Catalog } from './Catalog';
 import type { Qualification } from './catalogSchema';
+import { toSimplified } from './traditionalChinese';
 
 /**
  * A qualification as an issuing body writes it in a spreadsheet: its catalog code
  * (templates/catalog.json, case-insensitive) or its Chinese title, with or without the
  * suffixes of the rules below, and with the level before the name, after it or in brackets
- * (一级注册建筑师, 注册建筑师（一级）, 注册建筑师一级). Never guessed: a partial or misspelt name
- * is not resolved; it gets the closest entries as suggestions.
+ * (一级注册建筑师, 注册建筑师（一级）, 注册建筑师一级), in simplified or traditional characters
+ * (traditionalChinese.ts). Never guessed: a partial or misspelt name is not resolved; it gets
+ * the closest entries as suggestions.
  */
 export interface Resolution {
   qualification?: Qualification;
@@ -23,9 +25,9 @@ const BRACKETED_LEVEL = new RegExp(`^(.+?)[(\\[](${LEVEL_RE})[)\\]](.*)$`);
 const TRAILING_LEVEL = new RegExp(`^(.+?)(${LEVEL_RE})$`);
 const LEADING_LEVEL = new RegExp(`^(${LEVEL_RE})`);
 
-/** The comparable form: NFKC (full-width brackets to ASCII), no white space or quotes, level first, suffixes dropped. */
+/** The comparable form: NFKC (full-width brackets to ASCII), simplified characters, no white space or quotes, level first, suffixes dropped. */
 export function qualificationKey(text: string): string {
-  let t = text.normalize('NFKC').replace(/[\s"'“”‘’「」]/g, '').toLowerCase();
+  let t = toSimplified(text.normalize('NFKC')).replace(/[\s"'“”‘’「」]/g, '').toLowerCase();
   const bracket = BRACKETED_LEVEL.exec(t);
   if (bracket) t = LEVELS[bracket[2]] + bracket[1] + bracket[3];
   for (let again = true; again; ) {
@@ -111,4 +113,13 @@ function dice(a: string, b: string): number {
     }
   }
   return (2 * common) / (x.length + y.length);
+}
+
+/**
+ * A qualification's specialty (专业类别) as a sheet writes it: its name or code, in simplified
+ * or traditional characters, white space around it ignored; undefined when it is none of them.
+ */
+export function resolveSpecialty(q: Qualification, text: string): NonNullable<Qualification['specialties']>[number] | undefined {
+  const t = toSimplified(text.normalize('NFKC').trim());
+  return q.specialties?.find((s) => s.name === t || s.code === t);
 }

@@ -4,7 +4,7 @@ import { EcertError, type ErrorCode } from '../core/errors';
 import type { IdType, IssueRequest } from '../core/types';
 import { checkResidentId } from './residentId';
 import { checkName, NAME_RULES, normalizeIdNumber } from '../core/personName';
-import { resolveQualification } from '../catalog/resolveQualification';
+import { resolveQualification, resolveSpecialty } from '../catalog/resolveQualification';
 import { excelDamage } from './excelDamage';
 import { normaliseIdType, normaliseSex } from './holderForms';
 import { normaliseDate, normaliseMonth } from './normaliseDate';
@@ -122,7 +122,7 @@ export function validateIssueRequest(body: unknown, ctx: ValidateContext): Issue
   if (q.specialties) {
     const names = q.specialties.map((s) => s.name);
     if (!b.specialty) fail('ERR_SPECIALTY_REQUIRED', 'specialty', b.specialty, { zh: `${q.title}须填写：${names.join('、')}`, en: `${q.code} needs one of ${names.join(', ')}` });
-    const sp = q.specialties.find((s) => s.name === b.specialty!.trim() || s.code === b.specialty!.trim());
+    const sp = resolveSpecialty(q, b.specialty!);
     if (!sp) fail('ERR_UNKNOWN_SPECIALTY', 'specialty', b.specialty, { zh: `${q.title}的专业类别为：${names.join('、')}`, en: `${q.code} has ${names.join(', ')}` });
     specialty = sp!.name;
   } else if (b.specialty) fail('ERR_SPECIALTY_NOT_ALLOWED', 'specialty', b.specialty, { zh: `${q.title}没有专业类别，请留空`, en: `leave it empty for ${q.code}` });

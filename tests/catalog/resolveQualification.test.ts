@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/loadCatalog';
-import { resolveQualification } from '../../src/catalog/resolveQualification';
+import { resolveQualification, resolveSpecialty } from '../../src/catalog/resolveQualification';
+import { TRADITIONAL_CHARACTERS, toSimplified } from '../../src/catalog/traditionalChinese';
 
 const catalog = loadCatalog();
 const code = (t: string) => resolveQualification(catalog, t).qualification?.code;
@@ -27,6 +28,29 @@ describe('resolveQualification (templates/catalog.json)', () => {
     expect(code('社会工作者职业资格（初级）')).toBe('social-worker-junior');
     expect(code('工程咨询（投资）专业技术人员职业资格')).toBe('engineering-consultant');
     expect(code('造价工程师(一级)')).toBe('cost-engineer-1');
+  });
+
+  it('reads titles and specialties written in traditional characters (a traditional-character input method)', () => {
+    // written here by hand, as a sheet typed in traditional characters spells them
+    expect(code('一級註冊建築師')).toBe('registered-architect-1');
+    expect(code('註冊建築師（二級）')).toBe('registered-architect-2');
+    expect(code('註冊城鄉規劃師職業資格')).toBe('urban-rural-planner');
+    expect(code('稅務師職業資格證書')).toBe('tax-adviser');
+    expect(code('護士執業資格')).toBe('nurse');
+    expect(code('中級經濟專業技術資格')).toBe('economics-intermediate');
+    expect(code('機動車檢測維修專業技術人員職業資格')).toBe('motor-vehicle-inspection');
+    expect(code('環境影響評價工程師')).toBe('eia-engineer');
+    expect(code('資産評估師')).toBe('asset-appraiser'); // 産: the variant written in Taiwan
+    const supervising = catalog.get('supervising-engineer');
+    expect(resolveSpecialty(supervising, ' 交通運輸工程 ')?.name).toBe('交通运输工程');
+    expect(resolveSpecialty(supervising, '土木建築工程')?.name).toBe('土木建筑工程');
+    expect(resolveSpecialty(supervising, '土木')).toBeUndefined();
+    // the table is the catalog's: every traditional character it knows stands for one the catalog writes
+    const written = new Set([...catalog.list().flatMap((q) => [q.title, q.name, q.level ?? '', ...(q.specialties ?? []).map((sp) => sp.name)]), '电子证书'].join(''));
+    for (const c of TRADITIONAL_CHARACTERS) expect(written.has(toSimplified(c)), c).toBe(true);
+    // and every title written with all of its traditional characters resolves to its entry
+    const traditionalOf = new Map(TRADITIONAL_CHARACTERS.map((c) => [toSimplified(c), c]));
+    for (const q of catalog.list()) expect(code(Array.from(q.title, (c) => traditionalOf.get(c) ?? c).join(''))).toBe(q.code);
   });
 
   it('resolves nothing by guess: a name without its level, a typo, a part of a name or a fake title get suggestions only', () => {

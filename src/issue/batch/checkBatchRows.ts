@@ -1,5 +1,5 @@
 import type { Catalog } from '../../catalog/Catalog';
-import { resolveQualification } from '../../catalog/resolveQualification';
+import { resolveQualification, resolveSpecialty } from '../../catalog/resolveQualification';
 import { EcertError, isEcertError, type ErrorCode } from '../../core/errors';
 import { normalizeIdNumber } from '../../core/personName';
 import type { Issuer } from '../../registry/RegistryStore';
@@ -94,7 +94,7 @@ function identityOf(payload: Record<string, unknown>, catalog: Catalog): Identit
   const q = resolveQualification(catalog, payload.qualification.trim()).qualification;
   if (!idNumber || !q) return undefined;
   const sp = typeof payload.specialty === 'string' ? payload.specialty.trim() : '';
-  const specialty = q.specialties?.find((s) => s.name === sp || s.code === sp)?.name ?? sp;
+  const specialty = resolveSpecialty(q, sp)?.name ?? sp;
   return { key: `${q.code}\u0000${specialty}\u0000${idNumber}`, idNumber, idNumberRaw: holder.idNumber, code: q.code, title: q.title, ...(specialty ? { specialty } : {}) };
 }
 
