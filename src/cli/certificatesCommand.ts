@@ -108,7 +108,11 @@ function correctedRequest(file: string, row: string | undefined): Record<string,
     throw new EcertError('ERR_VALIDATION', { zh: 'JSON 数组须用 --row 指定行', en: 'a JSON array needs --row' });
   }
   // rows numbered as the batch summary names them: Excel's row for a CSV (header = row 1), the element index for JSON
-  for (const r of batchRows(body, isJson ? 'application/json' : 'text/csv')) if (r.rowNo === Number(row)) return r.payload;
+  for (const r of batchRows(body, isJson ? 'application/json' : 'text/csv')) {
+    if (r.rowNo !== Number(row)) continue;
+    if (r.unreadable) throw r.unreadable;
+    return r.payload;
+  }
   throw new EcertError('ERR_NOT_FOUND', { zh: `文件中没有第 ${row} 行（CSV 按 Excel 行号，表头为第 1 行）`, en: `no row ${row} in the file (CSV rows as Excel numbers them, the header is row 1)` });
 }
 

@@ -7,6 +7,7 @@ import { checkName, NAME_RULES, normalizeIdNumber } from '../core/personName';
 import { resolveQualification, resolveSpecialty } from '../catalog/resolveQualification';
 import { excelDamage } from './excelDamage';
 import { normaliseIdType, normaliseSex } from './holderForms';
+import { issueMessages } from './parseWith';
 import { normaliseDate, normaliseMonth } from './normaliseDate';
 
 export const ID_TYPES = ['resident-id', 'passport', 'hk-macao-permit', 'taiwan-permit', 'foreign-permanent-resident', 'other'] as const satisfies readonly IdType[];
@@ -94,15 +95,16 @@ export function validateIssueRequest(body: unknown, ctx: ValidateContext): Issue
           ...(raw.holder && typeof raw.holder === 'object' && 'birth' in raw.holder ? { holder: { ...raw.holder, birth: asText(raw.holder.birth) } } : {}),
         }
       : raw;
-  const parsed = issueRequestSchema.safeParse(input);
+  const parsed = issueRequestSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue.path.join('.') || '(body)';
     const value = issue.path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string | number, unknown>)[k as string | number] : undefined), input);
     const unknownKey = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+    const m = issueMessages(issue);
     throw new EcertError('ERR_VALIDATION', {
-      zh: `字段 ${label(field)}${unknownKey}${field === '(body)' ? '' : shown(value).zh} 无效：${issue.message}`,
-      en: `${label(field)}${unknownKey}${field === '(body)' ? '' : ` ${shown(value).en}`}: ${issue.message}`,
+      zh: `字段 ${label(field)}${unknownKey}${field === '(body)' ? '' : shown(value).zh} 无效：${m.zh}`,
+      en: `${label(field)}${unknownKey}${field === '(body)' ? '' : ` ${shown(value).en}`}: ${m.en}`,
       details: { field },
     });
   }

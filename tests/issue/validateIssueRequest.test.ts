@@ -44,6 +44,21 @@ describe('validateIssueRequest', () => {
     for (const idType of ['港澳通行证', '驾驶证', '居住证']) expect(codeOf(withHolder({ idType }))).toBe('ERR_ID_TYPE');
   });
 
+  it('words a malformed body in Chinese as fully as in English (zod\'s zh-CN locale)', () => {
+    for (const body of [withHolder({ sex: 5 }), withHolder({ sex: '男'.repeat(20) }), { ...base(), extra: 1 }, 'not an object']) {
+      let e: { code?: string; bilingual?: { zh: string; en: string } } = {};
+      try {
+        validateIssueRequest(body, { catalog, now });
+      } catch (x) {
+        e = x as typeof e;
+      }
+      expect(e.code).toBe('ERR_VALIDATION');
+      expect(e.bilingual!.zh).not.toMatch(/Invalid|expected|Too big|Unrecognized/);
+      expect(e.bilingual!.zh).toMatch(/无效输入|过大|未知的键/);
+      expect(e.bilingual!.en).toMatch(/Invalid|Too big|Unrecognized/);
+    }
+  });
+
   it('accepts names with rare characters, minority and foreign names', () => {
     for (const name of ['王㛃', '李𠇔', '阿依古丽·买买提', 'John Smith', '欧阳娜娜']) expect(codeOf(withHolder({ name }))).toBe('OK');
   });

@@ -36,16 +36,18 @@ export interface CheckBatchContext {
  * - a second (or later) row with the same ID number and the same qualification and specialty
  *   as an earlier row fails with ERR_DUPLICATE_IN_BATCH naming that row (one Map entry of
  *   about 60 bytes per holder and qualification: 200,000 rows stay well under 50 MB);
+ * - a row the parser could not read (parseBatchInput.ts: its cells shifted) fails with its error;
  * - a row failing validateIssueRequest, or outside the issuer's qualifications, fails with its code.
  */
 export function* checkBatchRows(rows: Iterable<BatchRowInput>, ctx: CheckBatchContext): Generator<BatchRowInput> {
   const firstRow = new Map<string, number>();
   for (const row of rows) {
     const columnOf = (field: string) => row.columns?.[field] ?? field;
-    const identity = identityOf(row.payload, ctx.catalog);
+    const identity = row.unreadable ? undefined : identityOf(row.payload, ctx.catalog);
     const earlier = identity ? firstRow.get(identity.key) : undefined;
     if (identity && earlier === undefined) firstRow.set(identity.key, row.rowNo);
     try {
+      if (row.unreadable) throw row.unreadable;
       if (identity && earlier !== undefined) throw duplicateError(identity, earlier, columnOf);
       const req = validateIssueRequest(row.payload, { catalog: ctx.catalog, now: ctx.now, nameFits: ctx.nameFits, columnOf });
       if (!inIssuerScope(ctx.issuer, req.qualification)) {

@@ -15,6 +15,8 @@ export interface BatchRowInput {
    */
   rowNo: number;
   payload: Record<string, unknown>;
+  /** A CSV row that cannot be read as a request (more cells than the header has columns): refused with this error. */
+  unreadable?: EcertError;
   /** CSV: request field path (`holder.idNumber`) → the header cell naming its column (证件号码); one object shared by every row. */
   columns?: Readonly<Record<string, string>>;
 }
@@ -151,12 +153,29 @@ function* parseCsv(body: Buffer): Generator<BatchRowInput> {
       }
       // a row Excel wrote with only separators (",,,,": cells once formatted, now empty) is blank
       if (cells.every((c) => c === '')) continue;
-      yield { rowNo, payload: csvPayload(columns, cells), columns: names };
+      yield { rowNo, payload: csvPayload(columns, cells), columns: names, ...extraCells(header.length, cells) };
     }
     rowsBefore += rows;
     linesBefore += lineBreaks(slice);
   }
   if (!header) throw new EcertError('ERR_VALIDATION', { zh: 'CSV 文件为空', en: 'empty CSV' });
+}
+
+/**
+ * A row with cells beyond the header's columns: the cells have shifted (an unquoted comma in a
+ * name, 张,三), so no cell can be trusted to be the column it stands under. Empty cells past
+ * the header are not: Excel writes them for a column once formatted.
+ */
+function extraCells(columns: number, cells: string[]): { unreadable?: EcertError } {
+  const extra = cells.slice(columns).filter((c) => c !== '');
+  if (!extra.length) return {};
+  const shown = extra.slice(0, 3).join(', ');
+  return {
+    unreadable: new EcertError('ERR_CSV_EXTRA_CELLS', {
+      zh: `该行有 ${cells.length} 个单元格，表头只有 ${columns} 列，多出「${shown}」：通常是某个单元格（如姓名）含英文逗号而没有用双引号括起来，其后各列都错了位`,
+      en: `the row has ${cells.length} cells, the header ${columns} columns, extra "${shown}": usually a cell (a name, say) contains a comma without double quotes, and every column after it is shifted`,
+    }),
+  };
 }
 
 /**

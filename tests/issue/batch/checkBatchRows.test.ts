@@ -61,6 +61,17 @@ describe('checkBatchRows', () => {
     expect(out[3].rejected!.message).toMatch(/批准日期「45838」.*2025-06-30.* \/ .*批准日期 "45838".*2025-06-30/);
   });
 
+  it('refuses a row whose cells shifted (an unquoted comma in a name) instead of reading its columns wrongly; empty trailing cells are fine', () => {
+    const shifted = row(5, 'registered-architect-1');
+    shifted.splice(2, 1, '张', '三'); // 张,三: one cell more than the header
+    const out = check(sheet([shifted, [...row(6, 'registered-architect-1'), '', ''], row(5, 'registered-architect-1')]));
+    expect(out.map((r) => [r.row, r.rejected?.code ?? 'ok'])).toEqual([[2, 'ERR_CSV_EXTRA_CELLS'], [3, 'ok'], [4, 'ok']]); // row 4: not a duplicate of the unreadable row 2
+    const [zh, en] = out[0].rejected!.message.split(' / ');
+    expect(zh).toContain('该行有 9 个单元格，表头只有 8 列，多出「2025年8月15日」');
+    expect(zh).toContain('双引号');
+    expect(en).toContain('the row has 9 cells, the header 8 columns, extra "2025年8月15日"');
+  });
+
   it('keeps streaming: 50,000 rows with one duplicate at the end, the earlier row found', () => {
     const rows = Array.from({ length: 50_000 }, (_, i) => row(i, 'registered-architect-1'));
     rows.push(row(12_345, 'registered-architect-1'));
