@@ -134,9 +134,7 @@ function* parseCsv(body: Buffer): Generator<BatchRowInput> {
     try {
       records = parse(slice, { relax_column_count: true, skip_empty_lines: true, trim: true, max_record_size: 4096 });
     } catch (e) {
-      // csv-parse counts lines from the start of the slice (a syntax error is found in a text editor, by line)
-      const message = (e as Error).message.replace(/\bline (\d+)/g, (_, n: string) => `line ${Number(n) + linesBefore}`);
-      throw new EcertError('ERR_VALIDATION', { zh: `CSV 格式错误（${message.slice(0, 200)}）`, en: `CSV: ${message.slice(0, 200)}`, details: { field: '(csv)' } });
+      throw csvSyntaxError(e as Error & { code?: string; lines?: number }, linesBefore);
     }
     const { starts, rows } = recordRows(slice);
     if (starts.length !== records.length) {
@@ -159,6 +157,37 @@ function* parseCsv(body: Buffer): Generator<BatchRowInput> {
     linesBefore += lineBreaks(slice);
   }
   if (!header) throw new EcertError('ERR_VALIDATION', { zh: 'CSV 文件为空', en: 'empty CSV' });
+}
+
+/** csv-parse's errors (by their code) in both languages; `line` as a text editor numbers the file's lines. */
+const CSV_SYNTAX: Record<string, { zh: (line: number) => string; en: (line: number) => string }> = {
+  CSV_QUOTE_NOT_CLOSED: {
+    zh: (l) => `到第 ${l} 行文件结束时仍有双引号没有闭合：某个单元格以双引号开始，却没有结束它的双引号`,
+    en: (l) => `a double quote is still open where the file ends, on line ${l}: a cell starts with a quote that nothing closes`,
+  },
+  CSV_INVALID_CLOSING_QUOTE: {
+    zh: (l) => `第 ${l} 行：双引号括起的单元格在结束引号之后还有字符；单元格中的双引号须写成两个（""）`,
+    en: (l) => `line ${l}: characters after the closing quote of a quoted cell; a quote inside a cell is written twice ("")`,
+  },
+  INVALID_OPENING_QUOTE: {
+    zh: (l) => `第 ${l} 行：未加引号的单元格中有双引号；这样的单元格须整体用双引号括起，其中的双引号写成两个（""）`,
+    en: (l) => `line ${l}: a double quote inside an unquoted cell; quote the whole cell and write the quote twice ("")`,
+  },
+  CSV_MAX_RECORD_SIZE: {
+    zh: (l) => `第 ${l} 行的记录过长（超过 4096 字节）：多半是某个双引号没有闭合，把后面的行并进了一个单元格`,
+    en: (l) => `the record on line ${l} is too long (over 4096 bytes): most likely an unclosed quote took the following lines into one cell`,
+  },
+};
+
+function csvSyntaxError(e: Error & { code?: string; lines?: number }, linesBefore: number): EcertError {
+  // csv-parse counts lines from the start of the slice
+  const line = linesBefore + (e.lines ?? 1);
+  const known = e.code ? CSV_SYNTAX[e.code] : undefined;
+  return new EcertError('ERR_VALIDATION', {
+    zh: `CSV 格式错误：${known ? known.zh(line) : `第 ${line} 行无法解析`}`,
+    en: `CSV: ${known ? known.en(line) : e.message.replace(/\bline (\d+)/g, (_, n: string) => `line ${Number(n) + linesBefore}`).slice(0, 200)}`,
+    details: { field: '(csv)', line },
+  });
 }
 
 /**

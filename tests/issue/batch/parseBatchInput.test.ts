@@ -61,6 +61,36 @@ describe('parseBatchInput', () => {
     expect(crlf.map((r) => r.rowNo)).toEqual([3, 6, 7, 9, 10]);
   });
 
+  it('explains CSV syntax errors in both languages with the line of the file, also past the first slice', () => {
+    const header = 'qualification,name,idNumber,sex,birth,approvalDate,issueDate';
+    const good = 'tax-adviser,王五,11010519491231002X,女,1949/12,2025/6/30,2025/8/15';
+    const errorOf = (csv: string) => {
+      try {
+        parseBatchInput(Buffer.from(csv), 'text/csv');
+      } catch (e) {
+        return e as { code: string; bilingual: { zh: string; en: string }; details: { line: number } };
+      }
+      throw new Error('no error');
+    };
+    const cases: Array<[string, number, string, string]> = [
+      [`${header}\n${good}\ntax-adviser,"王五,1\n`, 3, '双引号没有闭合', 'still open'],
+      [`${header}\ntax-adviser,"王"五,1\n`, 2, '结束引号之后还有字符', 'after the closing quote'],
+      [`${header}\ntax-adviser,王"五,1\n`, 2, '未加引号的单元格中有双引号', 'inside an unquoted cell'],
+      // 30,000 lines first: the error is in a later slice, and still named by the file's line
+      [`${header}\n${Array(30_000).fill(good).join('\n')}\ntax-adviser,王"五,1\n`, 30_002, '未加引号的单元格中有双引号', 'inside an unquoted cell'],
+    ];
+    for (const [csv, line, zh, en] of cases) {
+      const e = errorOf(csv);
+      expect(e.code).toBe('ERR_VALIDATION');
+      expect(e.details.line).toBe(line);
+      expect(e.bilingual.zh).toContain(`第 ${line} 行`);
+      expect(e.bilingual.zh).toContain(zh);
+      expect(e.bilingual.zh).not.toMatch(/[A-Za-z]{4,}/); // no English inside the Chinese
+      expect(e.bilingual.en).toContain(`line ${line}`);
+      expect(e.bilingual.en).toContain(en);
+    }
+  });
+
   it('takes a JSON array', () => {
     const rows = parseBatchInput(Buffer.from(JSON.stringify([{ qualification: 'a' }, { qualification: 'b' }])), 'application/json');
     expect(rows.map((r) => r.rowNo)).toEqual([1, 2]);
