@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { EcertError } from './core/errors';
+import { issueMessages } from './core/issueMessages';
 import type { Pkcs11Config } from './keys/pkcs11/Pkcs11Token';
 
 /**
@@ -70,10 +71,11 @@ export interface Config {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const blankToUndefined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
-  const parsed = envSchema.safeParse(blankToUndefined);
+  const parsed = envSchema.safeParse(blankToUndefined, { reportInput: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new EcertError('ERR_CONFIG', { zh: `环境变量 ${issue.path.join('.')} 无效`, en: `${issue.path.join('.')}: ${issue.message}` });
+    const m = issueMessages(issue);
+    throw new EcertError('ERR_CONFIG', { zh: `环境变量 ${issue.path.join('.')} 无效：${m.zh}`, en: `${issue.path.join('.')}: ${m.en}` });
   }
   const e = parsed.data;
   return {

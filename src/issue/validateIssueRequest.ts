@@ -7,7 +7,7 @@ import { checkName, NAME_RULES, normalizeIdNumber } from '../core/personName';
 import { resolveQualification, resolveSpecialty } from '../catalog/resolveQualification';
 import { excelDamage } from './excelDamage';
 import { normaliseIdType, normaliseSex } from './holderForms';
-import { issueMessages } from './parseWith';
+import { issueMessages } from '../core/issueMessages';
 import { normaliseDate, normaliseMonth } from './normaliseDate';
 
 export const ID_TYPES = ['resident-id', 'passport', 'hk-macao-permit', 'taiwan-permit', 'foreign-permanent-resident', 'other'] as const satisfies readonly IdType[];
