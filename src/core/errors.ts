@@ -82,6 +82,7 @@ export const ERROR_CODES = {
   // --- issue 12: Excel-friendly batches (src/issue/excelDamage.ts, src/issue/batch/checkBatchRows.ts)
   ERR_EXCEL_ALTERED: { status: 422, zh: 'Excel 改变了该单元格的值', en: 'Excel altered the value of this cell' },
   ERR_CSV_EXTRA_CELLS: { status: 422, zh: 'CSV 中该行的单元格多于表头的列', en: 'This CSV row has more cells than the header has columns' },
+  ERR_ID_NUMBER_OTHER_HOLDER: { status: 409, zh: '同一文件中该证件号码已属于另一位持证人', en: 'This ID number belongs to another holder earlier in this file' },
   ERR_DUPLICATE_IN_BATCH: { status: 409, zh: '同一文件中已有该证件号码的同一资格（及专业）', en: 'The same ID number with the same qualification (and specialty) is already in this file' },
   // --- issue 13: seal keys in PKCS#11 tokens, certificates from an outside CA, key lifecycle
   ERR_PKCS11_PIN: { status: 503, zh: '签章设备拒绝了 PIN 码（错误或已锁定）', en: 'The signing token rejected the PIN (wrong or locked)' },

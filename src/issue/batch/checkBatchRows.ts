@@ -36,11 +36,16 @@ export interface CheckBatchContext {
  * - a second (or later) row with the same ID number and the same qualification and specialty
  *   as an earlier row fails with ERR_DUPLICATE_IN_BATCH naming that row (one Map entry of
  *   about 60 bytes per holder and qualification: 200,000 rows stay well under 50 MB);
+ * - a valid row whose ID number (of the same document type) an earlier valid row gives to a
+ *   holder of another name or birth month fails with ERR_ID_NUMBER_OTHER_HOLDER naming that
+ *   row: one number belongs to one person, so one of the two rows has a wrong number (a Map
+ *   entry per holder, of the same size);
  * - a row the parser could not read (parseBatchInput.ts: its cells shifted) fails with its error;
  * - a row failing validateIssueRequest, or outside the issuer's qualifications, fails with its code.
  */
 export function* checkBatchRows(rows: Iterable<BatchRowInput>, ctx: CheckBatchContext): Generator<BatchRowInput> {
   const firstRow = new Map<string, number>();
+  const holders = new Map<string, { rowNo: number; name: string; birth: string }>();
   for (const row of rows) {
     const columnOf = (field: string) => row.columns?.[field] ?? field;
     const identity = row.unreadable ? undefined : identityOf(row.payload, ctx.catalog);
@@ -50,6 +55,10 @@ export function* checkBatchRows(rows: Iterable<BatchRowInput>, ctx: CheckBatchCo
       if (row.unreadable) throw row.unreadable;
       if (identity && earlier !== undefined) throw duplicateError(identity, earlier, columnOf);
       const req = validateIssueRequest(row.payload, { catalog: ctx.catalog, now: ctx.now, nameFits: ctx.nameFits, columnOf });
+      const holderKey = `${req.holder.idType}\u0000${req.holder.idNumber}`;
+      const holder = holders.get(holderKey);
+      if (!holder) holders.set(holderKey, { rowNo: row.rowNo, name: req.holder.name, birth: req.holder.birth });
+      else if (holder.name !== req.holder.name || holder.birth !== req.holder.birth) throw otherHolderError(holder, req.holder, row.payload, columnOf);
       if (!inIssuerScope(ctx.issuer, req.qualification)) {
         const q = ctx.catalog.get(req.qualification);
         throw new EcertError('ERR_FORBIDDEN', {
@@ -109,5 +118,14 @@ function duplicateError(id: Identity, earlier: number, columnOf: (f: string) => 
     zh: `与第 ${earlier} 行重复（${what.zh}）；同一人同一资格只签发一张证书，请删除或更正其中一行`,
     en: `same as row ${earlier} (${what.en}); one certificate per holder and qualification: delete or correct one of the rows`,
     details: { field: 'holder.idNumber', row: earlier },
+  });
+}
+
+function otherHolderError(earlier: { rowNo: number; name: string; birth: string }, h: { name: string; birth: string }, payload: Record<string, unknown>, columnOf: (f: string) => string): EcertError {
+  const raw = String((payload.holder as { idNumber?: unknown } | undefined)?.idNumber ?? '');
+  return new EcertError('ERR_ID_NUMBER_OTHER_HOLDER', {
+    zh: `${columnOf('holder.idNumber')}「${raw}」与第 ${earlier.rowNo} 行相同，但${columnOf('holder.name')}或${columnOf('holder.birth')}不同（第 ${earlier.rowNo} 行：${earlier.name}、${earlier.birth}；本行：${h.name}、${h.birth}）：同一证件号码只属于一个人，请核对两行的证件号码`,
+    en: `${columnOf('holder.idNumber')} "${raw}" is the same as on row ${earlier.rowNo}, but the ${columnOf('holder.name')} or ${columnOf('holder.birth')} differs (row ${earlier.rowNo}: ${earlier.name}, ${earlier.birth}; this row: ${h.name}, ${h.birth}): one number belongs to one person: check the ID numbers of both rows`,
+    details: { field: 'holder.idNumber', row: earlier.rowNo },
   });
 }

@@ -61,6 +61,19 @@ describe('checkBatchRows', () => {
     expect(out[3].rejected!.message).toMatch(/批准日期「45838」.*2025-06-30.* \/ .*批准日期 "45838".*2025-06-30/);
   });
 
+  it('flags an ID number an earlier row gives to a holder of another name (one number, one person), naming that row', () => {
+    const h = holder(11);
+    const other = [...row(11, 'fire-engineer-1')];
+    other[2] = holder(12).name; // the ID number of row 2 typed for another holder
+    const out = check(sheet([row(11, 'registered-architect-1'), row(11, 'registered-architect-2'), other, [...row(11, 'constructor-1').slice(0, 2), ` ${h.name} `, ...row(11, 'constructor-1').slice(3)]]));
+    expect(out.map((r) => [r.row, r.rejected?.code ?? 'ok'])).toEqual([[2, 'ok'], [3, 'ok'], [4, 'ERR_ID_NUMBER_OTHER_HOLDER'], [5, 'ok']]); // 3: same person, another qualification; 5: the same name written with spaces
+    const [zh, en] = out[2].rejected!.message.split(' / ');
+    expect(zh).toContain(`证件号码「${h.idNumber}」与第 2 行相同`);
+    expect(zh).toContain(`第 2 行：${h.name}`);
+    expect(zh).toContain(`本行：${holder(12).name}`);
+    expect(en).toContain(`证件号码 "${h.idNumber}" is the same as on row 2`);
+  });
+
   it('refuses a row whose cells shifted (an unquoted comma in a name) instead of reading its columns wrongly; empty trailing cells are fine', () => {
     const shifted = row(5, 'registered-architect-1');
     shifted.splice(2, 1, '张', '三'); // 张,三: one cell more than the header
