@@ -32,22 +32,25 @@ describe('resolveQualification (templates/catalog.json)', () => {
 
   it('reads titles and specialties written in traditional characters (a traditional-character input method)', () => {
     // written here by hand, as a sheet typed in traditional characters spells them
-    expect(code('一級註冊建築師')).toBe('registered-architect-1');
-    expect(code('註冊建築師（二級）')).toBe('registered-architect-2');
-    expect(code('註冊城鄉規劃師職業資格')).toBe('urban-rural-planner');
-    expect(code('稅務師職業資格證書')).toBe('tax-adviser');
-    expect(code('護士執業資格')).toBe('nurse');
-    expect(code('中級經濟專業技術資格')).toBe('economics-intermediate');
-    expect(code('機動車檢測維修專業技術人員職業資格')).toBe('motor-vehicle-inspection');
-    expect(code('環境影響評價工程師')).toBe('eia-engineer');
-    expect(code('資産評估師')).toBe('asset-appraiser'); // 産: the variant written in Taiwan
+    const written: Array<[string, string]> = [
+      ['一級註冊建築師', 'registered-architect-1'],
+      ['註冊建築師（二級）', 'registered-architect-2'],
+      ['註冊城鄉規劃師職業資格', 'urban-rural-planner'],
+      ['稅務師職業資格證書', 'tax-adviser'],
+      ['護士執業資格', 'nurse'],
+      ['中級經濟專業技術資格', 'economics-intermediate'],
+      ['機動車檢測維修專業技術人員職業資格', 'motor-vehicle-inspection'],
+      ['環境影響評價工程師', 'eia-engineer'],
+      ['資産評估師', 'asset-appraiser'], // 産: the variant written in Taiwan
+    ];
+    for (const [title, want] of written) expect(code(title), title).toBe(want);
     const supervising = catalog.get('supervising-engineer');
     expect(resolveSpecialty(supervising, ' 交通運輸工程 ')?.name).toBe('交通运输工程');
     expect(resolveSpecialty(supervising, '土木建築工程')?.name).toBe('土木建筑工程');
     expect(resolveSpecialty(supervising, '土木')).toBeUndefined();
     // the table is the catalog's: every traditional character it knows stands for one the catalog writes
-    const written = new Set([...catalog.list().flatMap((q) => [q.title, q.name, q.level ?? '', ...(q.specialties ?? []).map((sp) => sp.name)]), '电子证书'].join(''));
-    for (const c of TRADITIONAL_CHARACTERS) expect(written.has(toSimplified(c)), c).toBe(true);
+    const catalogChars = new Set([...catalog.list().flatMap((q) => [q.title, q.name, q.level ?? '', ...(q.specialties ?? []).map((sp) => sp.name)]), '电子证书'].join(''));
+    for (const c of TRADITIONAL_CHARACTERS) expect(catalogChars.has(toSimplified(c)), c).toBe(true);
     // and every title written with all of its traditional characters resolves to its entry
     const traditionalOf = new Map(TRADITIONAL_CHARACTERS.map((c) => [toSimplified(c), c]));
     for (const q of catalog.list()) expect(code(Array.from(q.title, (c) => traditionalOf.get(c) ?? c).join(''))).toBe(q.code);
