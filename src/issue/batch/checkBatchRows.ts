@@ -39,13 +39,14 @@ export interface CheckBatchContext {
  * - a valid row whose ID number (of the same document type) an earlier valid row gives to a
  *   holder of another name or birth month fails with ERR_ID_NUMBER_OTHER_HOLDER naming that
  *   row: one number belongs to one person, so one of the two rows has a wrong number (a Map
- *   entry per holder, of the same size);
+ *   entry of about 100 bytes per holder);
  * - a row the parser could not read (parseBatchInput.ts: its cells shifted) fails with its error;
  * - a row failing validateIssueRequest, or outside the issuer's qualifications, fails with its code.
  */
 export function* checkBatchRows(rows: Iterable<BatchRowInput>, ctx: CheckBatchContext): Generator<BatchRowInput> {
   const firstRow = new Map<string, number>();
-  const holders = new Map<string, { rowNo: number; name: string; birth: string }>();
+  /** ID type and number → `row\0name\0birth` of its first valid row (one flat string: nothing else is kept alive). */
+  const holders = new Map<string, string>();
   for (const row of rows) {
     const columnOf = (field: string) => row.columns?.[field] ?? field;
     const identity = row.unreadable ? undefined : identityOf(row.payload, ctx.catalog);
@@ -56,9 +57,12 @@ export function* checkBatchRows(rows: Iterable<BatchRowInput>, ctx: CheckBatchCo
       if (identity && earlier !== undefined) throw duplicateError(identity, earlier, columnOf);
       const req = validateIssueRequest(row.payload, { catalog: ctx.catalog, now: ctx.now, nameFits: ctx.nameFits, columnOf });
       const holderKey = `${req.holder.idType}\u0000${req.holder.idNumber}`;
-      const holder = holders.get(holderKey);
-      if (!holder) holders.set(holderKey, { rowNo: row.rowNo, name: req.holder.name, birth: req.holder.birth });
-      else if (holder.name !== req.holder.name || holder.birth !== req.holder.birth) throw otherHolderError(holder, req.holder, row.payload, columnOf);
+      const first = holders.get(holderKey);
+      if (first === undefined) holders.set(holderKey, `${row.rowNo}\u0000${req.holder.name}\u0000${req.holder.birth}`);
+      else if (first.slice(first.indexOf('\u0000')) !== `\u0000${req.holder.name}\u0000${req.holder.birth}`) {
+        const [rowNo, name, birth] = first.split('\u0000');
+        throw otherHolderError({ rowNo: Number(rowNo), name, birth }, req.holder, row.payload, columnOf);
+      }
       if (!inIssuerScope(ctx.issuer, req.qualification)) {
         const q = ctx.catalog.get(req.qualification);
         throw new EcertError('ERR_FORBIDDEN', {
