@@ -122,7 +122,7 @@ describe('parseBatchInput', () => {
   it('parses a large CSV a slice at a time, cutting only between records (quoted line breaks and quotes kept whole)', () => {
     const text = 'a,"x\ny",b\n"q""\n",2,3\nplain,4,5\n"multi\nline\nfield",6,7\n';
     for (const size of [1, 3, 8, 20, 1000]) {
-      const slices = [...csvSlices(text, size)];
+      const slices = [...csvSlices(Buffer.from(text), size)].map((b) => b.toString('utf8'));
       expect(slices.join('')).toBe(text);
       // every slice ends after a complete record: an even number of quotes
       for (const s of slices) expect((s.match(/"/g) ?? []).length % 2).toBe(0);
@@ -135,5 +135,8 @@ describe('parseBatchInput', () => {
     // each record takes two lines of the file and one row of the sheet: row i is 2 + i (the header is row 1), across slices too
     expect(parsed.map((r) => r.rowNo)).toEqual(Array.from({ length: 20_000 }, (_, i) => 2 + i));
     expect((parsed[14321].payload.holder as { name: string }).name).toBe('王"14321"');
+    // the same sheet as Excel saves it on Chinese Windows (GB18030), decoded a slice at a time: the same rows
+    const gb = parseBatchInput(iconv.encode([header, ...rows].join('\r\n'), 'gb18030'), 'text/csv');
+    expect(gb).toEqual(parsed);
   });
 });
