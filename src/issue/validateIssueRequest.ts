@@ -51,7 +51,7 @@ export interface ValidateContext {
 
 const DATE_FORMS = { zh: '可写作 2025-06-30、2025-6-30、2025/6/30、2025.6.30、2025年6月30日 或 20250630', en: 'write it as 2025-06-30, 2025-6-30, 2025/6/30, 2025.6.30, 2025年6月30日 or 20250630' };
 const MONTH_FORMS = { zh: '可写作 1990-01、1990-1、1990/1、1990.1、1990年1月、199001 或完整日期', en: 'write it as 1990-01, 1990-1, 1990/1, 1990.1, 1990年1月, 199001 or a whole date' };
-const SEX_FORMS = { zh: '须为“男”或“女”（也可写作 男性/女性、M/F，或 GB/T 2261.1 的代码 1/2）', en: 'must be 男 or 女 (also 男性/女性, M/F, male/female, or the GB/T 2261.1 codes 1/2)' };
+const SEX_HINT = { zh: '须为“男”或“女”（也可写作 男性/女性、M/F，或 GB/T 2261.1 的代码 1/2）', en: 'must be 男 or 女 (also 男性/女性, M/F, male/female, or the GB/T 2261.1 codes 1/2)' };
 const ID_TYPE_NAMES = '居民身份证 / resident-id、护照 / passport、港澳居民来往内地通行证 / hk-macao-permit、台湾居民来往大陆通行证 / taiwan-permit、外国人永久居留身份证 / foreign-permanent-resident、其他 / other';
 
 /** A value as echoed in a message: the submitter's own data, shown only to the submitter (never logged). */
@@ -154,7 +154,7 @@ export function validateIssueRequest(body: unknown, ctx: ValidateContext): Issue
   const idColumn = label('holder.idNumber');
   const damage = excelDamage(idType === 'resident-id' ? 'resident-id' : 'id', idNumber, idColumn);
   if (damage) fail('ERR_EXCEL_ALTERED', 'holder.idNumber', b.holder.idNumber, damage);
-  const sex = normaliseSex(b.holder.sex) ?? fail('ERR_SEX', 'holder.sex', b.holder.sex, SEX_FORMS);
+  const sex = normaliseSex(b.holder.sex) ?? fail('ERR_SEX', 'holder.sex', b.holder.sex, SEX_HINT);
   const birth = normaliseMonth(b.holder.birth);
   if (!isMonth(birth)) {
     const d = excelDamage('month', b.holder.birth, label('holder.birth'));

@@ -87,6 +87,13 @@ export interface BatchRowRef {
   rowNo: number;
 }
 
+/** A batch row as submitted; a CSV's rows carry its columns (request field path → the header cell naming it). */
+export interface NewBatchRow {
+  rowNo: number;
+  payload: unknown;
+  columns?: Readonly<Record<string, string>>;
+}
+
 export interface ClaimedRow extends BatchRowRef {
   payload: unknown;
   issuerId: string;
@@ -288,7 +295,7 @@ export interface RegistryStore {
    * CSV's rows carry its columns (one object for every row): the batch keeps them, and
    * claimed rows come with them.
    */
-  createBatch(args: { id: string; issuerId: string; rows: Iterable<{ rowNo: number; payload: unknown; columns?: Readonly<Record<string, string>> }>; now: Date; actor?: string; owner?: string }): Promise<boolean>;
+  createBatch(args: { id: string; issuerId: string; rows: Iterable<NewBatchRow>; now: Date; actor?: string; owner?: string }): Promise<boolean>;
   /** Set (or clear with null) the exclusive owner of a batch. */
   setBatchOwner(batchId: string, owner: string | null): Promise<void>;
   /**

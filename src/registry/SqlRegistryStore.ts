@@ -17,6 +17,7 @@ import {
   type Reservation,
   type ReserveArgs,
   type Issuer,
+  type NewBatchRow,
   type RegistryStore,
   type ReissueArgs,
   type StoredDocument,
@@ -595,7 +596,7 @@ export abstract class SqlRegistryStore implements RegistryStore {
 
   // ---------------------------------------------------------------- batches
 
-  async createBatch(a: { id: string; issuerId: string; rows: Iterable<{ rowNo: number; payload: unknown; columns?: Readonly<Record<string, string>> }>; now: Date; actor?: string; owner?: string }): Promise<boolean> {
+  async createBatch(a: { id: string; issuerId: string; rows: Iterable<NewBatchRow>; now: Date; actor?: string; owner?: string }): Promise<boolean> {
     const at = a.now.toISOString();
     return this.transaction(async (t) => {
       const inserted = await t.run('INSERT INTO batches (id, issuer_id, total, created_at, finished_at, owner) VALUES (?, ?, 0, ?, NULL, ?) ON CONFLICT (id) DO NOTHING', [a.id, a.issuerId, at, a.owner ?? null]);

@@ -304,7 +304,10 @@ export class SqliteStore extends SqlRegistryStore {
     if (!rows.length) return [];
     const ids = [...new Set(rows.map((r) => String(r.batch_id)))];
     const batches = new Map((await t.all(`SELECT id, issuer_id, columns FROM batches WHERE id IN (${ids.map(() => '?').join(', ')})`, ids)).map((b) => [String(b.id), b]));
-    return rows.map((r) => ({ ...r, issuer_id: batches.get(String(r.batch_id))?.issuer_id, columns: batches.get(String(r.batch_id))?.columns }));
+    return rows.map((r) => {
+      const b = batches.get(String(r.batch_id));
+      return { ...r, issuer_id: b?.issuer_id, columns: b?.columns };
+    });
   }
 
   protected isUniqueViolation(e: unknown): boolean {

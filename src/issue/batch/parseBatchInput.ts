@@ -75,28 +75,27 @@ function parseJson(body: Buffer): BatchRowInput[] {
   return list.map((payload, i) => ({ rowNo: i + 1, payload: (payload && typeof payload === 'object' ? payload : { value: payload }) as Record<string, unknown> }));
 }
 
-/** UTF-8 (BOM stripped) when the bytes are valid UTF-8, else GB18030 (a superset of GBK and GB2312). */
-export function decodeText(body: Buffer): string {
-  const b = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? body.subarray(3) : body;
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(b);
-  } catch {
-    return iconv.decode(b, 'gb18030');
-  }
-}
-
-/** Bytes of a CSV file decoded and parsed at a time (cut at a record boundary, see csvSlices). */
-const CSV_SLICE = 1 << 17;
-
 /**
- * The CSV's bytes without a UTF-8 BOM, and how to decode a slice of them: UTF-8 when the whole
- * file is valid UTF-8, else GB18030 (as decodeText). Slices are decoded one by one, so the
- * file is never held as one string besides its bytes (~16 MB for a 100,000-row cohort).
+ * A text file's bytes without a UTF-8 BOM, and how to decode them (or a slice of them cut
+ * between characters): UTF-8 when the whole file is valid UTF-8, else GB18030 (a superset of
+ * GBK and GB2312, as Excel saves on Chinese Windows).
  */
-function csvBytes(body: Buffer): { bytes: Buffer; decode: (slice: Buffer) => string } {
+function textBytes(body: Buffer): { bytes: Buffer; decode: (slice: Buffer) => string } {
   const bytes = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? body.subarray(3) : body;
   return { bytes, decode: isUtf8(bytes) ? (b) => b.toString('utf8') : (b) => iconv.decode(b, 'gb18030') };
 }
+
+export function decodeText(body: Buffer): string {
+  const { bytes, decode } = textBytes(body);
+  return decode(bytes);
+}
+
+/**
+ * Bytes of a CSV file decoded and parsed at a time (cut at a record boundary, see csvSlices):
+ * the slices are decoded one by one, so the file is never held as one string besides its bytes
+ * (~16 MB for a 100,000-row cohort).
+ */
+const CSV_SLICE = 1 << 17;
 
 /**
  * The row (1-based) of each record of `text` as Excel numbers the rows of a CSV it opens, and
@@ -140,7 +139,7 @@ function* parseCsv(body: Buffer): Generator<BatchRowInput> {
   /** Rows (as Excel counts them) and lines (as a text editor does) of the file before the current slice (slices start at a record boundary, see csvSlices). */
   let rowsBefore = 0;
   let linesBefore = 0;
-  const { bytes, decode } = csvBytes(body);
+  const { bytes, decode } = textBytes(body);
   for (const chunk of csvSlices(bytes, CSV_SLICE)) {
     const slice = decode(chunk);
     let records: string[][];
