@@ -6,7 +6,7 @@ let gc: (() => void) | undefined;
 /**
  * A full garbage collection now, for the points where a process knows that much of its heap
  * has just become garbage: `ecert issue` after storing the batch (the cohort file, its decoded
- * text and the duplicate index, src/cli/issueCommand.ts), and the render pool once every 16 MB
+ * text and the duplicate index, src/cli/issueCommand.ts), and the render pool once every 64 MB
  * of documents received from its threads (COLLECT_AFTER_BYTES, src/render/pool/RenderPool.ts).
  * Left to V8, the cohort's garbage stays until the old generation next reaches its limit,
  * after the render threads have started and the first documents' buffers have been promoted,

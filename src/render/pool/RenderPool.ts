@@ -36,16 +36,21 @@ interface Slot {
 
 /**
  * Document bytes received from the workers between two forced full collections of this
- * thread's heap (src/runtime/collectGarbage.ts; ~30 ms of this thread each, every ~470
- * documents). Introduced when a document's bytes went back to its render thread's allocator
- * only once this thread's collector dropped their ArrayBuffer: the two render threads' malloc
- * arenas held ~32 MB each without it, ~10 MB with it (/proc/PID/smaps). Issuance now releases
- * its documents (`release`), so the arenas no longer wait for it; it still bounds this heap,
- * which V8 otherwise lets grow to ~90 MB in a batch (heapTotal, against 58 MB): a 20,000-row
- * `ecert issue` peaked at 297 MB with release and no forced collection, 263 MB with both,
- * 276 MB before release (RSS, this machine, one run each).
+ * thread's heap (src/runtime/collectGarbage.ts; 20–45 ms of this thread each). Introduced when
+ * a document's bytes went back to its render thread's allocator only once this thread's
+ * collector dropped their ArrayBuffer: the two render threads' malloc arenas held ~32 MB each
+ * without it, ~10 MB with it (/proc/PID/smaps). Issuance now releases its documents
+ * (`release`), so the arenas no longer wait for it; it still bounds this heap, which V8
+ * otherwise lets grow to ~90 MB early in a batch (heapTotal, against 58–64 MB): a
+ * 100,000-row `ecert issue` rose to 320–328 MB at ~37 s with none after the first, and stayed
+ * at 270–282 MB with one every 16, 64 or 256 MB of documents (RSS sampled every 0.5 s, this
+ * machine). A forced collection also throws away the code V8 has compiled (V8 flushes it on
+ * `gc()`, `node --trace-opt`: hot functions optimised again after each one), so every 16 MB
+ * (~470 documents) cost a batch ~0.04 ms of this thread and ~0.1 ms of V8's compiler and
+ * marking threads a certificate more than every 64 MB (/proc/PID/task/TID/stat, 5 rounds of
+ * 2,000 rows each).
  */
-const COLLECT_AFTER_BYTES = 16 * 1024 * 1024;
+const COLLECT_AFTER_BYTES = 64 * 1024 * 1024;
 
 /**
  * Tasks posted to a worker at a time (it renders two at once and starts the rest in order,
