@@ -14,7 +14,9 @@ let gc: (() => void) | undefined;
  * (100,000 rows on the 2-core bench machine: 368 MB peak without this collection, 323 MB with
  * it, README "Benchmark"). Node has no call for it: V8's --expose-gc, set at run time,
  * installs `gc` in contexts created afterwards (the way jest-leak-detector takes it), and is
- * unset again.
+ * unset again. It also discards the code V8 has compiled, which is why the render pool calls it
+ * rarely; `gc({ type: 'major' })`, which would keep it, is only a scavenge in Node 20's V8
+ * (`node --trace-gc`).
  */
 export function collectGarbage(): void {
   if (!gc) {
