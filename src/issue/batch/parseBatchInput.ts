@@ -69,7 +69,8 @@ function unsupported(): never {
 }
 
 function parseJson(body: Buffer): BatchRowInput[] {
-  const data = parseBoundedJson(decodeText(body));
+  const { bytes, decode } = textBytes(body);
+  const data = parseBoundedJson(decode(bytes));
   const list = Array.isArray(data) ? data : (data as { rows?: unknown })?.rows;
   if (!Array.isArray(list)) throw new EcertError('ERR_VALIDATION', { en: 'expected a JSON array of issue requests', details: { field: '(body)' } });
   return list.map((payload, i) => ({ rowNo: i + 1, payload: (payload && typeof payload === 'object' ? payload : { value: payload }) as Record<string, unknown> }));
@@ -83,11 +84,6 @@ function parseJson(body: Buffer): BatchRowInput[] {
 function textBytes(body: Buffer): { bytes: Buffer; decode: (slice: Buffer) => string } {
   const bytes = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? body.subarray(3) : body;
   return { bytes, decode: isUtf8(bytes) ? (b) => b.toString('utf8') : (b) => iconv.decode(b, 'gb18030') };
-}
-
-export function decodeText(body: Buffer): string {
-  const { bytes, decode } = textBytes(body);
-  return decode(bytes);
 }
 
 /**
@@ -106,7 +102,7 @@ const CSV_SLICE = 1 << 17;
  * CRLF, LF or a lone CR. (csv-parse's own `info.lines` counts physical lines, and loses count
  * with CRLF line ends.)
  */
-export function recordRows(text: string): { starts: number[]; rows: number } {
+function recordRows(text: string): { starts: number[]; rows: number } {
   const starts: number[] = [];
   let row = 1;
   let inQuotes = false;
