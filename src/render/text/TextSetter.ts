@@ -45,32 +45,26 @@ export class TextSetter {
    */
   wrap(text: string, width: number, style: TextStyle, firstIndent = 0): string[] {
     const chars = Array.from(text);
+    // shaping is per character (FontSet.shape: no kerning, no ligatures), so a line's width
+    // is a sum: each character is encoded once, in text order (the order its CIDs are assigned)
+    const sums = [0];
+    for (const ch of chars) sums.push(sums[sums.length - 1] + this.fonts.encodeRuns(ch).reduce((u, r) => u + r.width, 0));
+    const scale = (style.scale ?? 100) / 100;
+    const tc = (style.tracking ?? 0) * style.size;
+    const widthOf = (from: number, to: number) => (((sums[to] - sums[from]) * style.size) / 1000 + tc * Math.max(0, to - from - 1)) * scale;
     const lines: string[] = [];
-    let line = '';
+    let start = 0;
     let avail = width - firstIndent;
-    for (let i = 0; i < chars.length; i++) {
-      const candidate = line + chars[i];
-      if (line && this.measure(candidate, style) > avail + 0.01) {
-        let cut = line;
-        let carry = chars[i];
-        if (NO_LINE_START.has(chars[i])) {
-          // pull the last character down with the punctuation (at most once)
-          const cs = Array.from(line);
-          carry = cs.pop() + chars[i];
-          cut = cs.join('');
-        } else if (NO_LINE_END.has(Array.from(line).at(-1)!)) {
-          const cs = Array.from(line);
-          carry = cs.pop() + chars[i];
-          cut = cs.join('');
-        }
-        lines.push(cut);
-        line = carry;
-        avail = width;
-      } else {
-        line = candidate;
-      }
+    for (let i = 1; i < chars.length; i++) {
+      if (widthOf(start, i + 1) <= avail + 0.01) continue;
+      // the line is chars[start, i); a closing mark may not start the next one, an opening mark
+      // may not end this one: then its last character goes down with chars[i]
+      const pull = i - start > 1 && (NO_LINE_START.has(chars[i]) || NO_LINE_END.has(chars[i - 1])) ? 1 : 0;
+      lines.push(chars.slice(start, i - pull).join(''));
+      start = i - pull;
+      avail = width;
     }
-    if (line) lines.push(line);
+    if (start < chars.length) lines.push(chars.slice(start).join(''));
     return lines;
   }
 
