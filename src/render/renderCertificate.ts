@@ -222,8 +222,9 @@ const FIXED_FONT_CACHE = new Map<string, EmbeddedFont>();
 
 /** Type0 font with its CIDFontType2 descendant, descriptor, TrueType file and ToUnicode CMap (ISO 32000-1 §9.7). */
 function writeFont(w: PdfWriter, font: EmbeddedFont, cached: boolean): number {
-  font.deflated ??= { fontFile2: deflate(font.fontFile2, cached), toUnicode: deflate(Buffer.from(font.toUnicode, 'latin1'), cached) };
-  const file = w.deflatedStream(`/Length1 ${font.fontFile2.length}`, font.deflated.fontFile2);
+  // a cached subset is compressed once, at the smallest size; the holder's own, like any stream
+  if (cached) font.deflated ??= { fontFile2: deflate(font.fontFile2, true), toUnicode: deflate(Buffer.from(font.toUnicode, 'latin1'), true) };
+  const file = font.deflated ? w.deflatedStream(`/Length1 ${font.fontFile2.length}`, font.deflated.fontFile2) : w.stream(`/Length1 ${font.fontFile2.length}`, font.fontFile2);
   const d = font.descriptor;
   const descriptor = w.add(
     `<< /Type /FontDescriptor /FontName /${font.baseFont} /Flags ${d.flags} /FontBBox [${d.bbox.map(num).join(' ')}]` +
@@ -235,7 +236,7 @@ function writeFont(w: PdfWriter, font: EmbeddedFont, cached: boolean): number {
       ` /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>` +
       ` /FontDescriptor ${descriptor} 0 R /CIDToGIDMap /Identity /DW 1000 /W ${font.widths} >>`,
   );
-  const toUnicode = w.deflatedStream('', font.deflated.toUnicode);
+  const toUnicode = font.deflated ? w.deflatedStream('', font.deflated.toUnicode) : w.stream('', font.toUnicode);
   return w.add(
     `<< /Type /Font /Subtype /Type0 /BaseFont /${font.baseFont} /Encoding /Identity-H` +
       ` /DescendantFonts [${cidFont} 0 R] /ToUnicode ${toUnicode} 0 R >>`,

@@ -259,7 +259,7 @@ export function ltvAttackCorpus(pdf: Buffer, token: Buffer, cert: Buffer): Attac
   const s = latin1(pdf);
   const pageObj = Number(/(\d+) 0 obj\n<< \/Type \/Page /.exec(s)![1]);
   const pageDict = /\d+ 0 obj\n(<< \/Type \/Page [\s\S]*?>>)\nendobj/.exec(s)![1];
-  const fileObj = Number(/(\d+) 0 obj\n<< \/Filter \/FlateDecode \/Length \d+ \/Type \/EmbeddedFile/.exec(s)![1]);
+  const fileObj = Number(/(\d+) 0 obj\n<< (?:\/Filter \/FlateDecode )?\/Length \d+ \/Type \/EmbeddedFile/.exec(s)![1]);
   const good = ltvUpdate(pdf, token, cert);
 
   add('DSS update that also replaces the page content', () =>

@@ -23,6 +23,16 @@ describe('PdfWriter', () => {
     expect(out).toContain('No syntax or stream encoding errors found');
   });
 
+  it('deflates a stream of 1 KiB or more and writes a shorter one as it is', () => {
+    const w = new PdfWriter();
+    const short = w.stream('', 'q 1 0 0 1 0 0 cm Q\n'.repeat(40)); // 760 bytes
+    const long = w.stream('', 'q 1 0 0 1 0 0 cm Q\n'.repeat(60)); // 1,140 bytes
+    const { bytes, bodyOffsets } = w.finish({ root: short, id: Buffer.alloc(16) });
+    const head = (n: number) => bytes.subarray(bodyOffsets[n], bodyOffsets[n] + 40).toString('latin1');
+    expect(head(short)).toMatch(/^<< \/Length 760 >>/);
+    expect(head(long)).toMatch(/^<< \/Filter \/FlateDecode \/Length \d+ >>/);
+  });
+
   it('refuses to finish with an object that was reserved and never written', () => {
     const w = new PdfWriter();
     const root = w.reserve();
