@@ -5,10 +5,10 @@ import { deflateSync, type ZlibOptions } from 'node:zlib';
  * zlib level 2, a 16 KiB window and memLevel 6. Level 2 is zlib's fast match search (levels
  * 1–3, deflate_fast): the page content (≈ 9 KB, most of it the QR code's rectangles, which
  * give the lazy search of level 6 long hash chains) takes ~38 µs instead of ~113 µs and is
- * ~360 bytes larger (2.65 KB against 2.30 KB; a certificate ≈ 1 % larger); the other streams
- * are as small either way. The smaller window and memLevel than zlib's 32 KiB / 8: setting
- * up zlib's state is most of the cost of compressing a stream of a few hundred bytes, and
- * every stream of a certificate (content, the holder's font subset, the embedded data) fits.
+ * ~360 bytes larger (2.65 KB against 2.30 KB); the other streams are as small either way.
+ * The window and memLevel are smaller than zlib's 32 KiB / 8 because setting up zlib's state
+ * is most of the cost of compressing a few hundred bytes, and every stream deflated per
+ * certificate (the content, the seal's form, the holder's font subset) fits them.
  */
 const FLATE: ZlibOptions = { level: 2, windowBits: 14, memLevel: 6 };
 /**
