@@ -49,9 +49,7 @@ export class TextSetter {
     // is a sum: each character is encoded once, in text order (the order its CIDs are assigned)
     const sums = [0];
     for (const ch of chars) sums.push(sums[sums.length - 1] + this.fonts.encodeRuns(ch).reduce((u, r) => u + r.width, 0));
-    const scale = (style.scale ?? 100) / 100;
-    const tc = (style.tracking ?? 0) * style.size;
-    const widthOf = (from: number, to: number) => (((sums[to] - sums[from]) * style.size) / 1000 + tc * Math.max(0, to - from - 1)) * scale;
+    const widthOf = (from: number, to: number) => setWidth(sums[to] - sums[from], to - from, style);
     const lines: string[] = [];
     let start = 0;
     let avail = width - firstIndent;
@@ -70,16 +68,13 @@ export class TextSetter {
 
   private layoutRuns(text: string, style: TextStyle) {
     const runs = this.fonts.encodeRuns(text);
-    const scale = (style.scale ?? 100) / 100;
-    const tc = (style.tracking ?? 0) * style.size;
     let glyphs = 0;
     let units = 0;
     for (const r of runs) {
       glyphs += r.hex.length / 4;
       units += r.width;
     }
-    const width = ((units * style.size) / 1000 + tc * Math.max(0, glyphs - 1)) * scale;
-    return { runs, width, tc };
+    return { runs, width: setWidth(units, glyphs, style), tc: (style.tracking ?? 0) * style.size };
   }
 
   private drawRuns(laid: ReturnType<TextSetter['layoutRuns']>, x: number, y: number, style: TextStyle): string {
@@ -91,6 +86,12 @@ export class TextSetter {
     for (const r of laid.runs) s += `/${r.resourceName} ${num(style.size)} Tf <${r.hex}> Tj\n`;
     return s + 'ET\n';
   }
+}
+
+/** Width in points of `glyphs` glyphs advancing `units` (1/1000 em) set in `style`: tracking between them, then Tz. */
+function setWidth(units: number, glyphs: number, style: TextStyle): number {
+  const tc = (style.tracking ?? 0) * style.size;
+  return ((units * style.size) / 1000 + tc * Math.max(0, glyphs - 1)) * ((style.scale ?? 100) / 100);
 }
 
 /** Punctuation that must not begin a line (closing marks, full stops, commas…). */
