@@ -115,13 +115,15 @@ export async function registryThroughput(log: (s: string) => void = (s) => proce
     // TSA): both then run on the same threads, equally warm
     const sqlite = await services(work, keysDir, 'sqlite', cores);
     const pool = sqlite.documents;
-    const rounds: Array<{ raw: number; viaRegistry: number }> = [];
+    const rounds: Array<{ raw: Rate; viaRegistry: Rate }> = [];
     try {
       const reqs = Array.from({ length: ROWS }, (_, i) => validateIssueRequest(row(i), { catalog, now: new Date() }));
-      const rawRate = async (n: number) => {
+      const rawRate = async (n: number): Promise<Rate> => {
         const t0 = performance.now();
+        const cpu0 = process.cpuUsage();
         await Promise.all(reqs.slice(0, n).map((r, i) => pool.build(r, { managementNo: `2025004${String(i + 1).padStart(7, '0')}0`, version: 1, signingTime: new Date() }, 'http://localhost:3000')));
-        return n / ((performance.now() - t0) / 1000);
+        const cpu = process.cpuUsage(cpu0);
+        return { perSecond: n / ((performance.now() - t0) / 1000), nodeCpuMs: (cpu.user + cpu.system) / 1000 / n, postgresCpuMs: 0 };
       };
       // warm-up: the render threads' JIT takes some 6,000 documents to settle here (raw rounds
       // of 2,000 rose 480 → 600 → 720/s, then stayed), the batch path's main thread two batches
@@ -132,20 +134,26 @@ export async function registryThroughput(log: (s: string) => void = (s) => proce
       await batchRate(sqlite.registry, [inProcess(sqlite)], 50_000, 'warm2');
       for (let k = 0; k < ROUNDS; k++) {
         const raw = await rawRate(ROWS);
-        rounds.push({ raw, viaRegistry: (await batchRate(sqlite.registry, [inProcess(sqlite)], 100_000 * (k + 1), `sqlite${k}`)).perSecond });
+        rounds.push({ raw, viaRegistry: await batchRate(sqlite.registry, [inProcess(sqlite)], 100_000 * (k + 1), `sqlite${k}`) });
       }
     } finally {
       await sqlite.registry.close();
       await sqlite.documents.close();
     }
-    const ratios = rounds.map((r) => r.viaRegistry / r.raw);
+    const ratios = rounds.map((r) => r.viaRegistry.perSecond / r.raw.perSecond);
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
     out.sqlite = {
-      rawRenderSignPerSecond: Math.round(median(rounds.map((r) => r.raw))),
-      batchViaRegistryPerSecond: Math.round(median(rounds.map((r) => r.viaRegistry))),
+      rawRenderSignPerSecond: Math.round(median(rounds.map((r) => r.raw.perSecond))),
+      batchViaRegistryPerSecond: Math.round(median(rounds.map((r) => r.viaRegistry.perSecond))),
       ratio: Math.round(median(ratios) * 1000) / 1000,
       roundRatios: ratios.map((x) => Math.round(x * 1000) / 1000),
-      rounds: rounds.map((r) => [Math.round(r.raw), Math.round(r.viaRegistry)]),
+      rounds: rounds.map((r) => [Math.round(r.raw.perSecond), Math.round(r.viaRegistry.perSecond)]),
+      // CPU of the whole process (every thread) per certificate, medians of the rounds: with
+      // every core busy in both, the ratio above is about raw / batch (cpuRatio), i.e. what
+      // the registry's work per certificate costs, which a faster or slower phase of this VM
+      // moves far less than it moves the rates
+      cpuMsPerCertificate: { raw: round3(median(rounds.map((r) => r.raw.nodeCpuMs))), batch: round3(median(rounds.map((r) => r.viaRegistry.nodeCpuMs))) },
+      cpuRatio: round3(median(rounds.map((r) => r.raw.nodeCpuMs / r.viaRegistry.nodeCpuMs))),
     };
 
     const pgUp = !process.env.BENCH_SKIP_POSTGRES && await new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 }).connect().then(
@@ -202,6 +210,7 @@ export async function registryThroughput(log: (s: string) => void = (s) => proce
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 interface Instance {
   /** Issue what is left of the batch; the CPU time (ms) the instance's process spent on it. */

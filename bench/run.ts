@@ -271,9 +271,11 @@ function round(x: number): number {
 function registryLines(t: Record<string, Record<string, number>> | undefined): string[] {
   if (!t) return [];
   const pg = t.postgres as unknown as { cpuMsPerCertificate: Record<string, number> };
+  const sqliteCpu = t.sqlite.cpuMsPerCertificate as unknown as Record<string, number>;
   return [
     `batch via registry, SQLite ${t.sqlite.batchViaRegistryPerSecond}/s vs raw render+sign ${t.sqlite.rawRenderSignPerSecond}/s on the same cores: ${Math.round(t.sqlite.ratio * 100)} % (target ≥ 90 %; median of rounds ${(t.sqlite.roundRatios as unknown as number[]).map((x) => Math.round(x * 100)).join(' / ')} %)`,
     `                          rounds, raw/s → batch/s as the registry grows by ${t.rows} certificates a round: ${(t.sqlite.rounds as unknown as number[][]).map(([raw, batch]) => `${raw} → ${batch}`).join(', ')}`,
+    `                          CPU per certificate (all threads): raw ${sqliteCpu.raw} ms, batch ${sqliteCpu.batch} ms: at equal core use the registry allows ${Math.round(t.sqlite.cpuRatio * 100)} %`,
     t.postgres
       ? `PostgreSQL, one qualification: 2 instances ${t.postgres.twoInstancesPerSecond}/s vs 1 instance ${t.postgres.oneInstancePerSecond}/s: ${t.postgres.ratio}× (target ≥ 1.8×; median of rounds ${(t.postgres.roundRatios as unknown as number[]).join(' / ')}×)\n` +
         `                          one instance spends ${pg.cpuMsPerCertificate.node} ms CPU in node + ${pg.cpuMsPerCertificate.postgres} ms in PostgreSQL per certificate: all ${t.threads} cores of this machine allow at most ${t.postgres.cpuCeilingRatio}×`
