@@ -4,7 +4,7 @@ import type { AnnotationData, CertificateData, IssueRequest } from '../core/type
 import { maskIdNumber } from '../core/maskIdNumber';
 import type { KeyStore } from '../keys/KeyStore';
 import type { FontSet } from '../render/fonts/FontSet';
-import { renderCertificate } from '../render/renderCertificate';
+import { renderCertificate, type SharedPart } from '../render/renderCertificate';
 import { cmsPlaceholderSize, SIGNATURE_TIMESTAMP_WRAPPING } from '../sign/buildCmsSignedData';
 import type { Timestamper } from '../ltv/tsp/Timestamper';
 import { signPreparedPdf } from '../sign/signPreparedPdf';
@@ -26,6 +26,8 @@ export interface BuiltCertificate {
   pdf: Buffer;
   sha256: string;
   data: CertificateData;
+  /** Bytes of `pdf` that recur in other documents (renderCertificate.ts), for the registry to store once. */
+  sharedPart?: SharedPart;
 }
 
 /**
@@ -85,5 +87,5 @@ export async function buildCertificateDocument(
     { fonts: deps.fonts, signatureSize: cmsPlaceholderSize(signer, { timestampReserve: deps.timestamper ? deps.timestamper.tokenReserve + SIGNATURE_TIMESTAMP_WRAPPING : 0 }), signingTime: ids.signingTime },
   );
   const pdf = await signPreparedPdf(prepared, signer, deps.timestamper);
-  return { pdf, sha256: createHash('sha256').update(pdf).digest('hex'), data };
+  return { pdf, sha256: createHash('sha256').update(pdf).digest('hex'), data, ...(prepared.sharedPart && { sharedPart: prepared.sharedPart }) };
 }

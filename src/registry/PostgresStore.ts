@@ -123,8 +123,8 @@ export class PostgresStore extends SqlRegistryStore {
    */
   protected async insertDocuments(t: SqlSession, docs: NewDocumentRow[]): Promise<void> {
     await (t as PgSession).copyIn(
-      'COPY documents (management_no, version, sha256, pdf, created_at) FROM STDIN (FORMAT binary)',
-      docs.map((d) => [d.managementNo, d.version, d.sha256, d.pdf, d.createdAt]),
+      'COPY documents (management_no, version, sha256, pdf, part_sha256, part_offset, created_at) FROM STDIN (FORMAT binary)',
+      docs.map((d) => [d.managementNo, d.version, d.sha256, d.pdf, d.partSha256, d.partOffset, d.createdAt]),
     );
   }
 

@@ -64,6 +64,8 @@ export interface BuiltDocument {
   /** SHA-256 of `pdf`, lower-case hex; the registry checks it. */
   sha256: string;
   data: CertificateData;
+  /** Bytes of `pdf` that recur in other documents, which the registry stores once (DocumentParts.ts). */
+  sharedPart?: import('../render/renderCertificate').SharedPart;
 }
 
 export interface StoredDocument {

@@ -31,6 +31,7 @@ import {
 type CommitResult = { created: boolean; record: CertificateRecord };
 import { first, type Row, type SqlSession } from './SqlSession';
 import { Coalescer, settle, type Settled } from './Coalescer';
+import { DocumentParts } from './DocumentParts';
 
 /** Rows per page when streaming (batch certificates, audit verification). */
 const PAGE = 500;
@@ -51,12 +52,15 @@ const BATCH_COMMIT_QUIET_MS = 10;
 /** Failure messages are cut to this many characters. */
 const MAX_ERROR_MESSAGE = 500;
 
-/** A documents row as issuance writes it. */
+/** A documents row as issuance writes it: `pdf` without its shared part, if it has one (DocumentParts.ts). */
 export interface NewDocumentRow {
   managementNo: string;
   version: number;
+  /** Of the whole document. */
   sha256: string;
   pdf: Buffer;
+  partSha256: string | null;
+  partOffset: number | null;
   createdAt: string;
 }
 
@@ -127,6 +131,9 @@ export abstract class SqlRegistryStore implements RegistryStore {
   }
 
   // ---------------------------------------------------------------- certificates
+
+  /** Documents' shared parts known to be stored (DocumentParts.ts). */
+  private readonly parts = new DocumentParts();
 
   /** Concurrent reserves (and commits) go to the database together (Coalescer.ts). */
   private readonly reserves = new Coalescer<ReserveArgs, Reservation>(
@@ -222,7 +229,8 @@ export abstract class SqlRegistryStore implements RegistryStore {
    * Coalescer then commits the calls one by one).
    */
   private async commitGroup(calls: CommitIssueArgs[]): Promise<Array<Settled<CommitResult>>> {
-    return this.transaction(async (t) => {
+    const newParts: Array<{ sha256: string; bytes: Buffer }> = [];
+    const out = await this.transaction(async (t) => {
       const nos = calls.map((a) => a.managementNo);
       const states = new Map(
         (await t.all(`SELECT management_no, state FROM management_numbers WHERE management_no IN (${marks(nos.length)}) ORDER BY management_no${this.forUpdate}`, nos)).map((r) => [
@@ -255,7 +263,7 @@ export abstract class SqlRegistryStore implements RegistryStore {
           `INSERT INTO certificates (${CERTIFICATE_COLUMNS.join(', ')}) VALUES ${rows.map(() => `(${marks(CERTIFICATE_COLUMNS.length)})`).join(', ')}`,
           rows.flatMap((r) => CERTIFICATE_COLUMNS.map((c) => r[c])),
         );
-        await this.insertDocuments(t, ok.map((a) => ({ managementNo: a.managementNo, version: 1, sha256: a.built.sha256, pdf: a.built.pdf, createdAt: a.now.toISOString() })));
+        newParts.push(...(await this.storeDocuments(t, ok.map((a) => ({ managementNo: a.managementNo, version: 1, built: a.built, createdAt: a.now.toISOString() })))));
         await t.run(`UPDATE management_numbers SET state = 'issued', lease_until = NULL WHERE management_no IN (${marks(ok.length)})`, ok.map((a) => a.managementNo));
         const fromBatches = ok.filter((a) => a.batchRow);
         if (fromBatches.length) {
@@ -280,6 +288,28 @@ export abstract class SqlRegistryStore implements RegistryStore {
       await this.auditAll(t, audit);
       return out;
     });
+    this.parts.committed(newParts);
+    return out;
+  }
+
+  /**
+   * Insert documents, each without its shared part (DocumentParts.ts), and the parts not yet
+   * in the registry; answers those, to be remembered once the transaction has committed.
+   */
+  private async storeDocuments(t: SqlSession, docs: Array<{ managementNo: string; version: number; built: BuiltDocument; createdAt: string }>): Promise<Array<{ sha256: string; bytes: Buffer }>> {
+    const forms = docs.map((d) => this.parts.split(d.built));
+    const fresh = [...new Map(forms.flatMap((f) => (f.newPart ? [[f.newPart.sha256, f.newPart] as const] : []))).values()];
+    if (fresh.length) {
+      await t.run(
+        `INSERT INTO document_parts (sha256, bytes, created_at) VALUES ${fresh.map(() => '(?, ?, ?)').join(', ')} ON CONFLICT (sha256) DO NOTHING`,
+        fresh.flatMap((p) => [p.sha256, p.bytes, docs[0].createdAt]),
+      );
+    }
+    await this.insertDocuments(
+      t,
+      docs.map((d, i) => ({ managementNo: d.managementNo, version: d.version, sha256: d.built.sha256, pdf: forms[i].pdf, partSha256: forms[i].part?.sha256 ?? null, partOffset: forms[i].part?.offset ?? null, createdAt: d.createdAt })),
+    );
+    return fresh;
   }
 
   /** Phase 2 for one call, in its own transaction. */
@@ -402,7 +432,8 @@ export abstract class SqlRegistryStore implements RegistryStore {
 
   async reissue(a: ReissueArgs): Promise<CertificateRecord> {
     const at = a.now.toISOString();
-    return this.transaction(async (t) => {
+    const newParts: Array<{ sha256: string; bytes: Buffer }> = [];
+    const record = await this.transaction(async (t) => {
       const current = await this.lockValidCertificate(t, a.managementNo);
       if (current.currentVersion !== a.expectedVersion) {
         throw new EcertError('ERR_CONCURRENT_UPDATE', { details: { managementNo: a.managementNo, currentVersion: current.currentVersion } });
@@ -436,10 +467,12 @@ export abstract class SqlRegistryStore implements RegistryStore {
           pick('sex'), pick('birth'), pick('approvalDate'), pick('issueDate'), a.managementNo],
       );
       await t.run('UPDATE documents SET superseded_at = ? WHERE management_no = ? AND superseded_at IS NULL', [at, a.managementNo]);
-      await this.insertDocuments(t, [{ managementNo: a.managementNo, version, sha256: a.built.sha256, pdf: a.built.pdf, createdAt: at }]);
+      newParts.push(...(await this.storeDocuments(t, [{ managementNo: a.managementNo, version, built: a.built, createdAt: at }])));
       await this.audit(t, { actor: a.actor, action: 'certificate.reissue', target: a.managementNo, details: { version, reason: a.reason, sha256: a.built.sha256, changed }, now: a.now });
       return (await this.loadCertificate(t, a.managementNo))!;
     });
+    this.parts.committed(newParts);
+    return record;
   }
 
   async revoke(a: { managementNo: string; reason: string; actor: string; now: Date }): Promise<CertificateRecord> {
@@ -460,17 +493,23 @@ export abstract class SqlRegistryStore implements RegistryStore {
   async getDocument(managementNo: string, version?: number, revision?: number): Promise<StoredDocument | undefined> {
     const row =
       version === undefined
-        ? await first(this.db, 'SELECT d.pdf, d.sha256, d.version FROM documents d JOIN certificates c ON c.management_no = d.management_no AND c.current_version = d.version WHERE d.management_no = ?', [managementNo])
-        : await first(this.db, 'SELECT pdf, sha256, version FROM documents WHERE management_no = ? AND version = ?', [managementNo, version]);
+        ? await first(this.db, `${DOCUMENT_SELECT} JOIN certificates c ON c.management_no = d.management_no AND c.current_version = d.version WHERE d.management_no = ?`, [managementNo])
+        : await first(this.db, `${DOCUMENT_SELECT} WHERE d.management_no = ? AND d.version = ?`, [managementNo, version]);
     if (!row) return undefined;
     const v = Number(row.version);
-    if (revision === 0) return { pdf: toBuffer(row.pdf), sha256: String(row.sha256), version: v, revision: 0 };
+    const stored = () => ({
+      pdf: DocumentParts.join({ pdf: toBuffer(row.pdf), sha256: String(row.sha256), part: row.part == null ? null : toBuffer(row.part), partOffset: row.part_offset == null ? null : Number(row.part_offset) }, managementNo),
+      sha256: String(row.sha256),
+      version: v,
+      revision: 0,
+    });
+    if (revision === 0) return stored();
     const archived =
       revision === undefined
         ? await first(this.db, 'SELECT pdf, sha256, seq FROM archive_revisions WHERE management_no = ? AND version = ? ORDER BY seq DESC LIMIT 1', [managementNo, v])
         : await first(this.db, 'SELECT pdf, sha256, seq FROM archive_revisions WHERE management_no = ? AND version = ? AND seq = ?', [managementNo, v, revision]);
     if (archived) return { pdf: toBuffer(archived.pdf), sha256: String(archived.sha256), version: v, revision: Number(archived.seq) };
-    return revision === undefined ? { pdf: toBuffer(row.pdf), sha256: String(row.sha256), version: v, revision: 0 } : undefined;
+    return revision === undefined ? stored() : undefined;
   }
 
   async findDocumentBySha256(sha256: string): Promise<{ managementNo: string; version: number; superseded: boolean } | undefined> {
@@ -902,6 +941,9 @@ function checkBuilt(b: BuiltDocument, managementNo: string, version: number): vo
 function marks(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');
 }
+
+/** A documents row with its shared part's bytes (DocumentParts.ts), for `WHERE` or `JOIN` clauses on `d`. */
+const DOCUMENT_SELECT = 'SELECT d.pdf, d.sha256, d.version, d.part_offset, p.bytes AS part FROM documents d LEFT JOIN document_parts p ON p.sha256 = d.part_sha256';
 
 const CERTIFICATE_COLUMNS = [
   'management_no', 'dedup_key', 'qualification', 'specialty', 'holder_name', 'id_type', 'id_number_masked', 'id_number_digest',

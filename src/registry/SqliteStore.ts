@@ -272,7 +272,9 @@ export class SqliteStore extends SqlRegistryStore {
     // one with its UNIQUE and FOREIGN KEY checks keeps for the statement's own rollback
     // (https://www.sqlite.org/tempfiles.html#stmtjrnl), copying every page it touches again
     for (const d of docs) {
-      await t.run('INSERT INTO documents (management_no, version, sha256, pdf, created_at) VALUES (?, ?, ?, ?, ?)', [d.managementNo, d.version, d.sha256, d.pdf, d.createdAt]);
+      await t.run('INSERT INTO documents (management_no, version, sha256, pdf, part_sha256, part_offset, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        d.managementNo, d.version, d.sha256, d.pdf, d.partSha256, d.partOffset, d.createdAt,
+      ]);
     }
   }
 

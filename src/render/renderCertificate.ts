@@ -23,6 +23,20 @@ export interface PreparedPdf {
   /** Offset of the ByteRange array's first number slot and its fixed width. */
   byteRangeAt: number;
   byteRangeWidth: number;
+  /** The largest cached stream's bytes in the file (see SharedPart); signing moves no byte of it. */
+  sharedPart?: SharedPart;
+}
+
+/**
+ * A span of a document that recurs byte for byte in other documents: a part cached across
+ * renders (the payload of the layout's fixed-text font subset, ~21 KB of a ~35 KB
+ * certificate), which the registry stores once (src/registry/DocumentParts.ts). `sha256` is
+ * the span's hash as the renderer knows it: a hint the registry checks, never trusts.
+ */
+export interface SharedPart {
+  offset: number;
+  length: number;
+  sha256: string;
 }
 
 export interface RenderOptions {
@@ -209,10 +223,26 @@ export function renderCertificate(view: CertificateView, opts: RenderOptions): P
   w.set(sig, Buffer.from(sigHead + sigMid + '0'.repeat(hexLen) + '> >>', 'latin1'));
 
   const id = createHash('sha256').update(ops).update(json).digest().subarray(0, 16);
-  const { bytes, bodyOffsets } = w.finish({ root: catalog, info, id });
+  const { bytes, bodyOffsets, cachedSpans } = w.finish({ root: catalog, info, id });
   const byteRangeAt = bodyOffsets[sig] + sigHead.length;
   const contentsStart = byteRangeAt + sigMid.length - 1;
-  return { bytes, contentsStart, contentsEnd: contentsStart + hexLen + 2, byteRangeAt, byteRangeWidth: BR_SLOT };
+  const largest = cachedSpans.reduce<(typeof cachedSpans)[number] | undefined>((m, c) => (m && m.bytes.length >= c.bytes.length ? m : c), undefined);
+  return {
+    bytes,
+    contentsStart,
+    contentsEnd: contentsStart + hexLen + 2,
+    byteRangeAt,
+    byteRangeWidth: BR_SLOT,
+    ...(largest && { sharedPart: { offset: largest.offset, length: largest.bytes.length, sha256: cachedHash(largest.bytes) } }),
+  };
+}
+
+/** SHA-256 of the cached parts, by their (long-lived) buffers: hashed once per part, not per render. */
+const CACHED_HASHES = new WeakMap<Buffer, string>();
+function cachedHash(b: Buffer): string {
+  let h = CACHED_HASHES.get(b);
+  if (h === undefined) CACHED_HASHES.set(b, (h = createHash('sha256').update(b).digest('hex')));
+  return h;
 }
 
 /** Characters every certificate may print in its fields: in the cached subset from the start. */

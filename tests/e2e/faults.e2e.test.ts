@@ -155,13 +155,19 @@ describe('SIGKILL during issuance', () => {
     // every certificate in the registry has its current document, and the stored hash is the PDF's
     const db = new Database(join(dataDir, 'registry.sqlite'), { readonly: true });
     const rows = db
-      .prepare('SELECT c.management_no AS no, d.sha256 AS sha, d.pdf AS pdf FROM certificates c LEFT JOIN documents d ON d.management_no = c.management_no AND d.version = c.current_version')
-      .all() as Array<{ no: string; sha: string | null; pdf: Buffer | null }>;
+      .prepare(
+        `SELECT c.management_no AS no, d.sha256 AS sha, d.pdf AS pdf, d.part_offset AS partOffset, p.bytes AS part FROM certificates c
+         LEFT JOIN documents d ON d.management_no = c.management_no AND d.version = c.current_version LEFT JOIN document_parts p ON p.sha256 = d.part_sha256`,
+      )
+      .all() as Array<{ no: string; sha: string | null; pdf: Buffer | null; partOffset: number | null; part: Buffer | null }>;
     db.close();
     expect(rows.length).toBeGreaterThanOrEqual(acknowledged.length);
     for (const r of rows) {
       expect(r.pdf, r.no).not.toBeNull();
-      expect(createHash('sha256').update(r.pdf!).digest('hex')).toBe(r.sha);
+      // the document's shared part (src/registry/DocumentParts.ts) is in document_parts: every row here has one
+      expect(r.part, r.no).not.toBeNull();
+      const whole = Buffer.concat([r.pdf!.subarray(0, r.partOffset!), r.part!, r.pdf!.subarray(r.partOffset!)]);
+      expect(createHash('sha256').update(whole).digest('hex')).toBe(r.sha);
     }
   });
 });

@@ -36,6 +36,8 @@ export function deflate(data: Buffer, once = false): Buffer {
  */
 export class PdfWriter {
   private readonly bodies: Array<Buffer | undefined> = [undefined];
+  /** The cached payloads written by `deflatedStream`: object number, offset in its body, bytes. */
+  private readonly cached: Array<{ num: number; at: number; bytes: Buffer }> = [];
 
   /** Reserve an object number whose body is set later with `set`. */
   reserve(): number {
@@ -81,14 +83,16 @@ export class PdfWriter {
   deflatedStream(dict: string, deflated: Buffer, num = this.reserve()): number {
     const head = Buffer.from(`<< /Filter /FlateDecode /Length ${deflated.length}${dict ? ' ' + dict : ''} >>\nstream\n`, 'latin1');
     this.set(num, Buffer.concat([head, deflated, Buffer.from('\nendstream', 'latin1')]));
+    this.cached.push({ num, at: head.length, bytes: deflated });
     return num;
   }
 
   /**
-   * Serialise the file. Returns the bytes and the offset of each object's body (after
-   * `N 0 obj\n`), indexed by object number.
+   * Serialise the file. Returns the bytes, the offset of each object's body (after
+   * `N 0 obj\n`) indexed by object number, and where each `deflatedStream` payload (the same
+   * bytes in every file that uses the cached part) lies in the file.
    */
-  finish(trailer: { root: number; info?: number; id: Buffer }): { bytes: Buffer; bodyOffsets: number[] } {
+  finish(trailer: { root: number; info?: number; id: Buffer }): { bytes: Buffer; bodyOffsets: number[]; cachedSpans: Array<{ offset: number; bytes: Buffer }> } {
     const chunks: Buffer[] = [];
     // §7.5.2: a comment line with at least four bytes > 127 marks the file as binary.
     chunks.push(Buffer.from('%PDF-1.7\n%\xE2\xE3\xCF\xD3\n', 'latin1'));
@@ -113,7 +117,8 @@ export class PdfWriter {
       `trailer\n<< /Size ${size} /Root ${trailer.root} 0 R${trailer.info ? ` /Info ${trailer.info} 0 R` : ''}` +
       ` /ID [<${idHex}> <${idHex}>] >>\nstartxref\n${offset}\n%%EOF\n`;
     chunks.push(Buffer.from(xref, 'latin1'));
-    return { bytes: Buffer.concat(chunks), bodyOffsets };
+    const cachedSpans = this.cached.map((c) => ({ offset: bodyOffsets[c.num] + c.at, bytes: c.bytes }));
+    return { bytes: Buffer.concat(chunks), bodyOffsets, cachedSpans };
   }
 }
 

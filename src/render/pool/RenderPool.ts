@@ -201,7 +201,7 @@ export class RenderPool implements DocumentBuilder {
         p.reject(e.code && e.code in ERROR_CODES ? new EcertError(e.code, { details: e.details, zh: stripPrefix(e.code, e.zh, 'zh'), en: stripPrefix(e.code, e.en, 'en') }) : new Error(e.message));
       } else {
         this.origins.set(m.pdf!, slot);
-        p.resolve({ pdf: Buffer.from(m.pdf!), sha256: m.sha256!, data: m.data! });
+        p.resolve({ pdf: Buffer.from(m.pdf!), sha256: m.sha256!, data: m.data!, ...(m.sharedPart && { sharedPart: m.sharedPart }) });
         this.receivedBytes += m.pdf!.byteLength;
         if (this.receivedBytes >= this.collect.afterBytes) {
           this.receivedBytes = 0;
@@ -278,6 +278,7 @@ interface WorkerAnswer {
   pdf?: ArrayBuffer;
   sha256?: string;
   data?: BuiltCertificate['data'];
+  sharedPart?: BuiltCertificate['sharedPart'];
   error?: WorkerError;
 }
 

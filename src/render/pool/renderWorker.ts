@@ -63,7 +63,7 @@ async function render(t: RenderTask): Promise<void> {
   try {
     const built = await buildCertificateDocument(t.req, { ...t.ids, signingTime: new Date(t.ids.signingTime) }, { ...deps, publicUrl: t.publicUrl });
     const pdf = built.pdf.buffer.slice(built.pdf.byteOffset, built.pdf.byteOffset + built.pdf.length) as ArrayBuffer;
-    parentPort!.postMessage({ id: t.id, pdf, sha256: built.sha256, data: built.data }, [pdf]);
+    parentPort!.postMessage({ id: t.id, pdf, sha256: built.sha256, data: built.data, sharedPart: built.sharedPart }, [pdf]);
   } catch (e) {
     parentPort!.postMessage({ id: t.id, error: isEcertError(e) ? { code: e.code, zh: e.bilingual.zh, en: e.bilingual.en, details: e.details } : { message: (e as Error).message } });
   }
