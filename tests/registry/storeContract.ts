@@ -214,6 +214,56 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     );
 
     it(
+      'stores a recurring part of documents once and gives every document back byte for byte; the renderer\'s hint is checked, never trusted',
+      withStore(async (h) => {
+        // a stand-in for the cached font subset (renderCertificate.ts SharedPart): the same 6 KB in every document, at a varying offset
+        const common = randomBytes(6000);
+        const withPart = (no: string, tag: string, part = common, hint = createHash('sha256').update(common).digest('hex'), over: { offset?: number; length?: number } = {}) => {
+          const head = Buffer.from(`%PDF-1.7\n% ${no} ${tag}\nstream\n`);
+          const pdf = Buffer.concat([head, part, Buffer.from(`\nendstream\n% ${tag}\n%%EOF\n`)]);
+          const b = builtDocument(no, 1, tag);
+          return { ...b, pdf, sha256: createHash('sha256').update(pdf).digest('hex'), sharedPart: { offset: over.offset ?? head.length, length: over.length ?? part.length, sha256: hint } };
+        };
+        const built = new Map<string, Buffer>();
+        const issue = (i: number, make: (no: string) => BuiltDocument) =>
+          issueOne(h.store, i, { build: async (no) => { const b = make(no); built.set(no, Buffer.from(b.pdf)); return b; } });
+        // a group of concurrent commits that brings the part, then one on its own that finds it known
+        const first = await Promise.all(range(1, 4).map((i) => issue(i, (no) => withPart(no, `tag-${'x'.repeat(i)}`))));
+        const later = await issue(9, (no) => withPart(no, 'later'));
+        expect(await count(h, 'SELECT COUNT(*) AS n FROM document_parts')).toBe(1);
+        for (const r of [...first, later]) {
+          const no = r.record.managementNo;
+          expect((await h.store.getDocument(no))!.pdf.equals(built.get(no)!)).toBe(true);
+          const [row] = await h.sql(`SELECT length(pdf) AS n, part_sha256 FROM documents WHERE management_no = '${no}'`);
+          expect(Number(row.n)).toBe(built.get(no)!.length - common.length);
+          expect(row.part_sha256).toBe(createHash('sha256').update(common).digest('hex'));
+        }
+        // a hint naming the known part over other bytes: those bytes are a part of their own, hashed here
+        const other = randomBytes(6000);
+        const lied = await issue(10, (no) => withPart(no, 'lie', other));
+        expect((await h.store.getDocument(lied.record.managementNo))!.pdf.equals(built.get(lied.record.managementNo)!)).toBe(true);
+        expect((await h.sql(`SELECT part_sha256 FROM documents WHERE management_no = '${lied.record.managementNo}'`))[0].part_sha256).toBe(createHash('sha256').update(other).digest('hex'));
+        // a span outside the file, or too short to be worth a row: the whole file in the documents row
+        const outside = await issue(11, (no) => withPart(no, 'out', common, undefined, { length: 1_000_000 }));
+        const short = await issue(12, (no) => withPart(no, 'short', randomBytes(100)));
+        for (const r of [outside, short]) {
+          const no = r.record.managementNo;
+          expect(await h.sql(`SELECT length(pdf) AS n, part_sha256, part_offset FROM documents WHERE management_no = '${no}'`)).toEqual([{ n: built.get(no)!.length, part_sha256: null, part_offset: null }]);
+          expect((await h.store.getDocument(no))!.pdf.equals(built.get(no)!)).toBe(true);
+        }
+        expect(await count(h, 'SELECT COUNT(*) AS n FROM document_parts')).toBe(2);
+        // a re-issue stores its document the same way
+        const re = await h.store.reissue({ managementNo: later.record.managementNo, expectedVersion: 1, changes: { holderName: '改' }, built: { ...withPart(later.record.managementNo, 're'), data: builtDocument(later.record.managementNo, 2, 're').data }, actor: 'iss_1', now, reason: 'r' });
+        expect((await h.store.getDocument(re.managementNo))!.pdf.equals(withPart(re.managementNo, 're').pdf)).toBe(true);
+        expect((await h.store.getDocument(re.managementNo, 1))!.pdf.equals(built.get(re.managementNo)!)).toBe(true);
+        // storage that no longer joins to the document's hash is reported, never served
+        await h.sql(`UPDATE documents SET part_offset = part_offset + 1 WHERE management_no = '${first[0].record.managementNo}'`);
+        await expect(h.store.getDocument(first[0].record.managementNo)).rejects.toMatchObject({ code: 'ERR_INTERNAL', message: expect.stringContaining('does not match its SHA-256') });
+        expect((await h.store.getDocument(first[1].record.managementNo))!.pdf.equals(built.get(first[1].record.managementNo)!)).toBe(true);
+      }),
+    );
+
+    it(
       'never draws a 管理号 of the sample range (issue 12): the draw that would enter it fails and leaves nothing behind',
       withStore(async (h) => {
         const reserve = (dedupKey: string) => h.store.reserve({ dedupKey, year: 2025, qualificationSerial: SERIAL, actor: 'iss_1', now, leaseMs: 60_000 });

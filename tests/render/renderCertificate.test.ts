@@ -1,4 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestServices, type TestEnv } from '../helpers/testServices';
 import { FULL_ID_NUMBER, issueBody } from '../helpers/holders';
@@ -58,6 +60,22 @@ describe('certificate rendering', () => {
       seen.add(deps.join('、'));
     }
     expect(seen.size).toBeGreaterThan(1);
+  });
+
+  it('names its largest cached stream as the part the registry stores once: the same bytes for two holders, a whole FlateDecode stream payload', async () => {
+    const code = env.s.catalog.list()[0].code;
+    const a = await render(code, { holder: { ...issueBody(code, 1).holder, name: '张伟' } }, 1);
+    const b = await render(code, { holder: { ...issueBody(code, 2).holder, name: '欧阳明月' } }, 2);
+    expect(a.pdf.equals(b.pdf)).toBe(false);
+    const span = (d: typeof a) => d.pdf.subarray(d.sharedPart!.offset, d.sharedPart!.offset + d.sharedPart!.length);
+    expect(a.sharedPart!.length).toBeGreaterThan(10_000);
+    expect(span(a).equals(span(b))).toBe(true);
+    expect(a.sharedPart!.sha256).toBe(createHash('sha256').update(span(a)).digest('hex'));
+    // exactly a stream's data (ISO 32000-1 §7.3.8): its /Length before, `endstream` after, and it inflates
+    const before = a.pdf.subarray(Math.max(0, a.sharedPart!.offset - 200), a.sharedPart!.offset).toString('latin1');
+    expect(before).toMatch(new RegExp(`/Length ${a.sharedPart!.length}\\b[^]*>>\nstream\n$`));
+    expect(a.pdf.subarray(a.sharedPart!.offset + a.sharedPart!.length).toString('latin1', 0, 10)).toBe('\nendstream');
+    expect(inflateSync(span(a)).length).toBeGreaterThan(a.sharedPart!.length);
   });
 
   it('embeds one subset CID TrueType font with a ToUnicode map; poppler reports no font error', async () => {

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { deflateSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PdfWriter, num, pdfDate, pdfTextString } from '../../../src/render/pdf/PdfWriter';
@@ -31,6 +32,19 @@ describe('PdfWriter', () => {
     const head = (n: number) => bytes.subarray(bodyOffsets[n], bodyOffsets[n] + 40).toString('latin1');
     expect(head(short)).toMatch(/^<< \/Length 760 >>/);
     expect(head(long)).toMatch(/^<< \/Filter \/FlateDecode \/Length \d+ >>/);
+  });
+
+  it('tells where each cached (deflatedStream) payload lies in the file, and nothing of the other streams', () => {
+    const w = new PdfWriter();
+    const cachedA = deflateSync(Buffer.alloc(5000, 'a'));
+    const cachedB = deflateSync(Buffer.alloc(9000, 'b'));
+    w.stream('', Buffer.alloc(3000, 'c'));
+    const a = w.deflatedStream('/Length1 5000', cachedA);
+    const b = w.deflatedStream('', cachedB);
+    const root = w.add(`<< /Type /Catalog /Pages ${w.add('<< /Type /Pages /Kids [] /Count 0 >>')} 0 R /Refs [${a} 0 R ${b} 0 R] >>`);
+    const { bytes, cachedSpans } = w.finish({ root, id: Buffer.alloc(16, 1) });
+    expect(cachedSpans.map((c) => c.bytes)).toEqual([cachedA, cachedB]);
+    for (const c of cachedSpans) expect(bytes.subarray(c.offset, c.offset + c.bytes.length).equals(c.bytes)).toBe(true);
   });
 
   it('refuses to finish with an object that was reserved and never written', () => {
