@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Catalog } from '../catalog/Catalog';
 import type { AnnotationData, CertificateData, IssueRequest } from '../core/types';
 import { maskIdNumber } from '../core/maskIdNumber';
@@ -86,6 +85,6 @@ export async function buildCertificateDocument(
     },
     { fonts: deps.fonts, signatureSize: cmsPlaceholderSize(signer, { timestampReserve: deps.timestamper ? deps.timestamper.tokenReserve + SIGNATURE_TIMESTAMP_WRAPPING : 0 }), signingTime: ids.signingTime },
   );
-  const pdf = await signPreparedPdf(prepared, signer, deps.timestamper);
-  return { pdf, sha256: createHash('sha256').update(pdf).digest('hex'), data, ...(prepared.sharedPart && { sharedPart: prepared.sharedPart }) };
+  const { pdf, sha256 } = await signPreparedPdf(prepared, signer, deps.timestamper);
+  return { pdf, sha256, data, ...(prepared.sharedPart && { sharedPart: prepared.sharedPart }) };
 }

@@ -223,7 +223,10 @@ export function renderCertificate(view: CertificateView, opts: RenderOptions): P
   w.set(sig, Buffer.from(sigHead + sigMid + '0'.repeat(hexLen) + '> >>', 'latin1'));
 
   const id = createHash('sha256').update(ops).update(json).digest().subarray(0, 16);
-  const { bytes, bodyOffsets, cachedSpans } = w.finish({ root: catalog, info, id });
+  // the signature dictionary last: all but the last ~1 KB of the file precedes /Contents, so the
+  // signer hashes that prefix once for both the ByteRange digest and the document's SHA-256
+  // (src/sign/signPreparedPdf.ts)
+  const { bytes, bodyOffsets, cachedSpans } = w.finish({ root: catalog, info, id }, { last: sig });
   const byteRangeAt = bodyOffsets[sig] + sigHead.length;
   const contentsStart = byteRangeAt + sigMid.length - 1;
   const largest = cachedSpans.reduce<(typeof cachedSpans)[number] | undefined>((m, c) => (m && m.bytes.length >= c.bytes.length ? m : c), undefined);

@@ -11,9 +11,10 @@ import { tsaFailure } from '../ltv/tsp/checkTimeStampResponse';
  * `<` of /Contents, b the offset after its `>`, b + c the file length (ISO 32000-1
  * §12.8.1), then the CMS SignedData over those two ranges as hex, zero-padded. With a
  * timestamper, the signature timestamp of PAdES B-T is added to the CMS first (a TSA that
- * fails throws ERR_TSA_UNAVAILABLE: no document without its timestamp).
+ * fails throws ERR_TSA_UNAVAILABLE: no document without its timestamp). Answers the file and
+ * its SHA-256.
  */
-export async function signPreparedPdf(prepared: PreparedPdf, signer: Signer, timestamper?: Timestamper): Promise<Buffer> {
+export async function signPreparedPdf(prepared: PreparedPdf, signer: Signer, timestamper?: Timestamper): Promise<{ pdf: Buffer; sha256: string }> {
   const { bytes, contentsStart: a, contentsEnd: b, byteRangeAt, byteRangeWidth } = prepared;
   const c = bytes.length - b;
   const slots = [a, b, c].map((n) => {
@@ -23,7 +24,11 @@ export async function signPreparedPdf(prepared: PreparedPdf, signer: Signer, tim
   });
   bytes.write(slots.join(' '), byteRangeAt, 'latin1');
 
-  const digest = createHash('sha256').update(bytes.subarray(0, a)).update(bytes.subarray(b)).digest();
+  // the document's SHA-256 continues from the same prefix (most of the file: renderCertificate.ts
+  // writes the signature dictionary last) once /Contents is filled
+  const prefix = createHash('sha256').update(bytes.subarray(0, a));
+  const whole = prefix.copy();
+  const digest = prefix.update(bytes.subarray(b)).digest();
   const signed = await buildCmsSignedData({ contentDigest: digest, signer });
   const cms = timestamper ? await addSignatureTimestamp(signed, timestamper) : signed;
   const room = (b - a - 2) / 2;
@@ -33,5 +38,5 @@ export async function signPreparedPdf(prepared: PreparedPdf, signer: Signer, tim
     throw new RangeError(`CMS of ${cms.length} bytes does not fit the ${room}-byte placeholder`);
   }
   bytes.write(cms.toString('hex'), a + 1, 'latin1');
-  return bytes;
+  return { pdf: bytes, sha256: whole.update(bytes.subarray(a)).digest('hex') };
 }

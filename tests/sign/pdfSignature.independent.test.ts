@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +39,8 @@ describe.each(['rsa', 'ecdsa'] as const)('PAdES signature checked by independent
     const req = validateIssueRequest(issueBody(q.code, 1), { catalog: env.s.catalog, now: env.s.clock() });
     const doc = await buildCertificateDocument(req, { managementNo: `2025${String(q.serial).padStart(3, '0')}00000011`, version: 1, signingTime: new Date() }, env.s);
     pdf = doc.pdf;
+    // the document's SHA-256 comes out of the signer, continued from the ByteRange digest's prefix (signPreparedPdf.ts)
+    expect(doc.sha256).toBe(createHash('sha256').update(pdf).digest('hex'));
     pdfPath = tmpFile('cert.pdf', pdf);
     const dir = mkdtempSync(join(tmpdir(), 'ecert-nss-'));
     rootPem = join(dir, 'root.pem');

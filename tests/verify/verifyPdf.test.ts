@@ -100,7 +100,7 @@ describe('verifyPdf', () => {
       },
       { signatureSize: cmsPlaceholderSize(signer), signingTime: env.s.clock() },
     );
-    const marked = await verify(await signPreparedPdf(prepared, signer));
+    const marked = await verify((await signPreparedPdf(prepared, signer)).pdf);
     expect(marked).toMatchObject({ indication: 'TOTAL_FAILED', subIndication: 'SAMPLE' });
     expect(marked.checks.find((c) => c.id === 'not-a-sample')?.detail).toContain('marked as a sample');
     expect(marked.checks.find((c) => c.id === 'not-a-sample')?.detail).not.toContain('sample range');

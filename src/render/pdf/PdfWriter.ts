@@ -92,19 +92,23 @@ export class PdfWriter {
    * `N 0 obj\n`) indexed by object number, and where each `deflatedStream` payload (the same
    * bytes in every file that uses the cached part) lies in the file.
    */
-  finish(trailer: { root: number; info?: number; id: Buffer }): { bytes: Buffer; bodyOffsets: number[]; cachedSpans: Array<{ offset: number; bytes: Buffer }> } {
+  finish(trailer: { root: number; info?: number; id: Buffer }, opts: { last?: number } = {}): { bytes: Buffer; bodyOffsets: number[]; cachedSpans: Array<{ offset: number; bytes: Buffer }> } {
     const chunks: Buffer[] = [];
     // §7.5.2: a comment line with at least four bytes > 127 marks the file as binary.
     chunks.push(Buffer.from('%PDF-1.7\n%\xE2\xE3\xCF\xD3\n', 'latin1'));
     let offset = chunks[0].length;
+    // objects in number order, `last` after all others (the cross-reference table locates each one, §7.5.4)
+    if (opts.last !== undefined && !(opts.last > 0 && opts.last < this.bodies.length)) throw new RangeError(`object ${opts.last} was not reserved`);
+    const order = Array.from({ length: this.bodies.length - 1 }, (_, i) => i + 1).filter((n) => n !== opts.last);
+    if (opts.last !== undefined) order.push(opts.last);
     const objOffsets: number[] = [0];
     const bodyOffsets: number[] = [0];
-    for (let n = 1; n < this.bodies.length; n++) {
+    for (const n of order) {
       const body = this.bodies[n];
       if (!body) throw new Error(`object ${n} reserved but never written`);
       const head = Buffer.from(`${n} 0 obj\n`, 'latin1');
-      objOffsets.push(offset);
-      bodyOffsets.push(offset + head.length);
+      objOffsets[n] = offset;
+      bodyOffsets[n] = offset + head.length;
       chunks.push(head, body, ENDOBJ);
       offset += head.length + body.length + ENDOBJ.length;
     }

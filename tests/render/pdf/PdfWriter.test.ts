@@ -16,12 +16,17 @@ describe('PdfWriter', () => {
     w.set(page, `<< /Type /Page /Parent ${pages} 0 R /MediaBox [0 0 200 200] /Contents ${content} 0 R >>`);
     w.set(pages, `<< /Type /Pages /Kids [${page} 0 R] /Count 1 >>`);
     w.set(catalog, `<< /Type /Catalog /Pages ${pages} 0 R >>`);
-    const { bytes, bodyOffsets } = w.finish({ root: catalog, id: Buffer.alloc(16, 7) });
-    expect(bytes.subarray(bodyOffsets[catalog], bodyOffsets[catalog] + 16).toString('latin1')).toBe('<< /Type /Catalo');
     const dir = mkdtempSync(join(tmpdir(), 'ecert-pdfw-'));
-    writeFileSync(join(dir, 'a.pdf'), bytes);
-    const out = execFileSync('qpdf', ['--check', join(dir, 'a.pdf')], { encoding: 'utf8' });
-    expect(out).toContain('No syntax or stream encoding errors found');
+    // in number order, and with one object (the signer's dictionary, renderCertificate.ts) written last
+    for (const last of [undefined, catalog, pages]) {
+      const { bytes, bodyOffsets } = w.finish({ root: catalog, id: Buffer.alloc(16, 7) }, { last });
+      expect(bytes.subarray(bodyOffsets[catalog], bodyOffsets[catalog] + 16).toString('latin1')).toBe('<< /Type /Catalo');
+      if (last) expect(Math.max(...bodyOffsets)).toBe(bodyOffsets[last]);
+      writeFileSync(join(dir, 'a.pdf'), bytes);
+      const out = execFileSync('qpdf', ['--check', join(dir, 'a.pdf')], { encoding: 'utf8' });
+      expect(out).toContain('No syntax or stream encoding errors found');
+    }
+    expect(() => w.finish({ root: catalog, id: Buffer.alloc(16, 7) }, { last: 99 })).toThrow(RangeError);
   });
 
   it('deflates a stream of 1 KiB or more and writes a shorter one as it is', () => {
