@@ -256,6 +256,19 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         const re = await h.store.reissue({ managementNo: later.record.managementNo, expectedVersion: 1, changes: { holderName: '改' }, built: { ...withPart(later.record.managementNo, 're'), data: builtDocument(later.record.managementNo, 2, 're').data }, actor: 'iss_1', now, reason: 'r' });
         expect((await h.store.getDocument(re.managementNo))!.pdf.equals(withPart(re.managementNo, 're').pdf)).toBe(true);
         expect((await h.store.getDocument(re.managementNo, 1))!.pdf.equals(built.get(re.managementNo)!)).toBe(true);
+        // two instances bringing the same new part at once: one row, every document whole
+        const fresh = randomBytes(5000);
+        const freshHint = createHash('sha256').update(fresh).digest('hex');
+        const second = await h.another();
+        try {
+          const both = await Promise.all(
+            range(20, 6).map((i) => issueTwoPhase(i % 2 ? second : h.store, { dedupKey: `k${i}`, year: 2025, qualificationSerial: SERIAL, record: record(i), actor: 'iss_1', now, build: async (no) => { const b = withPart(no, `both-${i}`, fresh, freshHint); built.set(no, Buffer.from(b.pdf)); return b; } })),
+          );
+          expect(await count(h, `SELECT COUNT(*) AS n FROM document_parts WHERE sha256 = '${freshHint}'`)).toBe(1);
+          for (const r of both) expect((await h.store.getDocument(r.record.managementNo))!.pdf.equals(built.get(r.record.managementNo)!)).toBe(true);
+        } finally {
+          await second.close();
+        }
         // storage that no longer joins to the document's hash is reported, never served
         await h.sql(`UPDATE documents SET part_offset = part_offset + 1 WHERE management_no = '${first[0].record.managementNo}'`);
         await expect(h.store.getDocument(first[0].record.managementNo)).rejects.toMatchObject({ code: 'ERR_INTERNAL', message: expect.stringContaining('does not match its SHA-256') });
