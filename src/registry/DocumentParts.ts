@@ -27,7 +27,7 @@ export class DocumentParts {
 
   split(b: Pick<BuiltDocument, 'pdf' | 'sharedPart'>): StoredForm {
     const s = b.sharedPart;
-    if (!s || !(s.length >= MIN_PART_BYTES && s.offset >= 0 && s.offset + s.length <= b.pdf.length)) return { pdf: b.pdf };
+    if (!s || !(Number.isInteger(s.offset) && Number.isInteger(s.length) && s.length >= MIN_PART_BYTES && s.offset >= 0 && s.offset + s.length <= b.pdf.length)) return { pdf: b.pdf };
     const span = b.pdf.subarray(s.offset, s.offset + s.length);
     const rest = Buffer.concat([b.pdf.subarray(0, s.offset), b.pdf.subarray(s.offset + s.length)]);
     const hinted = this.known.get(s.sha256);

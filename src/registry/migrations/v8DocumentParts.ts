@@ -5,7 +5,7 @@ import type { Migration } from './Migration';
  * layout's fixed-text font subset, ~21 KB of a ~35 KB certificate, src/render/renderCertificate.ts
  * SharedPart) is stored once, in document_parts, keyed by its SHA-256; a documents row holding
  * one has the rest of the file in `pdf` and the part's place in `part_offset`
- * (src/registry/DocumentParts.ts). A batch then writes ~60 % fewer bytes to the database, its
+ * (src/registry/DocumentParts.ts). A batch then writes about half the bytes to the database, its
  * WAL and every backup. Rows written before keep their whole file (both columns NULL).
  */
 export const v8DocumentParts: Migration = {
