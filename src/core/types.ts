@@ -68,3 +68,16 @@ export interface AnnotationData {
 }
 
 export type CertificateStatus = 'valid' | 'revoked' | 'superseded';
+
+/**
+ * A span of a document that recurs byte for byte in other documents: a part cached across
+ * renders (the payload of the layout's fixed-text font subset, ~21 KB of a ~35 KB
+ * certificate, src/render/renderCertificate.ts), which the registry stores once
+ * (src/registry/DocumentParts.ts). `sha256` is the span's hash as the renderer knows it: a
+ * hint the registry checks, never trusts.
+ */
+export interface SharedPart {
+  offset: number;
+  length: number;
+  sha256: string;
+}

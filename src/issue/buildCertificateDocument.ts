@@ -1,9 +1,9 @@
 import type { Catalog } from '../catalog/Catalog';
-import type { AnnotationData, CertificateData, IssueRequest } from '../core/types';
+import type { AnnotationData, CertificateData, IssueRequest, SharedPart } from '../core/types';
 import { maskIdNumber } from '../core/maskIdNumber';
 import type { KeyStore } from '../keys/KeyStore';
 import type { FontSet } from '../render/fonts/FontSet';
-import { renderCertificate, type SharedPart } from '../render/renderCertificate';
+import { renderCertificate } from '../render/renderCertificate';
 import { cmsPlaceholderSize, SIGNATURE_TIMESTAMP_WRAPPING } from '../sign/buildCmsSignedData';
 import type { Timestamper } from '../ltv/tsp/Timestamper';
 import { signPreparedPdf } from '../sign/signPreparedPdf';

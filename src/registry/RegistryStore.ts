@@ -1,4 +1,4 @@
-import type { CertificateData, IdType, Sex } from '../core/types';
+import type { CertificateData, IdType, Sex, SharedPart } from '../core/types';
 
 /**
  * What the registry keeps of a certificate. Never the full ID number: its public masked form
@@ -65,7 +65,7 @@ export interface BuiltDocument {
   sha256: string;
   data: CertificateData;
   /** Bytes of `pdf` that recur in other documents, which the registry stores once (DocumentParts.ts). */
-  sharedPart?: import('../render/renderCertificate').SharedPart;
+  sharedPart?: SharedPart;
 }
 
 export interface StoredDocument {

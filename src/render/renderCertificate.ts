@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SharedPart } from '../core/types';
 import type { CertificateView } from './CertificateView';
 import { sealArtwork } from './artwork/sealArtwork';
 import { qrArtwork } from './artwork/qrArtwork';
@@ -23,20 +24,8 @@ export interface PreparedPdf {
   /** Offset of the ByteRange array's first number slot and its fixed width. */
   byteRangeAt: number;
   byteRangeWidth: number;
-  /** The largest cached stream's bytes in the file (see SharedPart); signing moves no byte of it. */
+  /** Where the largest cached stream's bytes lie in the file (src/core/types.ts); signing moves no byte of it. */
   sharedPart?: SharedPart;
-}
-
-/**
- * A span of a document that recurs byte for byte in other documents: a part cached across
- * renders (the payload of the layout's fixed-text font subset, ~21 KB of a ~35 KB
- * certificate), which the registry stores once (src/registry/DocumentParts.ts). `sha256` is
- * the span's hash as the renderer knows it: a hint the registry checks, never trusts.
- */
-export interface SharedPart {
-  offset: number;
-  length: number;
-  sha256: string;
 }
 
 export interface RenderOptions {

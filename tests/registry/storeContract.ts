@@ -216,7 +216,7 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     it(
       'stores a recurring part of documents once and gives every document back byte for byte; the renderer\'s hint is checked, never trusted',
       withStore(async (h) => {
-        // a stand-in for the cached font subset (renderCertificate.ts SharedPart): the same 6 KB in every document, at a varying offset
+        // a stand-in for the cached font subset (SharedPart, src/core/types.ts): the same 6 KB in every document, at a varying offset
         const common = randomBytes(6000);
         const withPart = (no: string, tag: string, part = common, hint = createHash('sha256').update(common).digest('hex'), over: { offset?: number; length?: number } = {}) => {
           const head = Buffer.from(`%PDF-1.7\n% ${no} ${tag}\nstream\n`);

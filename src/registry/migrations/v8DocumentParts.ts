@@ -2,7 +2,7 @@ import type { Migration } from './Migration';
 
 /**
  * Version 8: the part of a document that recurs byte for byte in others (the payload of the
- * layout's fixed-text font subset, ~21 KB of a ~35 KB certificate, src/render/renderCertificate.ts
+ * layout's fixed-text font subset, ~21 KB of a ~35 KB certificate, src/core/types.ts
  * SharedPart) is stored once, in document_parts, keyed by its SHA-256; a documents row holding
  * one has the rest of the file in `pdf` and the part's place in `part_offset`
  * (src/registry/DocumentParts.ts). A batch then writes about half the bytes to the database, its
