@@ -298,7 +298,10 @@ export abstract class SqlRegistryStore implements RegistryStore {
    */
   private async storeDocuments(t: SqlSession, docs: Array<{ managementNo: string; version: number; built: BuiltDocument; createdAt: string }>): Promise<Array<{ sha256: string; bytes: Buffer }>> {
     const forms = docs.map((d) => this.parts.split(d.built));
-    const fresh = [...new Map(forms.flatMap((f) => (f.newPart ? [[f.newPart.sha256, f.newPart] as const] : []))).values()];
+    // once each, when several documents of the group bring the same new part
+    const byHash = new Map<string, { sha256: string; bytes: Buffer }>();
+    for (const f of forms) if (f.newPart) byHash.set(f.newPart.sha256, f.newPart);
+    const fresh = [...byHash.values()];
     if (fresh.length) {
       await t.run(
         `INSERT INTO document_parts (sha256, bytes, created_at) VALUES ${fresh.map(() => '(?, ?, ?)').join(', ')} ON CONFLICT (sha256) DO NOTHING`,
