@@ -4,9 +4,17 @@
  * What does not match is returned unchanged, for the validator to reject with the value as given.
  */
 
-/** 2025-6-30, 2025/06/30, 2025.6.30, 2025年6月30日, 20250630 → 2025-06-30. */
+/**
+ * A time after the date: Excel saves a cell formatted as date and time as `2025/6/30 0:00`
+ * (its default format for a typed date with a time), a form or a script as ISO 8601
+ * `2025-06-30T00:00:00`. The date is the day that time falls on in China; a time in another
+ * zone (`Z`, `-05:00`) could fall on another day there and is not read.
+ */
+const TIME_OF_DAY = /(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:\+08:?00)?$/;
+
+/** 2025-6-30, 2025/06/30, 2025.6.30, 2025年6月30日, 20250630 (any of them with a time) → 2025-06-30. */
 export function normaliseDate(s: string): string {
-  const t = s.trim();
+  const t = s.trim().replace(TIME_OF_DAY, '');
   const m = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$/.exec(t) ?? /^(\d{4})(\d{2})(\d{2})$/.exec(t);
   return m ? `${m[1]}-${m[2].padStart(2, '0')}-${m[3].padStart(2, '0')}` : t;
 }

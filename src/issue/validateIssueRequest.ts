@@ -27,11 +27,11 @@ export const issueRequestSchema = z
         idType: z.string().max(32).default('resident-id').describe(ID_TYPES.join(' | ')),
         idNumber: z.string().min(1).max(32),
         sex: z.string().max(8).describe('男 | 女 (also 男性/女性, M/F, male/female, 1/2 of GB/T 2261.1)'),
-        birth: z.string().max(16).describe('YYYY-MM (also 1990/1, 1990年1月, 199001)'),
+        birth: z.string().max(32).describe('YYYY-MM (also 1990/1, 1990年1月, 199001)'),
       })
       .strict(),
-    approvalDate: z.string().max(16).describe('YYYY-MM-DD (also 2025/6/30, 2025.6.30, 2025年6月30日, 20250630)'),
-    issueDate: z.string().max(16).describe('YYYY-MM-DD'),
+    approvalDate: z.string().max(32).describe('YYYY-MM-DD (also 2025/6/30, 2025.6.30, 2025年6月30日, 20250630)'),
+    issueDate: z.string().max(32).describe('YYYY-MM-DD'),
   })
   .strict();
 
