@@ -8,7 +8,11 @@ import { createServices, type Services } from '../services';
 import { submitBatch } from '../issue/batch/submitBatch';
 import { BatchWorker, rowsInFlight } from '../issue/batch/BatchWorker';
 import { collectGarbage } from '../runtime/collectGarbage';
-import type { BatchStatus, Issuer } from '../registry/RegistryStore';
+import type { BatchError, BatchStatus, Issuer } from '../registry/RegistryStore';
+
+/** Rows the summary shows of each kind; `ecert batches status --json` lists every one. */
+const SHOWN_ERRORS = 20;
+const SHOWN_CONFLICTS = 50;
 
 /** The local operator issues on behalf of every body (it holds the keys anyway). */
 const OPERATOR_ID = 'iss_cli-operator';
@@ -55,7 +59,7 @@ async function runIssue(s: Services, opts: { file: string; out?: string }): Prom
   bar.start(total, already, { rate: '0' });
   // the bar shows the registry's counters (rows finished by anyone), not this process's guesses
   const refresh = async () => {
-    const b = await s.registry.getBatch(batchId);
+    const b = await s.registry.getBatch(batchId, { errorLimit: 0 });
     if (!b) return b;
     const finished = b.done + b.failed;
     bar.update(finished, { rate: (((finished - already) * 1000) / Math.max(1, Date.now() - started)).toFixed(0) });
@@ -102,19 +106,28 @@ async function runIssue(s: Services, opts: { file: string; out?: string }): Prom
       `  本次用时 this run ${secs.toFixed(1)} s\n` +
       (opts.out ? `  PDFs → ${resolve(opts.out)} (${written})\n` : ''),
   );
-  const conflicts = after.errors.filter((e) => e.code === 'ERR_CONFLICTS_WITH_EXISTING');
-  const others = after.errors.filter((e) => e.code !== 'ERR_CONFLICTS_WITH_EXISTING');
+  // every failed row counts, however many (the registry lists them page by page); the summary
+  // keeps the first SHOWN_ERRORS and SHOWN_CONFLICTS of them
+  const conflicts: BatchError[] = [];
+  const others: BatchError[] = [];
+  let conflictCount = 0;
+  let otherCount = 0;
+  for await (const e of s.registry.listBatchErrors(batchId)) {
+    if (e.code === 'ERR_CONFLICTS_WITH_EXISTING') {
+      if (conflictCount++ < SHOWN_CONFLICTS) conflicts.push(e);
+    } else if (otherCount++ < SHOWN_ERRORS) others.push(e);
+  }
   if (others.length) process.stdout.write(`\n  错误 errors (${type === 'text/csv' ? '行号即 Excel 中的行号，表头为第 1 行 / rows as Excel numbers them, the header is row 1' : '行号为数组元素序号 / rows are the 1-based array elements'}):\n`);
-  for (const e of others.slice(0, 20)) process.stdout.write(`  行 row ${e.row}: ${e.code} ${e.message}\n`);
-  if (others.length > 20) process.stdout.write(`  … ${others.length - 20} more errors\n`);
+  for (const e of others) process.stdout.write(`  行 row ${e.row}: ${e.code} ${e.message}\n`);
+  if (otherCount > others.length) process.stdout.write(`  … ${otherCount - others.length} more errors (ecert batches status ${batchId} --json lists them all)\n`);
   if (conflicts.length) {
-    process.stdout.write(`\n  与已签发证书冲突 conflicts with issued certificates (${conflicts.length}); to correct one, re-issue it:\n`);
-    for (const e of conflicts.slice(0, 50)) {
+    process.stdout.write(`\n  与已签发证书冲突 conflicts with issued certificates (${conflictCount}); to correct one, re-issue it:\n`);
+    for (const e of conflicts) {
       const no = /\d{14}[\dX]/.exec(e.message)?.[0] ?? '<管理号>';
       const fields = /(?:differing fields|不同字段)[:：]\s*([^/]+?)(?:\s*\/|$)/.exec(e.message)?.[1]?.trim() ?? '';
       process.stdout.write(`  行 row ${e.row}: ${no} (${fields})\n    ecert certificates reissue ${no} --file ${shellQuote(opts.file)} --row ${e.row} --reason "更正 correction"\n`);
     }
-    if (conflicts.length > 50) process.stdout.write(`  … ${conflicts.length - 50} more conflicts\n`);
+    if (conflictCount > conflicts.length) process.stdout.write(`  … ${conflictCount - conflicts.length} more conflicts (ecert batches status ${batchId} --json lists them all)\n`);
   }
   return after.failed > 0 || after.pending > 0 ? 1 : 0;
 }

@@ -104,7 +104,17 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
           responses: { 202: json({ type: 'object', properties: { batchId: { type: 'string' }, total: { type: 'integer' } } }), ...errors(400, 401, 413, 415, 422) },
         },
       },
-      '/api/v1/batches/{batchId}': { get: { summary: 'Progress and per-row errors', security: issuer, parameters: [{ name: 'batchId', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: json({ type: 'object' }), ...errors(401, 404) } } },
+      '/api/v1/batches/{batchId}': {
+        get: {
+          summary: 'Progress and per-row errors: at most 1,000 failed rows an answer, the next page at links.nextErrors',
+          security: issuer,
+          parameters: [
+            { name: 'batchId', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'errorsAfter', in: 'query', required: false, schema: { type: 'integer', minimum: 0 }, description: 'list the failed rows after this row (errorsNext of the previous answer)' },
+          ],
+          responses: { 200: json({ type: 'object' }), ...errors(401, 404, 422) },
+        },
+      },
       '/api/v1/batches/{batchId}/zip': { get: { summary: 'The issued PDFs as one ZIP stream', security: issuer, parameters: [{ name: 'batchId', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'ZIP', content: { 'application/zip': {} } }, ...errors(401, 404) } } },
       '/api/v1/holder/lookup': { post: { summary: 'Holder download (one generic 404 for every miss; rate-limited)', requestBody: { required: true, ...json({ $ref: '#/components/schemas/HolderLookup' }) }, responses: { 200: pdf, ...errors(403, 404, 422, 429) } } },
       // issue 15 (加注)

@@ -110,15 +110,26 @@ export interface BatchStatus {
   done: number;
   failed: number;
   pending: number;
-  /** The failed rows in row order, at most BATCH_ERRORS_LISTED of them (`failed` is the full count). */
-  errors: Array<{ row: number; code: string; message: string }>;
+  /**
+   * Failed rows in row order, at most BATCH_ERRORS_LISTED of them, after the row asked for
+   * (`failed` is the full count).
+   */
+  errors: BatchError[];
+  /** Set when failed rows follow the last one listed: ask again with `errorsAfter` = this row. */
+  errorsNext?: number;
   createdAt: string;
   finishedAt?: string;
   /** Set while a CLI run claims the batch exclusively. */
   owner?: string;
 }
 
-/** getBatch lists at most this many failed rows (a 100 000-row batch may fail entirely). */
+export interface BatchError {
+  row: number;
+  code: string;
+  message: string;
+}
+
+/** getBatch lists at most this many failed rows at once (a 100 000-row batch may fail entirely). */
 export const BATCH_ERRORS_LISTED = 1000;
 
 export interface AuditInput {
@@ -316,7 +327,13 @@ export interface RegistryStore {
   releaseBatchLeases(batchId: string): Promise<void>;
   /** Mark a pending row failed (its payload is erased); no effect on a row already done or failed. */
   failBatchRow(args: BatchRowRef & { code: string; message: string; now?: Date }): Promise<void>;
-  getBatch(batchId: string): Promise<BatchStatus | undefined>;
+  /**
+   * The batch's counters and its failed rows after row `errorsAfter` (default 0), at most
+   * `errorLimit` (default and ceiling BATCH_ERRORS_LISTED; 0 = counters only).
+   */
+  getBatch(batchId: string, opts?: { errorsAfter?: number; errorLimit?: number }): Promise<BatchStatus | undefined>;
+  /** Every failed row of the batch in row order, read page by page. */
+  listBatchErrors(batchId: string): AsyncIterable<BatchError>;
   /** The batch's issued rows in row order, read page by page (memory-bounded for 100 000 rows). */
   listBatchCertificates(batchId: string): AsyncIterable<{ rowNo: number; managementNo: string }>;
 

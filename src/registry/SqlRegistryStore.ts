@@ -5,6 +5,7 @@ import { assertRegistrySeq, formatManagementNo } from './managementNumber';
 import { MIGRATIONS } from './migrations';
 import {
   BATCH_ERRORS_LISTED,
+  type BatchError,
   type AuditInput,
   type AuditVerdict,
   type BatchRowRef,
@@ -722,10 +723,13 @@ export abstract class SqlRegistryStore implements RegistryStore {
     });
   }
 
-  async getBatch(batchId: string): Promise<BatchStatus | undefined> {
+  async getBatch(batchId: string, opts: { errorsAfter?: number; errorLimit?: number } = {}): Promise<BatchStatus | undefined> {
     const b = await first(this.db, 'SELECT * FROM batches WHERE id = ?', [batchId]);
     if (!b) return undefined;
-    const errors = await this.db.all(`SELECT row_no, error_code, error_message FROM batch_rows WHERE batch_id = ? AND state = 'failed' ORDER BY row_no LIMIT ${BATCH_ERRORS_LISTED}`, [batchId]);
+    const limit = Math.min(opts.errorLimit ?? BATCH_ERRORS_LISTED, BATCH_ERRORS_LISTED);
+    const errors = limit > 0 ? await this.batchErrors(batchId, opts.errorsAfter ?? 0, limit + 1) : [];
+    const more = errors.length > limit;
+    if (more) errors.length = limit;
     const total = Number(b.total);
     const done = Number(b.done);
     const failed = Number(b.failed);
@@ -736,11 +740,26 @@ export abstract class SqlRegistryStore implements RegistryStore {
       done,
       failed,
       pending: total - done - failed,
-      errors: errors.map((e) => ({ row: Number(e.row_no), code: String(e.error_code), message: String(e.error_message) })),
+      errors,
+      ...(more ? { errorsNext: errors[limit - 1].row } : {}),
       createdAt: String(b.created_at),
       ...(b.finished_at != null ? { finishedAt: String(b.finished_at) } : {}),
       ...(b.owner != null ? { owner: String(b.owner) } : {}),
     };
+  }
+
+  async *listBatchErrors(batchId: string): AsyncIterable<BatchError> {
+    for (let after = 0; ; ) {
+      const page = await this.batchErrors(batchId, after, PAGE);
+      yield* page;
+      if (page.length < PAGE) return;
+      after = page[page.length - 1].row;
+    }
+  }
+
+  private async batchErrors(batchId: string, afterRow: number, limit: number): Promise<BatchError[]> {
+    const rows = await this.db.all(`SELECT row_no, error_code, error_message FROM batch_rows WHERE batch_id = ? AND state = 'failed' AND row_no > ? ORDER BY row_no LIMIT ${limit}`, [batchId, afterRow]);
+    return rows.map((e) => ({ row: Number(e.row_no), code: String(e.error_code), message: String(e.error_message) }));
   }
 
   async *listBatchCertificates(batchId: string): AsyncIterable<{ rowNo: number; managementNo: string }> {

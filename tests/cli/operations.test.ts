@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cliEnv, ecert } from './cliHarness';
 import { holder } from '../helpers/holders';
+import { BATCH_ERRORS_LISTED } from '../../src/registry/RegistryStore';
 
 /** Issue 12: operator commands with --json, conflicts in the batch summary, a CLI batch beside a running service. */
 function cohort(path: string, rows: number, offset = 0, rename?: { row: number; name: string }): void {
@@ -17,6 +18,32 @@ function cohort(path: string, rows: number, offset = 0, rename?: { row: number; 
 const batchIdOf = (stderr: string) => /batch (b_[0-9a-f]{32})/.exec(stderr)![1];
 
 describe('ecert operator commands', () => {
+  it('counts and lists every failed row of a batch larger than one page of errors (summary, batches status)', async () => {
+    const env = await cliEnv();
+    const file = join(env.ECERT_DATA_DIR, 'bad.csv');
+    const n = BATCH_ERRORS_LISTED + 30;
+    const lines = ['qualification,name,idNumber,sex,birth,approvalDate,issueDate'];
+    // a sex that contradicts the resident ID: refused when submitted, nothing rendered
+    for (let i = 0; i < n; i++) {
+      const h = holder(7000 + i);
+      lines.push(['tax-adviser', h.name, h.idNumber, h.sex === '男' ? '女' : '男', h.birth, '2025-06-30', '2025-08-15'].join(','));
+    }
+    writeFileSync(file, lines.join('\n'));
+    const r = ecert(['issue', '--file', file], env);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`失败 failed\\s+${n}\\n`));
+    const batchId = batchIdOf(r.stderr);
+    expect(r.stdout).toContain(`… ${n - 20} more errors (ecert batches status ${batchId} --json lists them all)`);
+    const json = JSON.parse(ecert(['batches', 'status', batchId, '--json'], env).stdout);
+    expect(json).toMatchObject({ total: n, failed: n });
+    expect(json.errors.map((e: { row: number }) => e.row)).toEqual(Array.from({ length: n }, (_, i) => i + 2));
+    expect(json.errors.every((e: { code: string }) => e.code === 'ERR_SEX_MISMATCH')).toBe(true);
+    const text = ecert(['batches', 'status', batchId], env);
+    expect(text.code).toBe(1);
+    expect(text.stdout.split('\n').filter((l) => l.startsWith('  行 row '))).toHaveLength(50);
+    expect(text.stdout).toContain(`… ${n - 50} more (--json lists them all)`);
+  });
+
   it('certificates show|search|revoke|reissue, batches status, issuers disable, with --json; conflicting rows listed with their reissue command', async () => {
     const env = await cliEnv();
     const file = join(env.ECERT_DATA_DIR, 'c.csv');

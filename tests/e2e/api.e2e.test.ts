@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestServer } from '../helpers/testServices';
 import { holder, issueBody } from '../helpers/holders';
 import { postgresAvailable, registryFor } from '../helpers/postgres';
+import { BATCH_ERRORS_LISTED } from '../../src/registry/RegistryStore';
 
 const pgUp = await postgresAvailable();
 const engines = [{ engine: 'sqlite' }, ...(pgUp ? [{ engine: 'postgres' }] : [])];
@@ -154,5 +155,39 @@ describe.each(engines)('HTTP API end to end on $engine', ({ engine }) => {
     for (let i = zip.indexOf('PK\x03\x04'); i >= 0; i = zip.indexOf('PK\x03\x04', i + 4)) entries++;
     expect(entries).toBe(999);
     expect((await api(`/api/v1/batches/${batchId}`, { key: otherKey })).status).toBe(404);
+    expect(status.links).toEqual({ self: `/api/v1/batches/${batchId}` }); // one page of errors: no next
+    expect(await (await api(`/api/v1/batches/${batchId}?errorsAfter=12`, { key: key1 })).json()).toMatchObject({ failed: 1, errors: [] });
+    for (const bad of ['-1', 'x', '1.5', '1e400']) {
+      const r = await api(`/api/v1/batches/${batchId}?errorsAfter=${bad}`, { key: key1 });
+      expect(r.status).toBe(422);
+      expect((await r.json()).error).toMatchObject({ code: 'ERR_VALIDATION', details: { field: 'errorsAfter' } });
+    }
+  });
+
+  it('lists more failed rows than one answer holds page by page (links.nextErrors)', async () => {
+    const header = 'qualification,name,idNumber,sex,birth,approvalDate,issueDate';
+    const n = BATCH_ERRORS_LISTED + 3;
+    // refused when submitted (a wrong check digit, src/issue/batch/checkBatchRows.ts) and failed
+    // by the worker without rendering
+    const rows = Array.from({ length: n }, (_, i) => {
+      const h = holder(5000 + i);
+      return [q1, h.name, h.idNumber.slice(0, 17) + (h.idNumber.endsWith('0') ? '1' : '0'), h.sex, h.birth, '2025-06-30', '2025-08-15'].join(',');
+    });
+    const res = await api('/api/v1/batches', { method: 'POST', key: key1, body: [header, ...rows].join('\n'), headers: { 'content-type': 'text/csv' } });
+    expect(res.status).toBe(202);
+    const { batchId } = await res.json();
+    for (let i = 0; i < 300 && (await (await api(`/api/v1/batches/${batchId}`, { key: key1 })).json()).failed < n; i++) await new Promise((r) => setTimeout(r, 100));
+    const errors = [];
+    let pages = 0;
+    for (let next: string | undefined = `/api/v1/batches/${batchId}`; next; pages++) {
+      const page = await (await api(next, { key: key1 })).json();
+      expect(page).toMatchObject({ total: n, failed: n, done: 0 });
+      errors.push(...page.errors);
+      next = page.links.nextErrors;
+    }
+    expect(pages).toBe(2);
+    expect(errors.map((e) => e.row)).toEqual(Array.from({ length: n }, (_, i) => i + 2)); // Excel rows 2 … n + 1
+    // a wrong check digit after …000 reads as Excel's lost digits (src/issue/excelDamage.ts)
+    for (const e of errors) expect(['ERR_ID_NUMBER_CHECKSUM', 'ERR_EXCEL_ALTERED']).toContain(e.code);
   });
 });

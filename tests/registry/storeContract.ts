@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CertificateData } from '../../src/core/types';
-import type { BuiltDocument, NewRecord, RegistryStore } from '../../src/registry/RegistryStore';
+import { BATCH_ERRORS_LISTED, type BuiltDocument, type NewRecord, type RegistryStore } from '../../src/registry/RegistryStore';
 import { issueTwoPhase, type TwoPhaseArgs } from '../../src/issue/issueTwoPhase';
 import { auditHash, GENESIS_HASH } from '../../src/registry/auditChain';
 import { isSampleManagementNo, isValidManagementNo, parseManagementNo, SAMPLE_SEQ_FROM } from '../../src/registry/managementNumber';
@@ -672,6 +672,34 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
           h.store.commitIssue({ managementNo: r.managementNo, dedupKey: 'late', record: record(9, { issuerId: 'iss_b' }), built: builtDocument(r.managementNo, 1, '9'), actor: 'iss_b', now }),
         ).rejects.toMatchObject({ code: 'ERR_ISSUER_DISABLED' });
         expect(await h.store.getCertificate(r.managementNo)).toBeUndefined();
+      }),
+    );
+
+    it(
+      'lists every failed row of a large batch: pages of BATCH_ERRORS_LISTED after a row, and all of them in row order',
+      withStore(async (h) => {
+        await h.store.createIssuer({ id: 'iss_b', bodyCode: 'cctaa', name: 'B', qualifications: [], keyHash: 'hb', actor: 'cli', now });
+        const n = BATCH_ERRORS_LISTED + 205; // more than one page of getBatch, three of listBatchErrors (500)
+        // every other row of a CSV (rows 2, 4, …) fails, so that a page ends on a row number, not a count
+        await h.store.createBatch({ id: 'bad', issuerId: 'iss_b', rows: range(1, 2 * n).map((i) => ({ rowNo: i + 1, payload: { i } })), now });
+        const rows = [];
+        while (rows.length < 2 * n) rows.push(...(await h.store.claimBatchRows({ batchId: 'bad', limit: 1000, workerId: 'w', now, leaseMs: 60_000 })));
+        for (const r of rows.filter((r) => r.rowNo % 2 === 0)) await h.store.failBatchRow({ batchId: 'bad', rowNo: r.rowNo, code: 'ERR_X', message: `row ${r.rowNo}`, now });
+        const failedRows = range(1, n).map((i) => 2 * i);
+
+        const first = (await h.store.getBatch('bad'))!;
+        expect(first).toMatchObject({ failed: n, pending: n, errorsNext: failedRows[BATCH_ERRORS_LISTED - 1] });
+        expect(first.errors.map((e) => e.row)).toEqual(failedRows.slice(0, BATCH_ERRORS_LISTED));
+        const second = (await h.store.getBatch('bad', { errorsAfter: first.errorsNext }))!;
+        expect(second.errors.map((e) => e.row)).toEqual(failedRows.slice(BATCH_ERRORS_LISTED));
+        expect(second.errorsNext).toBeUndefined();
+        expect(second.errors[0]).toEqual({ row: failedRows[BATCH_ERRORS_LISTED], code: 'ERR_X', message: `row ${failedRows[BATCH_ERRORS_LISTED]}` });
+        // a limit below the ceiling, and none (a progress bar's poll)
+        expect(await h.store.getBatch('bad', { errorsAfter: 4, errorLimit: 2 })).toMatchObject({ errors: [{ row: 6 }, { row: 8 }], errorsNext: 8 });
+        expect(await h.store.getBatch('bad', { errorLimit: 0 })).toMatchObject({ failed: n, errors: [] });
+        expect((await h.store.getBatch('bad', { errorLimit: 0 }))!.errorsNext).toBeUndefined();
+        expect((await collect(h.store.listBatchErrors('bad'))).map((e) => e.row)).toEqual(failedRows);
+        expect(await collect(h.store.listBatchErrors('nope'))).toEqual([]);
       }),
     );
 

@@ -18,9 +18,13 @@ export function batchRoutes(s: Services): Router {
     res.status(existing ? 200 : 202).location(`/api/v1/batches/${batchId}`).json({ batchId, total, links: { self: `/api/v1/batches/${batchId}`, zip: `/api/v1/batches/${batchId}/zip` } });
   });
 
+  // failed rows page by page: `?errorsAfter=<errorsNext of the previous page>`
   r.get('/api/v1/batches/:id', async (req, res) => {
-    const batch = await ownBatch(String(req.params.id), req.issuer!.id, s);
-    res.set('Cache-Control', 'no-store').json(batch);
+    const errorsAfter = req.query.errorsAfter === undefined ? 0 : Number(req.query.errorsAfter);
+    if (!Number.isSafeInteger(errorsAfter) || errorsAfter < 0) throw new EcertError('ERR_VALIDATION', { details: { field: 'errorsAfter' } });
+    const batch = await ownBatch(String(req.params.id), req.issuer!.id, s, errorsAfter);
+    const self = `/api/v1/batches/${batch.id}`;
+    res.set('Cache-Control', 'no-store').json({ ...batch, links: { self, ...(batch.errorsNext !== undefined ? { nextErrors: `${self}?errorsAfter=${batch.errorsNext}` } : {}) } });
   });
 
   r.get('/api/v1/batches/:id/zip', async (req, res) => {
@@ -53,8 +57,8 @@ export function batchRoutes(s: Services): Router {
   return r;
 }
 
-async function ownBatch(id: string, issuerId: string, s: Services) {
-  const batch = /^b_[0-9a-f]{32}$/.test(id) ? await s.registry.getBatch(id) : undefined;
+async function ownBatch(id: string, issuerId: string, s: Services, errorsAfter?: number) {
+  const batch = /^b_[0-9a-f]{32}$/.test(id) ? await s.registry.getBatch(id, { errorsAfter }) : undefined;
   if (!batch || batch.issuerId !== issuerId) throw new EcertError('ERR_NOT_FOUND');
   return batch;
 }

@@ -20,7 +20,7 @@ export async function submitBatch(
   opts: { owner?: string } = {},
 ): Promise<{ batchId: string; total: number; existing: boolean }> {
   const batchId = `b_${createHash('sha256').update(issuer.id).update('\0').update(body).digest('hex').slice(0, 32)}`;
-  const existing = await s.registry.getBatch(batchId);
+  const existing = await s.registry.getBatch(batchId, { errorLimit: 0 });
   if (existing) return { batchId, total: existing.total, existing: true };
   let total = 0;
   const rows = (function* () {
@@ -31,6 +31,6 @@ export async function submitBatch(
     }
   })();
   const created = await s.registry.createBatch({ id: batchId, issuerId: issuer.id, rows, now: s.clock(), actor: issuer.id, owner: opts.owner });
-  if (!created) return { batchId, total: (await s.registry.getBatch(batchId))?.total ?? total, existing: true };
+  if (!created) return { batchId, total: (await s.registry.getBatch(batchId, { errorLimit: 0 }))?.total ?? total, existing: true };
   return { batchId, total, existing: false };
 }
