@@ -21,7 +21,7 @@ export function issueCommand(program: Command, setCode: (c: number) => void): vo
   program
     .command('issue')
     .description('batch issuance from a CSV or JSON file, with a progress bar; resumable: run it again after an interruption')
-    .requiredOption('--file <path>', 'cohort file (.csv: UTF-8 or GB18030; .json: array of issue requests)')
+    .requiredOption('--file <path>', 'cohort file (.csv, or .txt/.tsv tab-separated: UTF-8, GB18030 or UTF-16 as Excel saves them; .json: array of issue requests)')
     .option('--out <dir>', 'also write the issued PDFs into this directory')
     .action(async (opts: { file: string; out?: string }) => {
       const config = loadConfig();

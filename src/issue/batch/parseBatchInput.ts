@@ -41,7 +41,7 @@ export const CSV_COLUMNS: Record<string, string[]> = {
 };
 const REQUIRED = ['qualification', 'name', 'idNumber', 'sex', 'birth', 'approvalDate', 'issueDate'];
 
-/** Parse a batch body: CSV (UTF-8 with or without BOM, or GB18030/GBK as Excel saves it) or a JSON array. */
+/** Parse a batch body: CSV or tab-separated text (UTF-8 with or without BOM, GB18030/GBK, or UTF-16 with its BOM, as Excel saves them) or a JSON array. */
 export function parseBatchInput(body: Buffer, contentType: string): BatchRowInput[] {
   return [...batchRows(body, contentType)];
 }
@@ -55,7 +55,7 @@ export function parseBatchInput(body: Buffer, contentType: string): BatchRowInpu
 export function* batchRows(body: Buffer, contentType: string): Generator<BatchRowInput> {
   if (!body.length) throw new EcertError('ERR_EMPTY_BODY');
   const type = contentType.toLowerCase();
-  const rows = type.includes('json') ? parseJson(body) : type.includes('csv') || type.startsWith('text/plain') ? parseCsv(body) : unsupported();
+  const rows = type.includes('json') ? parseJson(body) : type.includes('csv') || type.startsWith('text/plain') || type.startsWith('text/tab-separated-values') ? parseCsv(body) : unsupported();
   let n = 0;
   for (const row of rows) {
     if (++n > MAX_BATCH_ROWS) throw new EcertError('ERR_PAYLOAD_TOO_LARGE', { en: `at most ${MAX_BATCH_ROWS} rows per batch` });
@@ -65,7 +65,7 @@ export function* batchRows(body: Buffer, contentType: string): Generator<BatchRo
 }
 
 function unsupported(): never {
-  throw new EcertError('ERR_UNSUPPORTED_MEDIA_TYPE', { zh: '请使用 text/csv 或 application/json', en: 'send text/csv or application/json' });
+  throw new EcertError('ERR_UNSUPPORTED_MEDIA_TYPE', { zh: '请使用 text/csv（或 text/tab-separated-values）或 application/json', en: 'send text/csv (or text/tab-separated-values) or application/json' });
 }
 
 function parseJson(body: Buffer): BatchRowInput[] {
@@ -79,11 +79,44 @@ function parseJson(body: Buffer): BatchRowInput[] {
 /**
  * A text file's bytes without a UTF-8 BOM, and how to decode them (or a slice of them cut
  * between characters): UTF-8 when the whole file is valid UTF-8, else GB18030 (a superset of
- * GBK and GB2312, as Excel saves on Chinese Windows).
+ * GBK and GB2312, as Excel saves on Chinese Windows). A file with a UTF-16 byte order mark
+ * (Excel's "Unicode 文本 (*.txt)", tab-separated UTF-16LE) is re-encoded as UTF-8 first: in
+ * UTF-16 the bytes 0x0A and 0x22 also occur inside characters (上 is 0A 4E), which csvSlices
+ * relies on them not to.
  */
 function textBytes(body: Buffer): { bytes: Buffer; decode: (slice: Buffer) => string } {
+  const utf16 = utf16Text(body);
+  if (utf16 !== undefined) return { bytes: Buffer.from(utf16, 'utf8'), decode: (b) => b.toString('utf8') };
   const bytes = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? body.subarray(3) : body;
   return { bytes, decode: isUtf8(bytes) ? (b) => b.toString('utf8') : (b) => iconv.decode(b, 'gb18030') };
+}
+
+/** The text of a body that starts with a UTF-16 byte order mark (FF FE little-endian, FE FF big-endian; Unicode §23.8), else undefined. */
+function utf16Text(body: Buffer): string | undefined {
+  if (body[0] === 0xff && body[1] === 0xfe) return body.subarray(2).toString('utf16le');
+  if (body[0] === 0xfe && body[1] === 0xff) return Buffer.from(body.subarray(2, 2 + ((body.length - 2) & ~1))).swap16().toString('utf16le');
+  return undefined;
+}
+
+/**
+ * The cell separator of a CSV: a tab when the header row has more tabs than commas outside
+ * quotes (Excel's "Unicode 文本" and "文本文件（制表符分隔）", or cells pasted from a sheet), else a
+ * comma (RFC 4180). Both are single bytes in UTF-8 and GB18030 (see csvSlices).
+ */
+function csvDelimiter(bytes: Buffer): ',' | '\t' {
+  let tabs = 0;
+  let commas = 0;
+  let quoted = false;
+  for (let i = 0; i < Math.min(bytes.length, 4096); i++) {
+    const c = bytes[i];
+    if (c === 0x22) quoted = !quoted;
+    else if (quoted) continue;
+    else if (c === 0x0a || c === 0x0d) {
+      if (tabs + commas) break; // the first line with cells: the header
+    } else if (c === 0x09) tabs++;
+    else if (c === 0x2c) commas++;
+  }
+  return tabs > commas ? '\t' : ',';
 }
 
 /**
@@ -102,7 +135,9 @@ const CSV_SLICE = 1 << 17;
  * CRLF, LF or a lone CR. (csv-parse's own `info.lines` counts physical lines, and loses count
  * with CRLF line ends.)
  */
-function recordRows(text: string): { starts: number[]; rows: number } {
+function recordRows(text: string, delimiter: string): { starts: number[]; rows: number } {
+  // a line of separators only is a record (of empty cells), as csv-parse reads it
+  const tabIsBlank = delimiter !== '\t';
   const starts: number[] = [];
   let row = 1;
   let inQuotes = false;
@@ -117,7 +152,7 @@ function recordRows(text: string): { starts: number[]; rows: number } {
       continue;
     }
     if (c === 0x22) inQuotes = !inQuotes;
-    if (c !== 0x20 && c !== 0x09) blank = false;
+    if (c !== 0x20 && !(c === 0x09 && tabIsBlank)) blank = false;
   }
   if (!blank) starts.push(row);
   return { starts, rows: row - 1 };
@@ -136,15 +171,16 @@ function* parseCsv(body: Buffer): Generator<BatchRowInput> {
   let rowsBefore = 0;
   let linesBefore = 0;
   const { bytes, decode } = textBytes(body);
+  const delimiter = csvDelimiter(bytes);
   for (const chunk of csvSlices(bytes, CSV_SLICE)) {
     const slice = decode(chunk);
     let records: string[][];
     try {
-      records = parse(slice, { relax_column_count: true, skip_empty_lines: true, trim: true, max_record_size: 4096 });
+      records = parse(slice, { delimiter, relax_column_count: true, skip_empty_lines: true, trim: true, max_record_size: 4096 });
     } catch (e) {
       throw csvSyntaxError(e as Error & { code?: string; lines?: number }, linesBefore);
     }
-    const { starts, rows } = recordRows(slice);
+    const { starts, rows } = recordRows(slice, delimiter);
     if (starts.length !== records.length) {
       // never numbered by guess: a wrong row number would send a correction to the wrong holder
       throw new EcertError('ERR_VALIDATION', { zh: `CSV 格式错误：第 ${rowsBefore + 1} 行之后的记录无法确定行号`, en: `CSV: cannot tell the rows of the records after row ${rowsBefore + 1}`, details: { field: '(csv)' } });

@@ -32,6 +32,36 @@ describe('parseBatchInput', () => {
     expect((rows[0].payload.holder as { name: string }).name).toBe('张三');
   });
 
+  it("reads Excel's Unicode text (UTF-16LE with its BOM, tab-separated, CRLF) and UTF-16BE, numbered as Excel rows", () => {
+    // fixture written here: what Excel's 另存为 → Unicode 文本 (*.txt) writes for the sheet of CSV_ZH,
+    // plus a blank row, a row of empty cells and a cell with a tab and a line break (quoted)
+    const tsv = [
+      CSV_ZH.trim().split('\n')[0].replace(/,/g, '\t'), // 1
+      '', // 2: blank
+      CSV_ZH.trim().split('\n')[1].replace(/,/g, '\t'), // 3
+      '\t\t\t\t\t\t\t', // 4: a row of empty cells
+      ['supervising-engineer', '土木建筑工程', '"上官\t燕\n二"', '11010519491231002X', '女', '1949-12', '2025-06-30', '2025-08-15'].join('\t'), // 5
+      ['supervising-engineer', '土木建筑工程', '上官', '110105194912310029', '女', '1949-12', '2025-06-30', '2025-08-15'].join('\t'), // 6
+    ].join('\r\n') + '\r\n';
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(tsv, 'utf16le')]);
+    expect(le.includes(0x0a) && le.indexOf(Buffer.from('上', 'utf16le')) > 0).toBe(true); // 上 is 0A 4E: a line feed byte inside a character
+    const be = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(tsv, 'utf16le').swap16()]);
+    for (const [body, type] of [[le, 'text/plain'], [be, 'text/tab-separated-values'], [Buffer.from(tsv), 'text/csv']] as const) {
+      const rows = parseBatchInput(body, type);
+      expect(rows.map((r) => [r.rowNo, (r.payload.holder as { name: string }).name, (r.payload.holder as { idNumber: string }).idNumber])).toEqual([
+        [3, '张三', '11010519491231002X'],
+        [5, '上官\t燕\n二', '11010519491231002X'],
+        [6, '上官', '110105194912310029'],
+      ]);
+      expect(rows[0].columns).toMatchObject({ 'holder.name': '姓名', 'holder.idNumber': '证件号码' });
+      expect(rows[0].payload).toMatchObject({ qualification: 'supervising-engineer', specialty: '土木建筑工程', approvalDate: '2025/6/30' });
+    }
+    // a comma in a tab-separated cell is text, a tab in a comma-separated quoted cell too
+    const [tabRow] = parseBatchInput(Buffer.from('姓名\t证件号码\t资格代码\t性别\t出生年月\t批准日期\t制发日期\n张,三\t1\ttax-adviser\t男\t1990-01\t2025-06-30\t2025-08-15\n'), 'text/csv');
+    expect(tabRow.payload.holder).toMatchObject({ name: '张,三', idNumber: '1' });
+    expect(tabRow.unreadable).toBeUndefined();
+  });
+
   it('reads English headers, and leaves Chinese ID type names to the validator (the same forms as the JSON API)', () => {
     const csv = 'qualification,name,idType,idNumber,sex,birth,approvalDate,issueDate\ntax-adviser,Li Lei,护照,E12345678,男,1990-01,2025-06-30,2025-08-15\ntax-adviser,Li Mei,,E12345679,女,1990-01,2025-06-30,2025-08-15\n';
     const [row, noType] = parseBatchInput(Buffer.from(csv), 'text/csv');
