@@ -54,6 +54,13 @@ export function parseBatchInput(body: Buffer, contentType: string): BatchRowInpu
  */
 export function* batchRows(body: Buffer, contentType: string): Generator<BatchRowInput> {
   if (!body.length) throw new EcertError('ERR_EMPTY_BODY');
+  const workbook = WORKBOOKS.find((w) => body.subarray(0, w.magic.length).equals(w.magic));
+  if (workbook) {
+    throw new EcertError('ERR_UNSUPPORTED_MEDIA_TYPE', {
+      zh: `这是 Excel 工作簿（${workbook.kind}），不是 CSV：请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）(*.csv)”或“Unicode 文本 (*.txt)”后提交；证件号码列须先设置为“文本”格式`,
+      en: `this is an Excel workbook (${workbook.kind}), not a CSV: in Excel, Save As "CSV UTF-8 (Comma delimited) (*.csv)" or "Unicode Text (*.txt)" and submit that; format the ID number column as Text first`,
+    });
+  }
   const type = contentType.toLowerCase();
   const rows = type.includes('json') ? parseJson(body) : type.includes('csv') || type.startsWith('text/plain') || type.startsWith('text/tab-separated-values') ? parseCsv(body) : unsupported();
   let n = 0;
@@ -63,6 +70,16 @@ export function* batchRows(body: Buffer, contentType: string): Generator<BatchRo
   }
   if (!n) throw new EcertError('ERR_VALIDATION', { zh: '批量文件没有数据行', en: 'the batch has no rows' });
 }
+
+/**
+ * Spreadsheet files submitted as they are: their signatures (ECMA-376 Part 2 §8: an .xlsx is a
+ * ZIP package, APPNOTE.TXT §4.3.7 local file header PK\x03\x04; an .xls a Compound File,
+ * [MS-CFB] §2.2 header signature D0 CF 11 E0 A1 B1 1A E1).
+ */
+const WORKBOOKS = [
+  { magic: Buffer.from('504b0304', 'hex'), kind: '.xlsx' },
+  { magic: Buffer.from('d0cf11e0a1b11ae1', 'hex'), kind: '.xls' },
+];
 
 function unsupported(): never {
   throw new EcertError('ERR_UNSUPPORTED_MEDIA_TYPE', { zh: '请使用 text/csv（或 text/tab-separated-values）或 application/json', en: 'send text/csv (or text/tab-separated-values) or application/json' });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { csvSlices, normaliseDate, normaliseMonth, parseBatchInput } from '../../../src/issue/batch/parseBatchInput';
 import { loadCatalog } from '../../../src/catalog/loadCatalog';
 import { validateIssueRequest } from '../../../src/issue/validateIssueRequest';
+import type { EcertError } from '../../../src/core/errors';
 
 const CSV_ZH = '资格代码,专业类别,姓名,证件号码,性别,出生年月,批准日期,制发日期\nsupervising-engineer,土木建筑工程,张三,11010519491231002X,女,1949/12,2025/6/30,2025年8月15日\n';
 
@@ -60,6 +61,25 @@ describe('parseBatchInput', () => {
     const [tabRow] = parseBatchInput(Buffer.from('姓名\t证件号码\t资格代码\t性别\t出生年月\t批准日期\t制发日期\n张,三\t1\ttax-adviser\t男\t1990-01\t2025-06-30\t2025-08-15\n'), 'text/csv');
     expect(tabRow.payload.holder).toMatchObject({ name: '张,三', idNumber: '1' });
     expect(tabRow.unreadable).toBeUndefined();
+  });
+
+  it('refuses an Excel workbook (.xlsx, .xls) with what to save it as, whatever the content type says', () => {
+    // the first bytes of each format (ZIP local file header; Compound File header), then filler
+    const xlsx = Buffer.concat([Buffer.from('504b030414000600080000002100', 'hex'), Buffer.from('[Content_Types].xml'), Buffer.alloc(64)]);
+    const xls = Buffer.concat([Buffer.from('d0cf11e0a1b11ae1', 'hex'), Buffer.alloc(504)]);
+    for (const [body, kind] of [[xlsx, '.xlsx'], [xls, '.xls']] as const) {
+      for (const type of ['text/csv', 'application/json', 'application/octet-stream']) {
+        let err: unknown;
+        try {
+          parseBatchInput(body, type);
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toMatchObject({ code: 'ERR_UNSUPPORTED_MEDIA_TYPE' });
+        expect((err as EcertError).bilingual.zh).toContain(`Excel 工作簿（${kind}）`);
+        expect((err as EcertError).bilingual.en).toContain('CSV UTF-8');
+      }
+    }
   });
 
   it('reads English headers, and leaves Chinese ID type names to the validator (the same forms as the JSON API)', () => {
