@@ -78,7 +78,12 @@ export function checkName(raw: string, field = 'holder.name'): string {
   return name;
 }
 
-/** ID numbers as typed: full-width digits and letters to ASCII (NFKC), white space removed, upper case. */
+/**
+ * ID numbers as typed: full-width digits and letters to ASCII (NFKC), white space and invisible
+ * format characters removed (Unicode general category Cf: zero-width space, word joiner,
+ * direction marks, soft hyphen, which text copied from a web page or a document carries
+ * along), upper case.
+ */
 export function normalizeIdNumber(raw: string): string {
-  return raw.normalize('NFKC').replace(/\s+/g, '').toUpperCase();
+  return raw.normalize('NFKC').replace(/[\s\p{Cf}]+/gu, '').toUpperCase();
 }

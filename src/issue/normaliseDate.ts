@@ -4,6 +4,9 @@
  * What does not match is returned unchanged, for the validator to reject with the value as given.
  */
 
+/** Without white space at either end and invisible format characters (Unicode Cf: zero-width space, direction marks) anywhere. */
+const visible = (s: string) => s.replace(/\p{Cf}/gu, '').trim();
+
 /**
  * A time after the date: Excel saves a cell formatted as date and time as `2025/6/30 0:00`
  * (its default format for a typed date with a time), a form or a script as ISO 8601
@@ -14,7 +17,7 @@ const TIME_OF_DAY = /(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:\+08:?00)
 
 /** 2025-6-30, 2025/06/30, 2025.6.30, 2025年6月30日, 20250630 (any of them with a time) → 2025-06-30. */
 export function normaliseDate(s: string): string {
-  const t = s.trim().replace(TIME_OF_DAY, '');
+  const t = visible(s).replace(TIME_OF_DAY, '');
   const m = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$/.exec(t) ?? /^(\d{4})(\d{2})(\d{2})$/.exec(t);
   return m ? `${m[1]}-${m[2].padStart(2, '0')}-${m[3].padStart(2, '0')}` : t;
 }
@@ -24,7 +27,7 @@ export function normaliseDate(s: string): string {
  * 1990年1月1日, 19900101) gives its month: Excel turns a typed "1990-1" into the date 1990-01-01.
  */
 export function normaliseMonth(s: string): string {
-  const t = s.trim();
+  const t = visible(s);
   const m = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$/.exec(t) ?? /^(\d{4})(\d{2})$/.exec(t);
   if (m) return `${m[1]}-${m[2].padStart(2, '0')}`;
   const d = normaliseDate(t);

@@ -30,6 +30,17 @@ describe('validateIssueRequest', () => {
     expect(r.holder).toEqual({ name: '张三', idType: 'resident-id', idNumber: id, sex: '男', birth: '1990-01' });
   });
 
+  it('drops the invisible characters that copying from a web page or a document brings along (ID numbers, dates)', () => {
+    const spaced = id.slice(0, 6) + '\u00a0' + id.slice(6, 14) + '\u3000' + id.slice(14);
+    for (const idNumber of [`${id}\u200b`, `\ufeff${id}`, `\u200e${id}\u200f`, id.slice(0, 9) + '\u00ad' + id.slice(9), id.slice(0, 3) + '\u2060' + id.slice(3), spaced]) {
+      expect(validateIssueRequest(withHolder({ idNumber }), { catalog, now }).holder.idNumber, JSON.stringify(idNumber)).toBe(id);
+    }
+    const r = validateIssueRequest({ ...base(), approvalDate: '\u200b2025-06-30', issueDate: '2025-08-15\u200b', holder: { ...base().holder, birth: '1990-01\u2060' } }, { catalog, now });
+    expect([r.approvalDate, r.issueDate, r.holder.birth]).toEqual(['2025-06-30', '2025-08-15', '1990-01']);
+    // visible characters are not dropped
+    expect(codeOf(withHolder({ idNumber: `'${id}` }))).toBe('ERR_ID_NUMBER_FORMAT');
+  });
+
   it('reads the sex and the ID document type as forms and sheets write them (src/issue/holderForms.ts), nothing ambiguous', () => {
     const female = makeResidentId({ birth: '1990-01-15', sex: '女', seq: 4 });
     for (const [sex, idNumber, want] of [['男性', id, '男'], ['m', id, '男'], ['Ｍ', id, '男'], ['Male', id, '男'], ['1', id, '男'], [' 女 ', female, '女'], ['F', female, '女'], ['女性', female, '女'], ['2', female, '女']] as const) {
