@@ -56,7 +56,7 @@ export function certificatesCommand(program: Command, setCode: (c: number) => vo
         }
         const found = await s.registry.searchCertificates({
           holderName: opts.name,
-          idNumberDigest: opts.idNumber ? s.ids.digest(opts.idNumber.trim().toUpperCase()) : undefined,
+          idNumberDigest: opts.idNumber ? s.ids.digest(opts.idNumber) : undefined,
           qualification: opts.qualification,
           status: opts.status as 'valid' | 'revoked' | undefined,
           limit: Number(opts.limit),

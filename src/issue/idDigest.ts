@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { normalizeIdNumber } from '../core/personName';
 
 /**
  * The registry never needs the full ID number in clear to match it: it keeps
@@ -14,8 +15,9 @@ export class IdDigester {
     return new IdDigester(loadOrCreateSecret(keysDir, 'id-pepper.key'));
   }
 
+  /** The digest of the number as typed, normalised as everywhere (normalizeIdNumber: full width, spaces, case). */
   digest(idNumber: string): string {
-    return createHmac('sha256', this.pepper).update(idNumber.trim().toUpperCase()).digest('hex');
+    return createHmac('sha256', this.pepper).update(normalizeIdNumber(idNumber)).digest('hex');
   }
 }
 

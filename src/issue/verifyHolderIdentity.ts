@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EcertError } from '../core/errors';
-import { normalizeIdNumber, normalizeName } from '../core/personName';
+import { normalizeName } from '../core/personName';
 import { isValidManagementNo } from '../registry/managementNumber';
 import type { CertificateRecord, RegistryStore } from '../registry/RegistryStore';
 import type { HolderLookupGuard } from './holderLookupGuard';
@@ -33,7 +33,7 @@ export async function verifyHolderIdentity(q: HolderIdentity, deps: HolderIdenti
   const started = performance.now();
   const managementNo = q.managementNo.trim().toUpperCase();
   await deps.lookupGuard.admit(managementNo, { challenge: q.challenge, nonce: q.nonce });
-  const digest = Buffer.from(deps.ids.digest(normalizeIdNumber(q.idNumber)), 'hex');
+  const digest = Buffer.from(deps.ids.digest(q.idNumber), 'hex');
   const wellFormed = isValidManagementNo(managementNo);
   const record = wellFormed ? await deps.registry.getCertificate(managementNo) : undefined;
   const expected = Buffer.from(record?.idNumberDigest ?? '00'.repeat(32), 'hex');

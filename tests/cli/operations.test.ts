@@ -61,6 +61,9 @@ describe('ecert operator commands', () => {
     expect(all).toHaveLength(4);
     const h1 = holder(301);
     const byId = ecert(['certificates', 'search', '--id-number', h1.idNumber, '--json'], env);
+    // the number as an operator may paste it: full width, spaced, lower case (normalizeIdNumber)
+    const typed = Array.from(h1.idNumber.toLowerCase(), (c) => (/\d/.test(c) ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c)).join('').replace(/^(.{6})/, '$1 ');
+    expect(JSON.parse(ecert(['certificates', 'search', '--id-number', typed, '--json'], env).stdout).map((r: { managementNo: string }) => r.managementNo)).toEqual(JSON.parse(byId.stdout).map((r: { managementNo: string }) => r.managementNo));
     const [found] = JSON.parse(byId.stdout);
     expect(found.holder.name).toBe(h1.name);
     expect(byId.stdout).not.toContain(h1.idNumber);
