@@ -10,6 +10,8 @@ import { reissueCertificate } from '../issue/reissueCertificate';
 import { batchRows } from '../issue/batch/parseBatchInput';
 import type { CertificateRecord } from '../registry/RegistryStore';
 import { operatorIssuer } from './issueCommand';
+import { normalizeIdNumber } from '../core/personName';
+import { isValidManagementNo, MANAGEMENT_NO_LENGTH } from '../registry/managementNumber';
 
 /**
  * `ecert certificates show|search|revoke|reissue` (issue 12): what the issuer API offers,
@@ -33,7 +35,7 @@ export function certificatesCommand(program: Command, setCode: (c: number) => vo
     .option('--json', 'print the record as JSON')
     .action((no: string, opts: { json?: boolean }) =>
       run(async (s) => {
-        const r = await s.registry.getCertificate(no.toUpperCase());
+        const r = await s.registry.getCertificate(managementNoArg(no));
         if (!r) throw new EcertError('ERR_NOT_FOUND', { details: { managementNo: no } });
         print(s, [r], opts.json, true);
         return 0;
@@ -73,7 +75,7 @@ export function certificatesCommand(program: Command, setCode: (c: number) => vo
     .option('--json', 'print the revoked record as JSON')
     .action((no: string, opts: { reason: string; json?: boolean }) =>
       run(async (s) => {
-        const r = await revokeCertificate(no.toUpperCase(), { reason: opts.reason }, await operatorIssuer(s), s);
+        const r = await revokeCertificate(managementNoArg(no), { reason: opts.reason }, await operatorIssuer(s), s);
         print(s, [r], opts.json, true);
         return 0;
       })(),
@@ -90,11 +92,27 @@ export function certificatesCommand(program: Command, setCode: (c: number) => vo
       run(async (s) => {
         if (!opts.file) throw new EcertError('ERR_VALIDATION', { zh: '需要 --file 指定更正后的信息', en: '--file with the corrected request is required' });
         const request = correctedRequest(opts.file, opts.row);
-        const r = await reissueCertificate(no.toUpperCase(), { ...request, reason: opts.reason }, await operatorIssuer(s), s);
+        const r = await reissueCertificate(managementNoArg(no), { ...request, reason: opts.reason }, await operatorIssuer(s), s);
         print(s, [r], opts.json, true);
         return 0;
       })(),
     );
+}
+
+/**
+ * A 管理号 as the operator typed it (full width, spaces, lower-case x: normalised), refused when
+ * it cannot be one: the operator is told what is wrong with it, where the public API answers
+ * 404 to anything it does not hold (src/registry/managementNumber.ts).
+ */
+function managementNoArg(typed: string): string {
+  const no = normalizeIdNumber(typed);
+  if (isValidManagementNo(no)) return no;
+  const shaped = /^\d{14}[\dX]$/.test(no);
+  throw new EcertError('ERR_VALIDATION', {
+    zh: `管理号「${typed}」${shaped ? '校验位不符，请核对是否抄错' : `应为 ${MANAGEMENT_NO_LENGTH} 位：年份 4 位、资格序号 3 位、流水号 7 位、校验位 1 位（数字或 X）`}`,
+    en: `management number "${typed}": ${shaped ? 'the check character does not match, check it for a typo' : `${MANAGEMENT_NO_LENGTH} characters expected: year (4), qualification serial (3), sequence (7), check (0-9 or X)`}`,
+    details: { field: 'managementNo' },
+  });
 }
 
 /** A JSON issue request, or one row of a cohort file (numbered as parseBatchInput numbers rows), found without holding the others. */

@@ -68,6 +68,16 @@ describe('ecert operator commands', () => {
     expect(found.holder.name).toBe(h1.name);
     expect(byId.stdout).not.toContain(h1.idNumber);
     const shown = JSON.parse(ecert(['certificates', 'show', found.managementNo, '--json'], env).stdout);
+    // a number typed full width is found; one that cannot be a 管理号 is explained, not "not found"
+    const wide = Array.from(found.managementNo as string, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).join('');
+    expect(JSON.parse(ecert(['certificates', 'show', wide, '--json'], env).stdout).managementNo).toBe(found.managementNo);
+    const typo = found.managementNo.slice(0, 12) + ((Number(found.managementNo[12]) + 1) % 10) + found.managementNo.slice(13); // one digit mistyped (MOD 11-2 detects it)
+    for (const [no, says] of [['999', '应为 15 位'], [typo, '校验位不符']] as const) {
+      const r = ecert(['certificates', 'show', no], env);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain('ERR_VALIDATION');
+      expect(r.stderr).toContain(says);
+    }
     expect(shown).toMatchObject({ managementNo: found.managementNo, status: 'valid', currentVersion: 1 });
 
     // the cohort again with one name corrected (周一 → 周壹): that row conflicts, the summary says how to re-issue
