@@ -41,6 +41,35 @@ export const CSV_COLUMNS: Record<string, string[]> = {
 };
 const REQUIRED = ['qualification', 'name', 'idNumber', 'sex', 'birth', 'approvalDate', 'issueDate'];
 
+/**
+ * Columns an exam centre's export or template carries besides the certificate's (a row number,
+ * contact details, the exam), read past: nothing on a certificate comes from them. Any other
+ * unknown column refuses the file, since it may be a misspelt certificate column.
+ */
+export const IGNORED_COLUMNS = [
+  '序号', '编号', '行号', '备注', '说明', '工作单位', '单位', '单位名称', '所在单位', '手机', '手机号', '手机号码', '联系电话', '电话', '联系方式',
+  '电子邮箱', '邮箱', '准考证号', '考号', '报名号', '成绩', '考试成绩', '考区', '考点', '地区', '所在地区', '省份', '民族', '学历', '学位',
+  'no', 'rowno', 'remarks', 'remark', 'note', 'notes', 'employer', 'phone', 'mobile', 'email', 'examno', 'score',
+];
+
+/**
+ * A header cell as compared with the names above: NFKC (full-width letters and brackets), without
+ * white space, invisible characters, `_` and `-` (id_number, Approval Date), the asterisks and a
+ * trailing note in brackets of a template (*姓名, 姓名（必填）, 证件号码【18位】), lower case.
+ */
+function headerKey(cell: string): string {
+  return cell
+    .normalize('NFKC')
+    .replace(/[\s\p{Cf}_-]+/gu, '')
+    .replace(/^\*+|\*+$/g, '')
+    .replace(/(?:\([^()]*\)|\[[^[\]]*\]|【[^【】]*】)$/u, '')
+    .replace(/^\*+|\*+$/g, '')
+    .toLowerCase();
+}
+
+const COLUMN_OF_KEY = new Map(Object.entries(CSV_COLUMNS).flatMap(([key, names]) => names.map((n) => [headerKey(n), key] as const)));
+const IGNORED_KEYS = new Set(IGNORED_COLUMNS.map(headerKey));
+
 /** Parse a batch body: CSV or tab-separated text (UTF-8 with or without BOM, GB18030/GBK, or UTF-16 with its BOM, as Excel saves them) or a JSON array. */
 export function parseBatchInput(body: Buffer, contentType: string): BatchRowInput[] {
   return [...batchRows(body, contentType)];
@@ -307,16 +336,20 @@ const FIELD_OF: Record<string, string> = {
   issueDate: 'issueDate',
 };
 
-/** The column key of each header cell (undefined: an empty header cell, as Excel writes for a touched blank column, ignored). */
+/**
+ * The column key of each header cell (undefined: read past, an empty header cell as Excel writes
+ * for a touched blank column, or one of IGNORED_COLUMNS).
+ */
 function csvColumns(header: string[], line: number): { columns: Array<string | undefined>; names: Record<string, string> } {
   const names: Record<string, string> = {};
   const columns = header.map((h, i) => {
-    if (h.trim() === '') return undefined;
-    const key = Object.entries(CSV_COLUMNS).find(([, names]) => names.some((n) => n.toLowerCase() === h.trim().toLowerCase()))?.[0];
+    const spelled = headerKey(h);
+    if (spelled === '' || IGNORED_KEYS.has(spelled)) return undefined;
+    const key = COLUMN_OF_KEY.get(spelled);
     if (!key) {
       throw new EcertError('ERR_VALIDATION', {
-        zh: `第 ${line} 行第 ${i + 1} 列：未知的列名「${h}」，可用的列名见说明（如 ${Object.values(CSV_COLUMNS).map((n) => n[1]).join('、')}）`,
-        en: `row ${line}, column ${i + 1}: unknown column "${h}"; known columns: ${Object.values(CSV_COLUMNS).map((n) => `${n[0]} / ${n[1]}`).join(', ')}`,
+        zh: `第 ${line} 行第 ${i + 1} 列：未知的列名「${h}」，可用的列名见说明（如 ${Object.values(CSV_COLUMNS).map((n) => n[1]).join('、')}）；${IGNORED_COLUMNS.slice(0, 4).join('、')} 等列会被略过`,
+        en: `row ${line}, column ${i + 1}: unknown column "${h}"; known columns: ${Object.values(CSV_COLUMNS).map((n) => `${n[0]} / ${n[1]}`).join(', ')}; columns such as ${IGNORED_COLUMNS.slice(0, 4).join(', ')} are read past`,
         details: { field: h },
       });
     }

@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { csvSlices, normaliseDate, normaliseMonth, parseBatchInput } from '../../../src/issue/batch/parseBatchInput';
+import { CSV_COLUMNS, csvSlices, IGNORED_COLUMNS, normaliseDate, normaliseMonth, parseBatchInput } from '../../../src/issue/batch/parseBatchInput';
 import { loadCatalog } from '../../../src/catalog/loadCatalog';
 import { validateIssueRequest } from '../../../src/issue/validateIssueRequest';
 import type { EcertError } from '../../../src/core/errors';
@@ -144,6 +144,29 @@ describe('parseBatchInput', () => {
   it('takes a JSON array', () => {
     const rows = parseBatchInput(Buffer.from(JSON.stringify([{ qualification: 'a' }, { qualification: 'b' }])), 'application/json');
     expect(rows.map((r) => r.rowNo)).toEqual([1, 2]);
+  });
+
+  it("reads a template's spellings of the headers, and reads past an export's bookkeeping columns (IGNORED_COLUMNS)", () => {
+    // fixture written here: headers as exam centres' templates and exports write them
+    const header = ['序号', '*姓名', '身份证号码（18位）', '性别 ', 'Approval Date', '出生年月(YYYY-MM)', '资格名称【必填】', '制发日期*', '工作单位', '手机号码', '备注', '考试成绩'];
+    const row = ['1', '张三', '11010519491231002X', '女', '2025-06-30', '1949-12', 'supervising-engineer', '2025-08-15', '某设计院', '13800000000', '补考', '88'];
+    const [r] = parseBatchInput(Buffer.from(`${header.join(',')}\n${row.join(',')}\n`), 'text/csv');
+    expect(r.payload).toEqual({
+      qualification: 'supervising-engineer',
+      holder: { name: '张三', idType: 'resident-id', idNumber: '11010519491231002X', sex: '女', birth: '1949-12' },
+      approvalDate: '2025-06-30',
+      issueDate: '2025-08-15',
+    });
+    // messages name the column as the header spells it
+    expect(r.columns).toMatchObject({ 'holder.name': '*姓名', 'holder.idNumber': '身份证号码（18位）', approvalDate: 'Approval Date' });
+    for (const h of ['id_number', 'ID-Number', 'ｉｄＮｕｍｂｅｒ']) {
+      const [x] = parseBatchInput(Buffer.from(`qualification,name,${h},sex,birth,approvalDate,issueDate\ntax-adviser,李四,E1,男,1990-01,2025-06-30,2025-08-15\n`), 'text/csv');
+      expect((x.payload.holder as { idNumber: string }).idNumber, h).toBe('E1');
+    }
+    // no bookkeeping column is a certificate column
+    for (const c of IGNORED_COLUMNS) expect(Object.values(CSV_COLUMNS).flat().map((n) => n.toLowerCase())).not.toContain(c.toLowerCase());
+    // an unknown column still refuses the file: it may be a misspelt certificate column (专业类型 for 专业类别)
+    expect(() => parseBatchInput(Buffer.from(`${header.join(',')},专业类型\n${row.join(',')},x\n`), 'text/csv')).toThrow(expect.objectContaining({ code: 'ERR_VALIDATION', bilingual: expect.objectContaining({ zh: expect.stringContaining('未知的列名「专业类型」') }) }));
   });
 
   it('rejects unknown and missing columns, empty bodies, bad JSON and other types with codes', () => {
