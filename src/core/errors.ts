@@ -15,6 +15,11 @@ interface CodeSpec {
   status: number;
   zh: string;
   en: string;
+  /**
+   * A transient 503: the seconds after which a retry may succeed, sent as Retry-After
+   * (RFC 9110 §10.2.3) unless the error names its own (`details.retryAfterSeconds`).
+   */
+  retryAfter?: number;
 }
 
 export const ERROR_CODES = {
@@ -29,9 +34,9 @@ export const ERROR_CODES = {
   ERR_CHALLENGE_REQUIRED: { status: 428, zh: '该管理号近期查询失败较多，请完成计算验证后重试', en: 'This management number has had several failed look-ups: solve the proof-of-work challenge and retry' },
   ERR_LOOKUP_LOCKED: { status: 429, zh: '该管理号今日查询失败次数已达上限，请明天再试，或联系发证机构', en: 'Too many failed look-ups of this management number today: try tomorrow, or ask the issuing body' },
   ERR_RATE_LIMITED: { status: 429, zh: '请求过于频繁，请稍后再试', en: 'Too many requests, try again later' },
-  ERR_TIMEOUT: { status: 503, zh: '处理超时', en: 'Processing timed out' },
-  ERR_REGISTRY_UNAVAILABLE: { status: 503, zh: '证书登记库暂时不可用', en: 'Certificate registry is temporarily unavailable' },
-  ERR_RENDER_WORKER_DIED: { status: 503, zh: '证书生成进程异常，已重启，请重试', en: 'A certificate rendering worker failed and was replaced; retry' },
+  ERR_TIMEOUT: { status: 503, zh: '处理超时', en: 'Processing timed out', retryAfter: 5 },
+  ERR_REGISTRY_UNAVAILABLE: { status: 503, zh: '证书登记库暂时不可用', en: 'Certificate registry is temporarily unavailable', retryAfter: 5 },
+  ERR_RENDER_WORKER_DIED: { status: 503, zh: '证书生成进程异常，已重启，请重试', en: 'A certificate rendering worker failed and was replaced; retry', retryAfter: 1 },
   ERR_INTERNAL: { status: 500, zh: '服务器内部错误', en: 'Internal server error' },
   // --- authentication / authorisation
   ERR_UNAUTHENTICATED: { status: 401, zh: '需要有效的发证机构凭据', en: 'A valid issuer credential is required' },
@@ -64,7 +69,7 @@ export const ERROR_CODES = {
   ERR_TOKEN_INVALID: { status: 400, zh: '二维码令牌无效', en: 'QR token is invalid' },
   ERR_QR_DECODE_TIMEOUT: { status: 422, zh: '图片识别超时：请上传更清晰、更小的二维码图片', en: 'QR decoding took too long: upload a smaller, sharper image of the QR code' },
   ERR_QR_DECODE_FAILED: { status: 422, zh: '图片无法识别', en: 'The image could not be decoded' },
-  ERR_BUSY: { status: 503, zh: '服务繁忙，请稍后再试', en: 'The service is busy, try again shortly' },
+  ERR_BUSY: { status: 503, zh: '服务繁忙，请稍后再试', en: 'The service is busy, try again shortly', retryAfter: 2 },
   // --- configuration / keys / catalog at start-up
   ERR_CATALOG_INVALID: { status: 500, zh: '职业资格目录数据无效', en: 'Qualification catalog is invalid' },
   ERR_KEYS_MISSING: { status: 500, zh: '缺少签名密钥', en: 'Signing keys are missing' },
@@ -75,7 +80,7 @@ export const ERROR_CODES = {
   // --- issue 12: two-phase issuance, conflicts, credentials
   ERR_CONFLICTS_WITH_EXISTING: { status: 409, zh: '与已签发的证书冲突（同一人、同一资格、同一批准日期，但其他信息不同），如需更正请重新制发', en: 'Conflicts with an issued certificate (same holder, qualification and approval date, other details differ); use a re-issue to correct it' },
   ERR_CONCURRENT_UPDATE: { status: 409, zh: '证书已被同时修改，请重试', en: 'The certificate was changed concurrently, try again' },
-  ERR_RESERVATION_LOST: { status: 503, zh: '管理号预留已过期，请重试', en: 'The management number reservation expired, try again' },
+  ERR_RESERVATION_LOST: { status: 503, zh: '管理号预留已过期，请重试', en: 'The management number reservation expired, try again', retryAfter: 1 },
   ERR_ISSUER_DISABLED: { status: 401, zh: '发证机构凭据已停用', en: 'The issuer credential is disabled' },
   // issue 12 (samples): the registry never draws a 管理号 of the sample range (src/registry/managementNumber.ts)
   ERR_MANAGEMENT_NO_EXHAUSTED: { status: 503, zh: '该资格本年度可用的管理号已用尽，未签发任何证书', en: 'The management numbers of this qualification and year are used up; nothing was issued' },
@@ -87,7 +92,7 @@ export const ERROR_CODES = {
   // --- issue 13: seal keys in PKCS#11 tokens, certificates from an outside CA, key lifecycle
   ERR_PKCS11_PIN: { status: 503, zh: '签章设备拒绝了 PIN 码（错误或已锁定）', en: 'The signing token rejected the PIN (wrong or locked)' },
   ERR_PKCS11_TOKEN: { status: 503, zh: '签章设备不可用（找不到 PKCS#11 模块或令牌）', en: 'The signing token is unavailable (PKCS#11 module or token not found)' },
-  ERR_PKCS11_SESSION: { status: 503, zh: '与签章设备的会话中断', en: 'The session with the signing token was lost' },
+  ERR_PKCS11_SESSION: { status: 503, zh: '与签章设备的会话中断', en: 'The session with the signing token was lost', retryAfter: 5 },
   ERR_PKCS11_KEY: { status: 503, zh: '签章设备中找不到印章密钥', en: 'The seal key is not in the signing token' },
   ERR_KEY_CERT_MISMATCH: { status: 503, zh: '印章证书与签名密钥不匹配，拒绝签章', en: 'The seal certificate does not match the signing key; refusing to sign' },
   ERR_SEAL_UNKNOWN: { status: 400, zh: '目录中没有该印章', en: 'No such seal in the catalog' },
@@ -103,9 +108,9 @@ export const ERROR_CODES = {
   ERR_ANNOTATED_COPY_REQUIRED: { status: 403, zh: '该证书只能以加注件形式下载使用，请设置用途和有效期生成加注件', en: 'This certificate can be downloaded only as an annotated copy: choose a purpose and a validity to create one' },
   ERR_UNKNOWN_PURPOSE: { status: 422, zh: '未知的使用场景', en: 'Unknown purpose (usage scene)' },
   // --- issue 14: long-term validation (src/ltv/revocation/)
-  ERR_REVOCATION_UNAVAILABLE: { status: 503, zh: '无法获取证书状态信息（OCSP 或 CRL）', en: 'Certificate status information (OCSP or CRL) is unavailable' },
+  ERR_REVOCATION_UNAVAILABLE: { status: 503, zh: '无法获取证书状态信息（OCSP 或 CRL）', en: 'Certificate status information (OCSP or CRL) is unavailable', retryAfter: 30 },
   // --- issue 14: long-term validation (RFC 3161 time-stamping)
-  ERR_TSA_UNAVAILABLE: { status: 503, zh: '时间戳服务不可用或其应答未通过校验，未签发任何内容', en: 'The time-stamping authority is unavailable or its response failed our checks; nothing was issued' },
+  ERR_TSA_UNAVAILABLE: { status: 503, zh: '时间戳服务不可用或其应答未通过校验，未签发任何内容', en: 'The time-stamping authority is unavailable or its response failed our checks; nothing was issued', retryAfter: 30 },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -115,6 +120,8 @@ export class EcertError extends Error {
   readonly status: number;
   readonly bilingual: BilingualMessage;
   readonly details?: Record<string, unknown>;
+  /** Seconds after which a retry may succeed (Retry-After), for errors that pass. */
+  readonly retryAfterSeconds?: number;
 
   constructor(code: ErrorCode, detail?: { zh?: string; en?: string; details?: Record<string, unknown>; cause?: unknown }) {
     const spec: CodeSpec = ERROR_CODES[code];
@@ -126,6 +133,8 @@ export class EcertError extends Error {
     this.status = spec.status;
     this.bilingual = { zh, en };
     this.details = detail?.details;
+    const named = detail?.details?.retryAfterSeconds;
+    this.retryAfterSeconds = typeof named === 'number' ? named : spec.retryAfter;
   }
 
   toJSON(): { error: { code: ErrorCode; message: BilingualMessage; details?: Record<string, unknown> } } {

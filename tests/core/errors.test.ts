@@ -16,4 +16,12 @@ describe('EcertError', () => {
       expect(spec.en.length).toBeGreaterThan(1);
     }
   });
+  it('a transient 503 says when to retry (Retry-After), an error that names its own wait keeps it, a lasting one says nothing', () => {
+    for (const spec of Object.values(ERROR_CODES) as Array<{ status: number; retryAfter?: number }>) if (spec.retryAfter !== undefined) expect(spec.status).toBe(503);
+    expect(new EcertError('ERR_REGISTRY_UNAVAILABLE').retryAfterSeconds).toBe(5);
+    expect(new EcertError('ERR_BUSY', { details: { retryAfterSeconds: 9 } }).retryAfterSeconds).toBe(9);
+    expect(new EcertError('ERR_RATE_LIMITED', { details: { retryAfterSeconds: 60 } }).retryAfterSeconds).toBe(60);
+    // used up or refused for good: retrying changes nothing
+    for (const code of ['ERR_MANAGEMENT_NO_EXHAUSTED', 'ERR_SEAL_KEY_COMPROMISED', 'ERR_KEY_CERT_MISMATCH', 'ERR_PKCS11_PIN', 'ERR_VALIDATION'] as const) expect(new EcertError(code).retryAfterSeconds, code).toBeUndefined();
+  });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPemCertificates } from '../../src/keys/pem';
+import { ERROR_CODES } from '../../src/core/errors';
 import { issueBody } from '../helpers/holders';
 import { startOpensslTsa, TSA_REPLY, type OpensslTsa } from '../helpers/opensslTsa';
 import { makeTestServer } from '../helpers/testServices';
@@ -54,6 +55,7 @@ describe('issuance with an outside TSA (ECERT_TSA_URL)', () => {
       const before = await server.s.registry.accountNumbers(server.s.clock());
       const r = await issue(i);
       expect(r.status).toBe(503);
+      expect(r.headers.get('retry-after')).toBe(String(ERROR_CODES.ERR_TSA_UNAVAILABLE.retryAfter)); // RFC 9110 §10.2.3: a transient failure
       const body = await r.json();
       expect(body.error).toMatchObject({ code: 'ERR_TSA_UNAVAILABLE', details: { reason } });
       expect(body.error.message.zh).toBeTruthy();
