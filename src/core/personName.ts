@@ -4,12 +4,15 @@ import { EcertError } from './errors';
  * Holder names, normalised in ONE place for issuance and look-up alike (security.md, "Names"):
  * Unicode NFC (UAX #15), full-width ASCII forms (U+FF01–FF5E, as typed with a Chinese IME)
  * and the ideographic space folded to ASCII, runs of white space made one space, trimmed.
+ * White space between two Han characters is removed: a Chinese name has none, and name lists
+ * pad two-character names to the width of three (王　明, 王  明) to align them.
  */
 export function normalizeName(raw: string): string {
   return raw
     .normalize('NFC')
     .replace(/[\uFF01-\uFF5E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
     .replace(/[\s\u3000]+/gu, ' ')
+    .replace(/(\p{Script=Han}) (?=\p{Script=Han})/gu, '$1')
     .trim();
 }
 

@@ -38,7 +38,8 @@ export async function verifyHolderIdentity(q: HolderIdentity, deps: HolderIdenti
   const record = wellFormed ? await deps.registry.getCertificate(managementNo) : undefined;
   const expected = Buffer.from(record?.idNumberDigest ?? '00'.repeat(32), 'hex');
   const idOk = expected.length === digest.length && timingSafeEqual(expected, digest);
-  const nameOk = record?.holderName === normalizeName(q.name);
+  // both sides normalised: a record stored before a change of normalizeName still matches
+  const nameOk = record !== undefined && normalizeName(record.holderName) === normalizeName(q.name);
   const ok = record && idOk && nameOk ? (extraCheck ? await extraCheck(record) : true) : false;
   if (!ok) {
     if (wellFormed) await deps.lookupGuard.miss(managementNo);

@@ -133,5 +133,8 @@ describe('every kind of miss answers the same, no sooner than the floor', () => 
     // the holder's details typed as people type them (full-width digits, extra spaces) still match
     const typed = { name: ` ${req.holder.name} `, idNumber: req.holder.idNumber.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d))), managementNo: issued.managementNo.toLowerCase() };
     expect((await fetch(env.url + '/api/v1/holder/lookup', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(typed) })).status).toBe(200);
+    // and the name padded as name lists pad two-character names (王　明), a space between every character
+    const padded = { ...typed, name: Array.from(req.holder.name).join('\u3000') };
+    expect((await fetch(env.url + '/api/v1/holder/lookup', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(padded) })).status).toBe(200);
   });
 });

@@ -30,6 +30,13 @@ describe('validateIssueRequest', () => {
     expect(r.holder).toEqual({ name: '张三', idType: 'resident-id', idNumber: id, sex: '男', birth: '1990-01' });
   });
 
+  it('removes the white space between Han characters that name lists pad names with, and keeps it in other names', () => {
+    const name = (n: string) => validateIssueRequest(withHolder({ name: n }), { catalog, now }).holder.name;
+    for (const [typed, want] of [['王\u3000明', '王明'], ['王  明', '王明'], [' 欧阳 明 月 ', '欧阳明月'], ['张\t三', '张三'], ['John  Smith', 'John Smith'], ['阿卜杜·热合曼', '阿卜杜·热合曼'], ['李 John', '李 John'], ['MARY 王', 'MARY 王']] as const) {
+      expect(name(typed), typed).toBe(want);
+    }
+  });
+
   it('drops the invisible characters that copying from a web page or a document brings along (ID numbers, dates)', () => {
     const spaced = id.slice(0, 6) + '\u00a0' + id.slice(6, 14) + '\u3000' + id.slice(14);
     for (const idNumber of [`${id}\u200b`, `\ufeff${id}`, `\u200e${id}\u200f`, id.slice(0, 9) + '\u00ad' + id.slice(9), id.slice(0, 3) + '\u2060' + id.slice(3), spaced]) {
