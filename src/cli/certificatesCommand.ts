@@ -10,7 +10,8 @@ import { reissueCertificate } from '../issue/reissueCertificate';
 import { batchRows } from '../issue/batch/parseBatchInput';
 import type { CertificateRecord } from '../registry/RegistryStore';
 import { operatorIssuer } from './issueCommand';
-import { normalizeIdNumber } from '../core/personName';
+import { normalizeIdNumber, normalizeName } from '../core/personName';
+import { resolveQualification } from '../catalog/resolveQualification';
 import { isValidManagementNo, MANAGEMENT_NO_LENGTH } from '../registry/managementNumber';
 
 /**
@@ -45,21 +46,23 @@ export function certificatesCommand(program: Command, setCode: (c: number) => vo
   certs
     .command('search')
     .description('certificates matching every criterion given, newest first')
-    .option('--name <name>', 'holder name (exact)')
+    .option('--management-no <no>', '管理号, or its first characters (2025011: the 2025 certificates of serial 011)')
+    .option('--name <name>', 'holder name (as issued, normalised as at issuance)')
     .option('--id-number <idNumber>', 'holder ID number (matched by its digest; never stored)')
-    .option('--qualification <code>', 'qualification code')
+    .option('--qualification <code>', 'qualification code or Chinese title')
     .option('--status <status>', 'valid or revoked')
     .option('--limit <n>', 'at most this many (default 50, ≤ 1000)', '50')
     .option('--json', 'print a JSON array')
-    .action((opts: { name?: string; idNumber?: string; qualification?: string; status?: string; limit: string; json?: boolean }) =>
+    .action((opts: { managementNo?: string; name?: string; idNumber?: string; qualification?: string; status?: string; limit: string; json?: boolean }) =>
       run(async (s) => {
         if (opts.status !== undefined && opts.status !== 'valid' && opts.status !== 'revoked') {
           throw new EcertError('ERR_VALIDATION', { zh: '--status 须为 valid 或 revoked', en: '--status must be valid or revoked' });
         }
         const found = await s.registry.searchCertificates({
-          holderName: opts.name,
+          managementNoPrefix: opts.managementNo !== undefined ? managementNoPrefixArg(opts.managementNo) : undefined,
+          holderName: opts.name !== undefined ? normalizeName(opts.name) : undefined,
           idNumberDigest: opts.idNumber ? s.ids.digest(opts.idNumber) : undefined,
-          qualification: opts.qualification,
+          qualification: opts.qualification !== undefined ? qualificationArg(s, opts.qualification) : undefined,
           status: opts.status as 'valid' | 'revoked' | undefined,
           limit: Number(opts.limit),
         });
@@ -112,6 +115,28 @@ function managementNoArg(typed: string): string {
     zh: `管理号「${typed}」${shaped ? '校验位不符，请核对是否抄错' : `应为 ${MANAGEMENT_NO_LENGTH} 位：年份 4 位、资格序号 3 位、流水号 7 位、校验位 1 位（数字或 X）`}`,
     en: `management number "${typed}": ${shaped ? 'the check character does not match, check it for a typo' : `${MANAGEMENT_NO_LENGTH} characters expected: year (4), qualification serial (3), sequence (7), check (0-9 or X)`}`,
     details: { field: 'managementNo' },
+  });
+}
+
+/** A 管理号 or its first characters, as typed (normalised as managementNoArg does). */
+function managementNoPrefixArg(typed: string): string {
+  const no = normalizeIdNumber(typed);
+  if (no.length === MANAGEMENT_NO_LENGTH) return managementNoArg(typed);
+  if (/^\d{1,14}$/.test(no)) return no;
+  throw new EcertError('ERR_VALIDATION', {
+    zh: `--management-no「${typed}」：应为管理号或其开头的 1–14 位数字`,
+    en: `--management-no "${typed}": a management number or its first 1-14 digits`,
+    details: { field: 'managementNo' },
+  });
+}
+
+/** A qualification by code or Chinese title, as batches take it (resolveQualification), or ERR_UNKNOWN_QUALIFICATION with suggestions. */
+function qualificationArg(s: Services, typed: string): string {
+  const r = resolveQualification(s.catalog, typed.trim());
+  if (r.qualification) return r.qualification.code;
+  throw new EcertError('ERR_UNKNOWN_QUALIFICATION', {
+    zh: `「${typed}」${r.suggestions.length ? `：是否为：${r.suggestions.map((q) => `${q.code}（${q.title}）`).join('、')}？` : ''}`,
+    en: `"${typed}"${r.suggestions.length ? `: did you mean ${r.suggestions.map((q) => `${q.code} (${q.title})`).join(', ')}?` : ''}`,
   });
 }
 

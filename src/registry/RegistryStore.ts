@@ -261,7 +261,8 @@ export interface RegistryStore {
    * Certificates matching every given criterion (holder name exact, ID digest, qualification,
    * status), newest first, at most `limit` (≤ 1000).
    */
-  searchCertificates(q: { holderName?: string; idNumberDigest?: string; qualification?: string; status?: 'valid' | 'revoked'; limit: number }): Promise<CertificateRecord[]>;
+  /** Certificates matching every criterion given, newest first; `managementNoPrefix`: the first 1–15 characters of the 管理号. */
+  searchCertificates(q: { managementNoPrefix?: string; holderName?: string; idNumberDigest?: string; qualification?: string; status?: 'valid' | 'revoked'; limit: number }): Promise<CertificateRecord[]>;
   /** The certificate holding an identity key. */
   findByDedupKey(dedupKey: string): Promise<CertificateRecord | undefined>;
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EcertError } from '../core/errors';
 import { auditHash, GENESIS_HASH, normaliseDetails, type AuditEntry } from './auditChain';
-import { assertRegistrySeq, formatManagementNo } from './managementNumber';
+import { assertRegistrySeq, formatManagementNo, MANAGEMENT_NO_LENGTH } from './managementNumber';
 import { MIGRATIONS } from './migrations';
 import {
   BATCH_ERRORS_LISTED,
@@ -350,10 +350,18 @@ export abstract class SqlRegistryStore implements RegistryStore {
     await this.transaction((t) => this.completeRow(t, a, a.managementNo, a.now.toISOString()));
   }
 
-  async searchCertificates(q: { holderName?: string; idNumberDigest?: string; qualification?: string; status?: 'valid' | 'revoked'; limit: number }): Promise<CertificateRecord[]> {
+  async searchCertificates(q: { managementNoPrefix?: string; holderName?: string; idNumberDigest?: string; qualification?: string; status?: 'valid' | 'revoked'; limit: number }): Promise<CertificateRecord[]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    const add = (col: string, v: string | undefined) => v !== undefined && (where.push(`${col} = ?`), params.push(v));
+    const add = (col: string, v: string | undefined, op = '=') => v !== undefined && (where.push(`${col} ${op} ?`), params.push(v));
+    if (q.managementNoPrefix !== undefined) {
+      // a range of the primary key: every 管理号 is 14 digits and a check character 0-9 or X
+      // (managementNumber.ts), so those starting with the prefix lie between these two
+      const p = q.managementNoPrefix;
+      if (!/^\d{1,14}[\dX]?$/.test(p) || p.length > MANAGEMENT_NO_LENGTH) throw new RangeError(`not a management number prefix: ${p}`);
+      add('management_no', p.length === MANAGEMENT_NO_LENGTH ? p : p.padEnd(MANAGEMENT_NO_LENGTH, '0'), '>=');
+      add('management_no', p.length === MANAGEMENT_NO_LENGTH ? p : p.padEnd(MANAGEMENT_NO_LENGTH - 1, '9') + 'X', '<=');
+    }
     add('holder_name', q.holderName);
     add('id_number_digest', q.idNumberDigest);
     add('qualification', q.qualification);

@@ -59,6 +59,17 @@ describe('ecert operator commands', () => {
 
     const all = JSON.parse(ecert(['certificates', 'search', '--qualification', 'tax-adviser', '--json'], env).stdout);
     expect(all).toHaveLength(4);
+    // by the Chinese title, by the first characters of the 管理号, by a name padded as lists pad it
+    const numbers = (args: string[]) => JSON.parse(ecert(['certificates', 'search', ...args, '--json'], env).stdout).map((r: { managementNo: string }) => r.managementNo).sort();
+    expect(numbers(['--qualification', '税务师'])).toEqual(numbers(['--qualification', 'tax-adviser']));
+    expect(numbers(['--management-no', all[0].managementNo.slice(0, 7)])).toEqual(numbers(['--qualification', 'tax-adviser']));
+    expect(numbers(['--management-no', all[0].managementNo])).toEqual([all[0].managementNo]);
+    expect(numbers(['--name', Array.from(all[0].holder.name as string).join('\u3000')])).toContain(all[0].managementNo);
+    const unknown = ecert(['certificates', 'search', '--qualification', '注册税务师'], env);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toContain('ERR_UNKNOWN_QUALIFICATION');
+    expect(unknown.stderr).toContain('tax-adviser');
+    expect(ecert(['certificates', 'search', '--management-no', '2025-01'], env).stderr).toContain('ERR_VALIDATION');
     const h1 = holder(301);
     const byId = ecert(['certificates', 'search', '--id-number', h1.idNumber, '--json'], env);
     // the number as an operator may paste it: full width, spaced, lower case (normalizeIdNumber)

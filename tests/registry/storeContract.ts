@@ -676,6 +676,24 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     );
 
     it(
+      'searches by the first characters of the 管理号 (a range of the primary key), alone or with other criteria',
+      withStore(async (h) => {
+        const mine = [];
+        for (const i of [1, 2, 3]) mine.push((await issueOne(h.store, i)).record.managementNo);
+        const other = (await issueOne(h.store, 4, { year: 2026, qualificationSerial: SERIAL + 1, dedupKey: 'k4-2026' })).record.managementNo;
+        const nos = async (q: Partial<Parameters<RegistryStore['searchCertificates']>[0]>) => (await h.store.searchCertificates({ limit: 100, ...q })).map((c) => c.managementNo).sort();
+        expect(await nos({ managementNoPrefix: `2025${String(SERIAL).padStart(3, '0')}` })).toEqual([...mine].sort());
+        expect(await nos({ managementNoPrefix: '2' })).toEqual([...mine, other].sort());
+        expect(await nos({ managementNoPrefix: '2026' })).toEqual([other]);
+        expect(await nos({ managementNoPrefix: mine[1] })).toEqual([mine[1]]);
+        expect(await nos({ managementNoPrefix: mine[1].slice(0, 14) })).toEqual([mine[1]]);
+        expect(await nos({ managementNoPrefix: '2024' })).toEqual([]);
+        expect(await nos({ managementNoPrefix: '2025', holderName: '持证人2' })).toEqual([mine[1]]);
+        for (const bad of ['', '2025-', '20250390000001XX', 'X']) await expect(h.store.searchCertificates({ managementNoPrefix: bad, limit: 10 })).rejects.toThrow(RangeError);
+      }),
+    );
+
+    it(
       'lists every failed row of a large batch: pages of BATCH_ERRORS_LISTED after a row, and all of them in row order',
       withStore(async (h) => {
         await h.store.createIssuer({ id: 'iss_b', bodyCode: 'cctaa', name: 'B', qualifications: [], keyHash: 'hb', actor: 'cli', now });
