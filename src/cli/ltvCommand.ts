@@ -26,7 +26,7 @@ export function ltvCommand(program: Command, setCode: (c: number) => void): void
       if (!opts.all && !nos) throw new EcertError('ERR_BAD_REQUEST', { zh: '请指定 --all 或 --no 管理号', en: 'give --all or --no <managementNo…>' });
       if (opts.all && nos) throw new EcertError('ERR_BAD_REQUEST', { zh: '--all 与 --no 不能同时使用', en: '--all and --no exclude each other' });
       for (const n of nos ?? []) if (!isValidManagementNo(n)) throw new EcertError('ERR_VALIDATION', { zh: `管理号无效：${n}`, en: `not a valid 管理号: ${n}` });
-      if (!(opts.concurrency >= 1 && opts.concurrency <= 64)) throw new EcertError('ERR_BAD_REQUEST', { en: '--concurrency must be 1 to 64' });
+      if (!(opts.concurrency >= 1 && opts.concurrency <= 64)) throw new EcertError('ERR_BAD_REQUEST', { zh: '--concurrency 须为 1 到 64', en: '--concurrency must be 1 to 64' });
       const s = await createServices(loadConfig(), { ensureKeys: false });
       try {
         const tty = process.stderr.isTTY && !opts.json;

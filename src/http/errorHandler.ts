@@ -24,7 +24,7 @@ export function toEcertError(err: unknown): EcertError {
   if (e?.type === 'entity.too.large') return new EcertError('ERR_PAYLOAD_TOO_LARGE');
   if (e?.type === 'entity.parse.failed') return new EcertError('ERR_INVALID_JSON');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new EcertError('ERR_UNSUPPORTED_MEDIA_TYPE');
-  if (e?.type === 'request.aborted') return new EcertError('ERR_BAD_REQUEST', { en: 'request aborted' });
+  if (e?.type === 'request.aborted') return new EcertError('ERR_BAD_REQUEST', { zh: '请求已中断', en: 'request aborted' });
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new EcertError('ERR_BAD_REQUEST');
   return new EcertError('ERR_INTERNAL', { cause: err });
 }

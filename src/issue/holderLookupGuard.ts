@@ -44,6 +44,20 @@ type GuardStore = Pick<RegistryStore, 'countLookupFailure' | 'lookupFailures' | 
  * stranger who knows a 管理号 cannot cheaply use up its budget; past `maxFailuresPerDay` it
  * is closed for the rest of the day (ERR_LOOKUP_LOCKED).
  */
+/** Why a proof of work does not count, in both languages (the answer carries a fresh challenge). */
+const PROOF_PROBLEMS = {
+  missing: { zh: '需要先完成工作量证明', en: 'a proof of work is required' },
+  malformedProof: { zh: '工作量证明格式错误', en: 'malformed proof' },
+  malformedChallenge: { zh: '挑战格式错误', en: 'malformed challenge' },
+  foreign: { zh: '该挑战不是本服务发出的', en: 'challenge not issued here' },
+  otherNumber: { zh: '该挑战属于另一个管理号', en: 'challenge for another number' },
+  expired: { zh: '挑战已过期', en: 'challenge expired' },
+  tooEasy: { zh: '挑战难度低于当前要求', en: 'challenge too easy for the current state' },
+  insufficient: { zh: '工作量证明未达到要求的难度', en: 'proof of work does not meet the difficulty' },
+  spent: { zh: '该挑战已使用过', en: 'challenge already used' },
+} as const satisfies Record<string, { zh: string; en: string }>;
+type ProofProblem = keyof typeof PROOF_PROBLEMS;
+
 export class HolderLookupGuard {
   constructor(
     private readonly deps: { store: GuardStore; secret: Buffer; clock: Clock },
@@ -73,7 +87,7 @@ export class HolderLookupGuard {
     const problem = proof?.challenge && proof.nonce !== undefined ? await this.check(managementNo, bits, proof as Proof) : 'missing';
     if (problem) {
       const fresh = this.issue(managementNo, bits);
-      throw new EcertError('ERR_CHALLENGE_REQUIRED', { en: problem, details: { ...fresh } });
+      throw new EcertError('ERR_CHALLENGE_REQUIRED', { ...PROOF_PROBLEMS[problem], details: { ...fresh } });
     }
   }
 
@@ -104,21 +118,21 @@ export class HolderLookupGuard {
   }
 
   /** Why a proof does not count, or undefined when it does (it is then spent). */
-  private async check(managementNo: string, bits: number, p: Proof): Promise<string | undefined> {
-    if (typeof p.challenge !== 'string' || typeof p.nonce !== 'string' || p.challenge.length > 200 || !/^[0-9A-Za-z]{1,32}$/.test(p.nonce)) return 'malformed proof';
+  private async check(managementNo: string, bits: number, p: Proof): Promise<ProofProblem | undefined> {
+    if (typeof p.challenge !== 'string' || typeof p.nonce !== 'string' || p.challenge.length > 200 || !/^[0-9A-Za-z]{1,32}$/.test(p.nonce)) return 'malformedProof';
     const parts = p.challenge.split('.');
-    if (parts.length !== 6 || parts[0] !== 'v1') return 'malformed challenge';
+    if (parts.length !== 6 || parts[0] !== 'v1') return 'malformedChallenge';
     const [, no, bitsText, expiresText, , mac] = parts;
     const expected = Buffer.from(this.mac(parts.slice(0, 5).join('.')));
     const given = Buffer.from(mac);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'challenge not issued here';
-    if (no !== managementNo) return 'challenge for another number';
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'foreign';
+    if (no !== managementNo) return 'otherNumber';
     const expires = Number(expiresText);
     const now = this.deps.clock();
-    if (!(expires > now.getTime())) return 'challenge expired';
-    if (Number(bitsText) < bits) return 'challenge too easy for the current state';
-    if (leadingZeroBits(createHash('sha256').update(`${p.challenge}.${p.nonce}`).digest()) < Number(bitsText)) return 'proof of work does not meet the difficulty';
-    if (!(await this.deps.store.spendChallenge(parts[4] + '.' + no, new Date(expires), now))) return 'challenge already used';
+    if (!(expires > now.getTime())) return 'expired';
+    if (Number(bitsText) < bits) return 'tooEasy';
+    if (leadingZeroBits(createHash('sha256').update(`${p.challenge}.${p.nonce}`).digest()) < Number(bitsText)) return 'insufficient';
+    if (!(await this.deps.store.spendChallenge(parts[4] + '.' + no, new Date(expires), now))) return 'spent';
     return undefined;
   }
 }

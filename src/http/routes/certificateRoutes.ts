@@ -36,10 +36,10 @@ export function certificateRoutes(s: Services, onIssued?: (qualification: string
   r.get('/api/v1/certificates/:no/pdf', async (req, res) => {
     const record = await certificateInScope(String(req.params.no), req.issuer!, s);
     const version = req.query.version === undefined ? undefined : Number(req.query.version);
-    if (version !== undefined && !(Number.isInteger(version) && version > 0)) throw new EcertError('ERR_VALIDATION', { en: 'version must be a positive integer' });
+    if (version !== undefined && !(Number.isInteger(version) && version > 0)) throw new EcertError('ERR_VALIDATION', { zh: 'version 须为正整数', en: 'version must be a positive integer', details: { field: 'version' } });
     // issue 14: the newest archive revision by default; ?revision=0 as issued, N an earlier archive revision
     const revision = req.query.revision === undefined ? undefined : Number(req.query.revision);
-    if (revision !== undefined && !(Number.isInteger(revision) && revision >= 0 && revision < 1e6)) throw new EcertError('ERR_VALIDATION', { en: 'revision must be a non-negative integer' });
+    if (revision !== undefined && !(Number.isInteger(revision) && revision >= 0 && revision < 1e6)) throw new EcertError('ERR_VALIDATION', { zh: 'revision 须为非负整数', en: 'revision must be a non-negative integer', details: { field: 'revision' } });
     const doc = await s.registry.getDocument(record.managementNo, version, revision);
     if (!doc) throw new EcertError('ERR_NOT_FOUND');
     sendPdf(res, doc.pdf, `${record.managementNo}-v${doc.version}${doc.revision ? `-r${doc.revision}` : ''}.pdf`, doc.sha256);

@@ -27,7 +27,7 @@ export function pkiRoutes(s: Services): Router {
   r.get('/pki/crl/:ca.crl', (req, res, next) => {
     const id = String(req.params.ca);
     const crl = /^[0-9a-f]{1,64}$/.test(id) ? ca.buildCrl(id, s.clock()) : undefined;
-    if (!crl) return next(new EcertError('ERR_NOT_FOUND', { en: `no development CA "${id}"` }));
+    if (!crl) return next(new EcertError('ERR_NOT_FOUND', { zh: `没有名为「${id}」的开发用 CA`, en: `no development CA "${id}"` }));
     res.type('application/pkix-crl').set('Cache-Control', 'public, max-age=3600').send(crl);
   });
   r.post('/pki/ocsp', express.raw({ type: () => true, limit: MAX_OCSP_REQUEST_BYTES }), (req, res) => {

@@ -94,7 +94,7 @@ export function* batchRows(body: Buffer, contentType: string): Generator<BatchRo
   const rows = type.includes('json') ? parseJson(body) : type.includes('csv') || type.startsWith('text/plain') || type.startsWith('text/tab-separated-values') ? parseCsv(body) : unsupported();
   let n = 0;
   for (const row of rows) {
-    if (++n > MAX_BATCH_ROWS) throw new EcertError('ERR_PAYLOAD_TOO_LARGE', { en: `at most ${MAX_BATCH_ROWS} rows per batch` });
+    if (++n > MAX_BATCH_ROWS) throw new EcertError('ERR_PAYLOAD_TOO_LARGE', { zh: `每批最多 ${MAX_BATCH_ROWS} 行，请拆分为几个文件分别提交`, en: `at most ${MAX_BATCH_ROWS} rows per batch: split the file and submit the parts` });
     yield row;
   }
   if (!n) throw new EcertError('ERR_VALIDATION', { zh: '批量文件没有数据行', en: 'the batch has no rows' });
@@ -118,7 +118,7 @@ function parseJson(body: Buffer): BatchRowInput[] {
   const { bytes, decode } = textBytes(body);
   const data = parseBoundedJson(decode(bytes));
   const list = Array.isArray(data) ? data : (data as { rows?: unknown })?.rows;
-  if (!Array.isArray(list)) throw new EcertError('ERR_VALIDATION', { en: 'expected a JSON array of issue requests', details: { field: '(body)' } });
+  if (!Array.isArray(list)) throw new EcertError('ERR_VALIDATION', { zh: '应为签发请求的 JSON 数组（或 {"rows": [...]}）', en: 'expected a JSON array of issue requests (or {"rows": [...]})', details: { field: '(body)' } });
   return list.map((payload, i) => ({ rowNo: i + 1, payload: (payload && typeof payload === 'object' ? payload : { value: payload }) as Record<string, unknown> }));
 }
 
