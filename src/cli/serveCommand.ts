@@ -18,7 +18,7 @@ export function serveCommand(program: Command): void {
       if (!config.publicUrl) s.publicUrl = running.url;
       const dev = await ensureDevIssuers(s);
       // rows in flight per worker: enough to keep every render thread busy between claims
-      const workers = startBatchWorkers(s, config.batchWorkers, { claim: rowsInFlight(s.documents) });
+      const workers = startBatchWorkers(s, config.batchWorkers, { claim: rowsInFlight(s.documents), onRow: (outcome) => running.metrics.batchRows.inc({ outcome }) });
       process.stdout.write(
         `ecert listening on ${running.url}  (registry: ${s.registry.engine}, keys: ${config.keysDir})\n` +
           (dev ? `development issuer API keys: ${dev}\n` : ''),

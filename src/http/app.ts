@@ -17,9 +17,9 @@ import { pkiRoutes } from './routes/pkiRoutes';
 import { verifyRoutes } from './routes/verifyRoutes';
 
 /** The Express app: routes are thin; everything they call is in src/issue and src/verify. */
-export function createApp(s: Services): Express {
+/** The app; `metrics` also counts what happens beside it in the process (the service's batch workers, serveCommand.ts). */
+export function createApp(s: Services, metrics = new Metrics()): Express {
   const app = express();
-  const metrics = new Metrics();
   app.disable('x-powered-by');
   // answers are small and mostly no-store; hashing every body for an ETag cost a third of the token path
   app.disable('etag');
@@ -55,12 +55,14 @@ export function createApp(s: Services): Express {
 export interface RunningServer {
   server: Server;
   url: string;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
 /** Listen on `port` (0 = any free port) with time limits against slow clients. */
 export async function startServer(s: Services, port: number, host = s.config.host, limits = { requestTimeoutMs: 60_000, headersTimeoutMs: 15_000 }): Promise<RunningServer> {
-  const app = createApp(s);
+  const metrics = new Metrics();
+  const app = createApp(s, metrics);
   // requestTimeout covers a whole request including a slow upload; the check runs every second
   const server = createServer(
     { requestTimeout: limits.requestTimeoutMs, headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs), connectionsCheckingInterval: 1000 },
@@ -77,6 +79,7 @@ export async function startServer(s: Services, port: number, host = s.config.hos
   return {
     server,
     url,
+    metrics,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();

@@ -12,6 +12,7 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly issuances = new Counter({ name: 'ecert_issuances_total', help: 'Certificates issued', labelNames: ['qualification'], registers: [this.registry] });
+  readonly batchRows = new Counter({ name: 'ecert_batch_rows_total', help: "Batch rows finished by this instance's background workers, by outcome (issued, failed, retry)", labelNames: ['outcome'], registers: [this.registry] });
   readonly verifications = new Counter({ name: 'ecert_verifications_total', help: 'Verifications by kind and verdict', labelNames: ['kind', 'indication', 'sub_indication'], registers: [this.registry] });
 
   constructor() {

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cliEnv, ecert } from './cliHarness';
 import { holder } from '../helpers/holders';
 import { BATCH_ERRORS_LISTED } from '../../src/registry/RegistryStore';
+import { freshSchemaUrl, postgresAvailable } from '../helpers/postgres';
 
 /** Issue 12: operator commands with --json, conflicts in the batch summary, a CLI batch beside a running service. */
 function cohort(path: string, rows: number, offset = 0, rename?: { row: number; name: string }): void {
@@ -123,15 +124,27 @@ describe('ecert operator commands', () => {
     expect(audit.stdout).toMatch(/management numbers: (\d+) drawn = \1 issued \+ 0 void/);
   }, 180_000);
 
-  it('issue --file beside a running service on the same SQLite file: the batch is the CLI run\'s, the bar and summary are true, every PDF in --out', async () => {
-    const env = await cliEnv({ ECERT_RENDER_THREADS: '1', PORT: '0' });
+  it.each(['sqlite', 'postgres'] as const)('issue --file beside a running service on the same registry (%s): the batch is the CLI run\'s, the bar and summary are true, every PDF in --out', async (engine) => {
+    if (engine === 'postgres' && !(await postgresAvailable())) return;
+    const db = engine === 'postgres' ? await freshSchemaUrl('ecert_cli') : undefined;
+    const metricsToken = 'test-metrics-token-0123456789';
+    const env = await cliEnv({ ECERT_RENDER_THREADS: '1', PORT: '0', ECERT_METRICS_TOKEN: metricsToken, ...(db ? { ECERT_DATABASE_URL: db.url } : {}) });
     const server = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      await new Promise<void>((resolve, reject) => {
+      const url = await new Promise<string>((resolve, reject) => {
         let out = '';
-        server.stdout!.on('data', (d) => ((out += d), /listening on/.test(out) && resolve()));
+        server.stdout!.on('data', (d) => {
+          out += d;
+          const m = /listening on (\S+)/.exec(out);
+          if (m) resolve(m[1]);
+        });
         server.once('exit', (c) => reject(new Error(`server exited ${c}`)));
       });
+      // rows the service's own batch workers finished, by outcome (ecert_batch_rows_total)
+      const serviceRows = async (outcome: string) => {
+        const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).text();
+        return Number(new RegExp(`^ecert_batch_rows_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+      };
       const file = join(env.ECERT_DATA_DIR, 'beside.csv');
       const rows = 60;
       cohort(file, rows, 600);
@@ -145,9 +158,20 @@ describe('ecert operator commands', () => {
       const status = JSON.parse(ecert(['batches', 'status', batchIdOf(r.stderr), '--json'], env).stdout);
       expect(status).toMatchObject({ total: rows, done: rows, pending: 0 });
       expect(status.owner).toBeUndefined(); // released at the end of the run
+      // the CLI run's batch was its own: the service's workers issued none of its rows …
+      expect(await serviceRows('issued')).toBe(0);
+      // … though they issue a batch submitted to the service (the counter is not dead)
+      const key = (JSON.parse(readFileSync(join(env.ECERT_DATA_DIR, 'dev-issuers.json'), 'utf8')).issuers as Array<{ apiKey: string; qualifications: string[] }>).find((i) => i.qualifications.includes('tax-adviser'))!.apiKey;
+      const served = join(env.ECERT_DATA_DIR, 'served.csv');
+      cohort(served, 3, 700);
+      const sub = await fetch(`${url}/api/v1/batches`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' }, body: readFileSync(served) });
+      expect(sub.status).toBe(202);
+      for (let i = 0; i < 200 && (await serviceRows('issued')) < 3; i++) await new Promise((res) => setTimeout(res, 100));
+      expect(await serviceRows('issued')).toBe(3);
     } finally {
       server.kill('SIGTERM');
       await new Promise((res) => server.once('exit', res));
+      await db?.drop();
     }
   });
 });
