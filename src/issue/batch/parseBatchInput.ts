@@ -49,7 +49,7 @@ const REQUIRED = ['qualification', 'name', 'idNumber', 'sex', 'birth', 'approval
 export const IGNORED_COLUMNS = [
   '序号', '编号', '行号', '备注', '说明', '工作单位', '单位', '单位名称', '所在单位', '手机', '手机号', '手机号码', '联系电话', '电话', '联系方式',
   '电子邮箱', '邮箱', '准考证号', '考号', '报名号', '成绩', '考试成绩', '考区', '考点', '地区', '所在地区', '省份', '民族', '学历', '学位',
-  'no', 'rowno', 'remarks', 'remark', 'note', 'notes', 'employer', 'phone', 'mobile', 'email', 'examno', 'score',
+  'no', 'no.', '#', 'rowno', 'remarks', 'remark', 'note', 'notes', 'employer', 'phone', 'mobile', 'email', 'examno', 'score',
 ];
 
 /**

@@ -159,6 +159,10 @@ describe('parseBatchInput', () => {
     });
     // messages name the column as the header spells it
     expect(r.columns).toMatchObject({ 'holder.name': '*姓名', 'holder.idNumber': '身份证号码（18位）', approvalDate: 'Approval Date' });
+    for (const rowNoColumn of ['No.', '#', 'NO']) {
+      const [x] = parseBatchInput(Buffer.from(`${rowNoColumn},qualification,name,idNumber,sex,birth,approvalDate,issueDate\n1,tax-adviser,李四,E1,男,1990-01,2025-06-30,2025-08-15\n`), 'text/csv');
+      expect(x.payload.qualification, rowNoColumn).toBe('tax-adviser');
+    }
     for (const h of ['id_number', 'ID-Number', 'ｉｄＮｕｍｂｅｒ']) {
       const [x] = parseBatchInput(Buffer.from(`qualification,name,${h},sex,birth,approvalDate,issueDate\ntax-adviser,李四,E1,男,1990-01,2025-06-30,2025-08-15\n`), 'text/csv');
       expect((x.payload.holder as { idNumber: string }).idNumber, h).toBe('E1');
