@@ -47,7 +47,9 @@ describe('parseBatchInput', () => {
     const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(tsv, 'utf16le')]);
     expect(le.includes(0x0a) && le.indexOf(Buffer.from('上', 'utf16le')) > 0).toBe(true); // 上 is 0A 4E: a line feed byte inside a character
     const be = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(tsv, 'utf16le').swap16()]);
-    for (const [body, type] of [[le, 'text/plain'], [be, 'text/tab-separated-values'], [Buffer.from(tsv), 'text/csv']] as const) {
+    // and Excel's 文本文件（制表符分隔）on Chinese Windows: the same text in GB18030 (GBK)
+    const gbk = iconv.encode(tsv, 'gb18030');
+    for (const [body, type] of [[le, 'text/plain'], [be, 'text/tab-separated-values'], [Buffer.from(tsv), 'text/csv'], [gbk, 'text/plain']] as const) {
       const rows = parseBatchInput(body, type);
       expect(rows.map((r) => [r.rowNo, (r.payload.holder as { name: string }).name, (r.payload.holder as { idNumber: string }).idNumber])).toEqual([
         [3, '张三', '11010519491231002X'],
