@@ -23,8 +23,7 @@ export function batchesCommand(program: Command, setCode: (c: number) => void): 
           const errors = [];
           for await (const e of s.registry.listBatchErrors(batchId)) errors.push(e);
           process.stdout.write(JSON.stringify({ ...b, errors }, null, 2) + '\n');
-        }
-        else {
+        } else {
           process.stdout.write(
             `批次 batch ${b.id} (${b.issuerId}${b.owner ? `, claimed by ${b.owner}` : ''})\n` +
               `  总数 total ${b.total}  已签发 issued ${b.done}  失败 failed ${b.failed}  待处理 pending ${b.pending}\n` +

@@ -16,8 +16,11 @@ import { publicRoutes } from './routes/publicRoutes';
 import { pkiRoutes } from './routes/pkiRoutes';
 import { verifyRoutes } from './routes/verifyRoutes';
 
-/** The Express app: routes are thin; everything they call is in src/issue and src/verify. */
-/** The app; `metrics` also counts what happens beside it in the process (the service's batch workers, serveCommand.ts). */
+/**
+ * The Express app: routes are thin; everything they call is in src/issue and src/verify.
+ * `metrics` may also count what runs beside the app in the process (the service's batch
+ * workers, src/cli/serveCommand.ts).
+ */
 export function createApp(s: Services, metrics = new Metrics()): Express {
   const app = express();
   app.disable('x-powered-by');

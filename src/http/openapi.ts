@@ -5,6 +5,7 @@ import { revokeRequestSchema } from '../issue/revokeCertificate';
 import { reissueReasonSchema } from '../issue/reissueCertificate';
 import { holderLookupSchema } from '../issue/lookupHolderDocument';
 import { ERROR_CODES } from '../core/errors';
+import { BATCH_ERRORS_LISTED } from '../registry/RegistryStore';
 
 /**
  * OpenAPI 3.1 description of the HTTP API. Request bodies are generated from the same zod
@@ -106,7 +107,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
       },
       '/api/v1/batches/{batchId}': {
         get: {
-          summary: 'Progress and per-row errors: at most 1,000 failed rows an answer, the next page at links.nextErrors',
+          summary: `Progress and per-row errors: at most ${BATCH_ERRORS_LISTED} failed rows an answer, the next page at links.nextErrors`,
           security: issuer,
           parameters: [
             { name: 'batchId', in: 'path', required: true, schema: { type: 'string' } },

@@ -37,13 +37,6 @@ export interface Proof {
 
 type GuardStore = Pick<RegistryStore, 'countLookupFailure' | 'lookupFailures' | 'spendChallenge'>;
 
-/**
- * The look-up guard. Once a number has had `freeFailures` wrong look-ups in a day it is under
- * attack: every look-up of it must carry a fresh proof of work (a self-hosted challenge, HMAC-
- * signed, single use, bound to the number), whose cost doubles with each further failure, so a
- * stranger who knows a 管理号 cannot cheaply use up its budget; past `maxFailuresPerDay` it
- * is closed for the rest of the day (ERR_LOOKUP_LOCKED).
- */
 /** Why a proof of work does not count, in both languages (the answer carries a fresh challenge). */
 const PROOF_PROBLEMS = {
   missing: { zh: '需要先完成工作量证明', en: 'a proof of work is required' },
@@ -58,6 +51,13 @@ const PROOF_PROBLEMS = {
 } as const satisfies Record<string, { zh: string; en: string }>;
 type ProofProblem = keyof typeof PROOF_PROBLEMS;
 
+/**
+ * The look-up guard. Once a number has had `freeFailures` wrong look-ups in a day it is under
+ * attack: every look-up of it must carry a fresh proof of work (a self-hosted challenge, HMAC-
+ * signed, single use, bound to the number), whose cost doubles with each further failure, so a
+ * stranger who knows a 管理号 cannot cheaply use up its budget; past `maxFailuresPerDay` it
+ * is closed for the rest of the day (ERR_LOOKUP_LOCKED).
+ */
 export class HolderLookupGuard {
   constructor(
     private readonly deps: { store: GuardStore; secret: Buffer; clock: Clock },

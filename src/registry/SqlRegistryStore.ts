@@ -358,7 +358,7 @@ export abstract class SqlRegistryStore implements RegistryStore {
       // a range of the primary key: every 管理号 is 14 digits and a check character 0-9 or X
       // (managementNumber.ts), so those starting with the prefix lie between these two
       const p = q.managementNoPrefix;
-      if (!/^\d{1,14}[\dX]?$/.test(p) || p.length > MANAGEMENT_NO_LENGTH) throw new RangeError(`not a management number prefix: ${p}`);
+      if (!/^(?:\d{1,14}|\d{14}[\dX])$/.test(p)) throw new RangeError(`not a management number prefix: ${p}`);
       add('management_no', p.length === MANAGEMENT_NO_LENGTH ? p : p.padEnd(MANAGEMENT_NO_LENGTH, '0'), '>=');
       add('management_no', p.length === MANAGEMENT_NO_LENGTH ? p : p.padEnd(MANAGEMENT_NO_LENGTH - 1, '9') + 'X', '<=');
     }

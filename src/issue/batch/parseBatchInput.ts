@@ -61,9 +61,9 @@ function headerKey(cell: string): string {
   return cell
     .normalize('NFKC')
     .replace(/[\s\p{Cf}_-]+/gu, '')
-    .replace(/^\*+|\*+$/g, '')
+    .replace(/^\*+|\*+$/g, '') // *姓名, 姓名（必填）*
     .replace(/(?:\([^()]*\)|\[[^[\]]*\]|【[^【】]*】)$/u, '')
-    .replace(/^\*+|\*+$/g, '')
+    .replace(/\*+$/, '') // 姓名*（必填）
     .toLowerCase();
 }
 
