@@ -85,8 +85,9 @@ export function checkName(raw: string, field = 'holder.name'): string {
  * ID numbers as typed: full-width digits and letters to ASCII (NFKC), white space and invisible
  * format characters removed (Unicode general category Cf: zero-width space, word joiner,
  * direction marks, soft hyphen, which text copied from a web page or a document carries
- * along), upper case.
+ * along), a leading apostrophe removed (the mark spreadsheet users type to keep a number as
+ * text, which some programs export with the cell; no ID document number has one), upper case.
  */
 export function normalizeIdNumber(raw: string): string {
-  return raw.normalize('NFKC').replace(/[\s\p{Cf}]+/gu, '').toUpperCase();
+  return raw.normalize('NFKC').replace(/[\s\p{Cf}]+/gu, '').replace(/^['‘’]/u, '').toUpperCase();
 }

@@ -187,7 +187,7 @@ export function validateIssueRequest(body: unknown, ctx: ValidateContext): Issue
   const today = chinaDate(ctx.now);
   if (approvalDate > today) fail('ERR_DATE_FUTURE', 'approvalDate', b.approvalDate, { zh: `晚于今天（${today}）`, en: `after today (${today})` });
   if (issueDate > today) fail('ERR_DATE_FUTURE', 'issueDate', b.issueDate, { zh: `晚于今天（${today}）`, en: `after today (${today})` });
-  if (approvalDate > issueDate) fail('ERR_DATE_ORDER', 'approvalDate', b.approvalDate, { zh: `晚于${label('issueDate')} ${issueDate}`, en: `is after the ${label('issueDate')} ${issueDate}` });
+  if (approvalDate > issueDate) fail('ERR_DATE_ORDER', 'approvalDate', b.approvalDate, { zh: `晚于${label('issueDate')}（${issueDate}）`, en: `is after the ${label('issueDate')} ${issueDate}` });
   const birthYear = Number(birth.slice(0, 4));
   if (birthYear < 1900 || birth > today.slice(0, 7) || Number(approvalDate.slice(0, 4)) - birthYear < 16) {
     fail('ERR_BIRTH_INVALID', 'holder.birth', b.holder.birth, { zh: '须在 1900 年或以后出生，且批准时年满 16 岁', en: 'born 1900 or later and at least 16 at approval' });

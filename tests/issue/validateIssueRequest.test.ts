@@ -44,8 +44,10 @@ describe('validateIssueRequest', () => {
     }
     const r = validateIssueRequest({ ...base(), approvalDate: '\u200b2025-06-30', issueDate: '2025-08-15\u200b', holder: { ...base().holder, birth: '1990-01\u2060' } }, { catalog, now });
     expect([r.approvalDate, r.issueDate, r.holder.birth]).toEqual(['2025-06-30', '2025-08-15', '1990-01']);
-    // visible characters are not dropped
-    expect(codeOf(withHolder({ idNumber: `'${id}` }))).toBe('ERR_ID_NUMBER_FORMAT');
+    // the apostrophe a spreadsheet user types to keep a number as text, exported with the cell
+    expect(validateIssueRequest(withHolder({ idNumber: `'${id}` }), { catalog, now }).holder.idNumber).toBe(id);
+    // other visible characters are not dropped
+    for (const idNumber of [`${id}'`, `-${id}`, `${id.slice(0, 6)}'${id.slice(6)}`]) expect(codeOf(withHolder({ idNumber })), idNumber).toBe('ERR_ID_NUMBER_FORMAT');
   });
 
   it('reads the sex and the ID document type as forms and sheets write them (src/issue/holderForms.ts), nothing ambiguous', () => {
