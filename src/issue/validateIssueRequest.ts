@@ -98,13 +98,21 @@ export function validateIssueRequest(body: unknown, ctx: ValidateContext): Issue
   const parsed = issueRequestSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
+    if (issue.code === 'unrecognized_keys') {
+      // named by their own paths (holder.phone), without the object around them: it holds the ID number
+      const fields = issue.keys.map((k) => [...issue.path, k].join('.'));
+      throw new EcertError('ERR_VALIDATION', {
+        zh: `未知的字段 ${fields.join('、')}：签发请求只有 qualification、specialty、holder（name、idType、idNumber、sex、birth）、approvalDate、issueDate，请删除其余字段`,
+        en: `unknown field${fields.length > 1 ? 's' : ''} ${fields.join(', ')}: an issue request has only qualification, specialty, holder (name, idType, idNumber, sex, birth), approvalDate, issueDate; remove the others`,
+        details: { field: fields[0] },
+      });
+    }
     const field = issue.path.join('.') || '(body)';
     const value = issue.path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string | number, unknown>)[k as string | number] : undefined), input);
-    const unknownKey = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
     const m = issueMessages(issue);
     throw new EcertError('ERR_VALIDATION', {
-      zh: `字段 ${label(field)}${unknownKey}${field === '(body)' ? '' : shown(value).zh} 无效：${m.zh}`,
-      en: `${label(field)}${unknownKey}${field === '(body)' ? '' : ` ${shown(value).en}`}: ${m.en}`,
+      zh: `字段 ${label(field)}${field === '(body)' ? '' : shown(value).zh} 无效：${m.zh}`,
+      en: `${label(field)}${field === '(body)' ? '' : ` ${shown(value).en}`}: ${m.en}`,
       details: { field },
     });
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/loadCatalog';
 import { validateIssueRequest } from '../../src/issue/validateIssueRequest';
+import type { EcertError } from '../../src/core/errors';
 import { makeResidentId } from '../../src/issue/residentId';
 import { nameFitter } from '../../src/render/layout/nameFit';
 import { FontSet } from '../../src/render/fonts/FontSet';
@@ -34,6 +35,23 @@ describe('validateIssueRequest', () => {
     const name = (n: string) => validateIssueRequest(withHolder({ name: n }), { catalog, now }).holder.name;
     for (const [typed, want] of [['王\u3000明', '王明'], ['王  明', '王明'], [' 欧阳 明 月 ', '欧阳明月'], ['张\t三', '张三'], ['John  Smith', 'John Smith'], ['阿卜杜·热合曼', '阿卜杜·热合曼'], ['李 John', '李 John'], ['MARY 王', 'MARY 王']] as const) {
       expect(name(typed), typed).toBe(want);
+    }
+  });
+
+  it('names unknown fields by their paths, without echoing the object that holds the ID number', () => {
+    for (const [body, fields] of [
+      [{ ...base(), remarks: 'x' }, ['remarks']],
+      [withHolder({ phone: '13800000000', email: 'a@b' }), ['holder.phone', 'holder.email']],
+    ] as const) {
+      let err: EcertError | undefined;
+      try {
+        validateIssueRequest(body, { catalog, now });
+      } catch (e) {
+        err = e as EcertError;
+      }
+      expect(err).toMatchObject({ code: 'ERR_VALIDATION', details: { field: fields[0] } });
+      for (const f of fields) expect(err!.bilingual.zh + err!.bilingual.en).toContain(f);
+      expect(err!.bilingual.zh + err!.bilingual.en).not.toContain(id.slice(0, 10));
     }
   });
 
@@ -74,8 +92,8 @@ describe('validateIssueRequest', () => {
       }
       expect(e.code).toBe('ERR_VALIDATION');
       expect(e.bilingual!.zh).not.toMatch(/Invalid|expected|Too big|Unrecognized/);
-      expect(e.bilingual!.zh).toMatch(/无效输入|过大|未知的键/);
-      expect(e.bilingual!.en).toMatch(/Invalid|Too big|Unrecognized/);
+      expect(e.bilingual!.zh).toMatch(/无效输入|过大|未知的字段/);
+      expect(e.bilingual!.en).toMatch(/Invalid|Too big|unknown field/);
     }
   });
 
