@@ -70,6 +70,13 @@ function indexOf(catalog: Catalog): Map<string, Qualification[]> {
   return index;
 }
 
+/** What to say of a text that names no qualification: its suggestions, in both languages (validateIssueRequest.ts, the CLI). */
+export function qualificationHint(suggestions: readonly Qualification[]): { zh: string; en: string } {
+  return suggestions.length
+    ? { zh: `是否为：${suggestions.map((q) => `${q.code}（${q.title}）`).join('、')}？可填代码或中文名称`, en: `did you mean ${suggestions.map((q) => `${q.code} (${q.title})`).join(', ')}? Give the code or the Chinese title` }
+    : { zh: '可填资格代码或中文名称，见 GET /api/v1/qualifications', en: 'give a code or Chinese title of GET /api/v1/qualifications' };
+}
+
 export function resolveQualification(catalog: Catalog, text: string): Resolution {
   if (catalog.has(text)) return { qualification: catalog.get(text), suggestions: [] };
   const key = qualificationKey(text);

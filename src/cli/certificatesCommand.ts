@@ -11,7 +11,7 @@ import { batchRows } from '../issue/batch/parseBatchInput';
 import type { CertificateRecord } from '../registry/RegistryStore';
 import { operatorIssuer } from './issueCommand';
 import { normalizeIdNumber, normalizeName } from '../core/personName';
-import { resolveQualification } from '../catalog/resolveQualification';
+import { qualificationHint, resolveQualification } from '../catalog/resolveQualification';
 import { isValidManagementNo, MANAGEMENT_NO_LENGTH } from '../registry/managementNumber';
 
 /**
@@ -134,10 +134,8 @@ function managementNoPrefixArg(typed: string): string {
 function qualificationArg(s: Services, typed: string): string {
   const r = resolveQualification(s.catalog, typed.trim());
   if (r.qualification) return r.qualification.code;
-  throw new EcertError('ERR_UNKNOWN_QUALIFICATION', {
-    zh: `「${typed}」${r.suggestions.length ? `：是否为：${r.suggestions.map((q) => `${q.code}（${q.title}）`).join('、')}？` : ''}`,
-    en: `"${typed}"${r.suggestions.length ? `: did you mean ${r.suggestions.map((q) => `${q.code} (${q.title})`).join(', ')}?` : ''}`,
-  });
+  const hint = qualificationHint(r.suggestions);
+  throw new EcertError('ERR_UNKNOWN_QUALIFICATION', { zh: `--qualification「${typed}」：${hint.zh}`, en: `--qualification "${typed}": ${hint.en}` });
 }
 
 /** A JSON issue request, or one row of a cohort file (numbered as parseBatchInput numbers rows), found without holding the others. */

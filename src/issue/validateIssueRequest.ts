@@ -4,7 +4,7 @@ import { EcertError, type ErrorCode } from '../core/errors';
 import type { IdType, IssueRequest } from '../core/types';
 import { checkResidentId } from './residentId';
 import { checkName, NAME_RULES, normalizeIdNumber } from '../core/personName';
-import { resolveQualification, resolveSpecialty } from '../catalog/resolveQualification';
+import { qualificationHint, resolveQualification, resolveSpecialty } from '../catalog/resolveQualification';
 import { excelDamage } from './excelDamage';
 import { normaliseIdType, normaliseSex } from './holderForms';
 import { issueMessages } from '../core/issueMessages';
@@ -121,11 +121,7 @@ export function validateIssueRequest(body: unknown, ctx: ValidateContext): Issue
   // qualification (code or Chinese title, src/catalog/resolveQualification.ts) and specialty
   const resolved = resolveQualification(ctx.catalog, b.qualification.trim());
   if (!resolved.qualification) {
-    const list = resolved.suggestions;
-    fail('ERR_UNKNOWN_QUALIFICATION', 'qualification', b.qualification, {
-      zh: list.length ? `是否为：${list.map((q) => `${q.code}（${q.title}）`).join('、')}？可填代码或中文名称` : '可填资格代码或中文名称，见 GET /api/v1/qualifications',
-      en: list.length ? `did you mean ${list.map((q) => `${q.code} (${q.title})`).join(', ')}? Give the code or the Chinese title` : 'give a code or Chinese title of GET /api/v1/qualifications',
-    });
+    fail('ERR_UNKNOWN_QUALIFICATION', 'qualification', b.qualification, qualificationHint(resolved.suggestions));
   }
   const q = resolved.qualification!;
   let specialty: string | undefined;

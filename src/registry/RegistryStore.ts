@@ -258,10 +258,9 @@ export interface RegistryStore {
    */
   reissue(args: ReissueArgs): Promise<CertificateRecord>;
   /**
-   * Certificates matching every given criterion (holder name exact, ID digest, qualification,
-   * status), newest first, at most `limit` (≤ 1000).
+   * Certificates matching every given criterion (the first 1–15 characters of the 管理号,
+   * holder name exact, ID digest, qualification, status), newest first, at most `limit` (≤ 1000).
    */
-  /** Certificates matching every criterion given, newest first; `managementNoPrefix`: the first 1–15 characters of the 管理号. */
   searchCertificates(q: { managementNoPrefix?: string; holderName?: string; idNumberDigest?: string; qualification?: string; status?: 'valid' | 'revoked'; limit: number }): Promise<CertificateRecord[]>;
   /** The certificate holding an identity key. */
   findByDedupKey(dedupKey: string): Promise<CertificateRecord | undefined>;
